@@ -1,0 +1,112 @@
+import yargs from "yargs";
+import { runGenerate } from "./commands/generate-command.js";
+import { runLint } from "./commands/lint-command.js";
+import { CodegenError, formatProblem } from "./errors.js";
+
+/** Exit codes: 0 success, 1 a check failed, 2 bad input or usage, 3 an internal error (a bug to report). */
+const USAGE = 2;
+const INTERNAL = 3;
+
+/** Wrong flags or arguments: yargs' message, exit 2, and the command never runs. */
+class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export interface CliOutput {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const processOutput: CliOutput = {
+  out: (line) => void process.stdout.write(`${line}\n`),
+  err: (line) => void process.stderr.write(`${line}\n`),
+};
+
+/** Runs asyncgen with the given arguments; resolves to the exit code. The single error funnel of the CLI. */
+export async function runCli(argv: readonly string[], io: CliOutput = processOutput): Promise<number> {
+  try {
+    return await main([...argv], io.out);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`asyncgen: ${error.message}\nRun asyncgen --help for usage.`);
+      return USAGE;
+    }
+    if (error instanceof CodegenError) {
+      for (const problem of error.problems) io.err(`✘ ${formatProblem(problem)}`);
+      return USAGE;
+    }
+    io.err(`asyncgen: internal error, please report it:\n${(error as Error)?.stack ?? String(error)}`);
+    return INTERNAL;
+  }
+}
+
+async function main(argv: string[], out: (line: string) => void): Promise<number> {
+  let code = 0;
+  await yargs(argv)
+    .scriptName("asyncgen")
+    .usage("$0 <command> [options]\n\nAsyncAPI 3.0 contracts in, typed TypeScript out.")
+    .option("contracts-dir", {
+      type: "string",
+      default: "contracts",
+      describe: "Folder whose top-level *.yaml files are the contracts",
+    })
+    .option("allow-remote-refs", {
+      type: "boolean",
+      default: false,
+      describe: "Fetch http(s) $refs (refused by default)",
+    })
+    .command(
+      "generate [contracts..]",
+      "Generate generated/<service>/ from every contract (or the ones named)",
+      (y) =>
+        y
+          .positional("contracts", { type: "string", array: true, describe: "Contract files (default: all)" })
+          .option("out", { type: "string", default: "generated", describe: "Output folder" })
+          .option("check", {
+            type: "boolean",
+            default: false,
+            describe: "Change nothing; exit 1 listing every changed, missing or extra file",
+          }),
+      async (a) => {
+        code = await runGenerate(
+          {
+            contracts: a.contracts ?? [],
+            contractsDir: a.contractsDir,
+            out: a.out,
+            check: a.check,
+            allowRemoteRefs: a.allowRemoteRefs,
+          },
+          out,
+        );
+      },
+    )
+    .command(
+      "lint [contracts..]",
+      "Check the contract set as a whole (senders, receivers, replies, names, queues)",
+      (y) =>
+        y
+          .positional("contracts", { type: "string", array: true, describe: "Contract files (default: all)" })
+          .option("format", { choices: ["text", "json"] as const, default: "text" as const }),
+      async (a) => {
+        code = await runLint(
+          {
+            contracts: a.contracts ?? [],
+            contractsDir: a.contractsDir,
+            format: a.format,
+            allowRemoteRefs: a.allowRemoteRefs,
+          },
+          out,
+        );
+      },
+    )
+    .demandCommand(1, "Name a command; see --help.")
+    .strict()
+    .help()
+    .alias("help", "h")
+    .version(false)
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    })
+    .parseAsync();
+  return code;
+}

@@ -1,0 +1,147 @@
+import type { CodegenError } from "../errors.js";
+import { type SourceLocation } from "../errors.js";
+import { schemaFingerprint } from "../model/schema-fingerprint.js";
+import type { MessageModel, OperationModel, QueueModel, ServiceModel } from "../model/service-model.js";
+
+/** Lint rules with stable ids (documented in the generator's README). */
+export const LINT_RULES = {
+  "queue-has-receiver": "every queue a channel is bound to is consumed by a service of the contract set",
+  "message-has-receiver": "every message a service sends is received by the service that owns the queue",
+  "message-schema-match": "sender and receiver of a message agree on its payload and headers schemas",
+  "reply-declared": "the replies a sender expects for a command are the replies its receiver declares",
+  "queue-binding-match": "every contract that names a queue agrees on its durability",
+  "schema-named": "every object or enum schema that becomes a type has a name",
+} as const;
+
+export type LintRule = keyof typeof LINT_RULES;
+
+export interface Finding {
+  readonly rule: LintRule;
+  readonly message: string;
+  readonly location: SourceLocation;
+}
+
+/** One message as it travels: who sends it to which queue, and under which operation. */
+interface Flow {
+  readonly service: ServiceModel;
+  readonly operation: OperationModel;
+  readonly queue: QueueModel;
+  readonly message: MessageModel;
+}
+
+/** Sent: messages of send operations, and replies of receive operations. Received: the converse. */
+function flows(model: ServiceModel, direction: "sent" | "received"): Flow[] {
+  const out: Flow[] = [];
+  for (const operation of model.operations) {
+    const outgoing = (operation.action === "send") === (direction === "sent");
+    const own = operation.channel.queue;
+    if (outgoing && own)
+      for (const message of operation.messages) out.push({ service: model, operation, queue: own, message });
+    const reply = operation.reply?.channel?.queue;
+    if (!outgoing && reply) {
+      for (const message of operation.reply?.messages ?? [])
+        out.push({ service: model, operation, queue: reply, message });
+    }
+  }
+  return out;
+}
+
+/** Checks the contract set as a whole. `broken` are the contracts whose own model could not be built. */
+export function lintContracts(
+  models: readonly ServiceModel[],
+  broken: readonly CodegenError[] = [],
+): Finding[] {
+  const findings: Finding[] = broken.flatMap((error) =>
+    error.problems.map((p): Finding => ({ rule: "schema-named", message: p.message, location: p.location })),
+  );
+  const received = models.flatMap((m) => flows(m, "received"));
+  const owners = new Map<string, Set<string>>();
+  for (const flow of received)
+    owners.set(flow.queue.name, (owners.get(flow.queue.name) ?? new Set()).add(flow.service.service));
+
+  const durability = new Map<string, { durable: boolean; service: string }>();
+  for (const model of models) {
+    for (const operation of model.operations) {
+      for (const queue of [operation.channel.queue, operation.reply?.channel?.queue]) {
+        if (!queue) continue;
+        if (!owners.has(queue.name)) {
+          findings.push({
+            rule: "queue-has-receiver",
+            message: `queue ${queue.name} (operation ${operation.id}) is consumed by no service in the contract set`,
+            location: operation.location,
+          });
+        }
+        const known = durability.get(queue.name);
+        if (known && known.durable !== queue.durable) {
+          findings.push({
+            rule: "queue-binding-match",
+            message: `queue ${queue.name} is durable=${queue.durable} here but durable=${known.durable} in ${known.service}`,
+            location: operation.location,
+          });
+        } else if (!known) durability.set(queue.name, { durable: queue.durable, service: model.service });
+      }
+    }
+  }
+
+  for (const model of models) {
+    for (const sent of flows(model, "sent")) {
+      if (!owners.has(sent.queue.name)) continue; // reported as queue-has-receiver
+      const receivers = received.filter(
+        (r) => r.queue.name === sent.queue.name && r.message.name === sent.message.name,
+      );
+      if (receivers.length === 0) {
+        findings.push({
+          rule: "message-has-receiver",
+          message: `${sent.message.name} is sent to ${sent.queue.name}, but ${[...owners.get(sent.queue.name)!].join(", ")} does not receive it`,
+          location: sent.message.location,
+        });
+        continue;
+      }
+      for (const receiver of receivers) findings.push(...compareSchemas(sent, receiver));
+      if (sent.operation.action === "send") findings.push(...compareReplies(sent, receivers));
+    }
+  }
+  return findings.sort(byLocation);
+}
+
+function compareSchemas(sent: Flow, receiver: Flow): Finding[] {
+  const parts: ["payload" | "headers", string | undefined, string | undefined][] = [
+    ["payload", sent.message.payload, receiver.message.payload],
+    ["headers", sent.message.headers, receiver.message.headers],
+  ];
+  return parts.flatMap(([part, mine, theirs]): Finding[] => {
+    const a = mine === undefined ? "" : schemaFingerprint(sent.service, mine);
+    const b = theirs === undefined ? "" : schemaFingerprint(receiver.service, theirs);
+    if (a === b) return [];
+    return [
+      {
+        rule: "message-schema-match",
+        message: `the ${part} of ${sent.message.name} differs between ${sent.service.service} (sender) and ${receiver.service.service} (receiver)`,
+        location: sent.message.location,
+      },
+    ];
+  });
+}
+
+function compareReplies(sent: Flow, receivers: readonly Flow[]): Finding[] {
+  const expected = (sent.operation.reply?.messages ?? []).map((m) => m.name).sort();
+  return receivers.flatMap((receiver): Finding[] => {
+    const declared = (receiver.operation.reply?.messages ?? []).map((m) => m.name).sort();
+    if (expected.join() === declared.join()) return [];
+    return [
+      {
+        rule: "reply-declared",
+        message:
+          `${sent.service.service} expects replies [${expected.join(", ")}] to ${sent.message.name}, ` +
+          `but ${receiver.service.service} declares [${declared.join(", ")}]`,
+        location: sent.operation.location,
+      },
+    ];
+  });
+}
+
+function byLocation(a: Finding, b: Finding): number {
+  const ka = `${a.location.file}\0${String(a.location.line).padStart(6, "0")}\0${String(a.location.column).padStart(4, "0")}\0${a.rule}\0${a.message}`;
+  const kb = `${b.location.file}\0${String(b.location.line).padStart(6, "0")}\0${String(b.location.column).padStart(4, "0")}\0${b.rule}\0${b.message}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}

@@ -1,0 +1,80 @@
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { cli } from "./helpers.js";
+
+const BAD = "generator/codegen/test/fixtures/bad";
+
+// Each class of bad input: exit 2, the rule's code, and file:line:col of the offending place.
+const CASES: [file: string, code: string, at: string, says: RegExp][] = [
+  ["yaml-syntax.yaml", "CODEGEN_YAML_SYNTAX", "yaml-syntax.yaml:4:3", /Flow sequence/],
+  [
+    "schema-violation.yaml",
+    "CODEGEN_CONTRACT_INVALID",
+    "schema-violation.yaml:39:13",
+    /"action" property must be equal/,
+  ],
+  [
+    "unresolved-file.yaml",
+    "CODEGEN_UNRESOLVED_REF",
+    "unresolved-file.yaml:58:9",
+    /shared\/missing\.yaml.*not found/,
+  ],
+  [
+    "unresolved-pointer.yaml",
+    "CODEGEN_UNRESOLVED_REF",
+    "unresolved-pointer.yaml:60:15",
+    /NoSuchDish' does not exist/,
+  ],
+  [
+    "unsupported-version.yaml",
+    "CODEGEN_UNSUPPORTED_VERSION",
+    "unsupported-version.yaml:1:1",
+    /asyncgen reads AsyncAPI 3\.0\.0/,
+  ],
+  ["remote-ref.yaml", "CODEGEN_REMOTE_REF", "remote-ref.yaml:58:9", /--allow-remote-refs/],
+  [
+    "anonymous-schema.yaml",
+    "CODEGEN_ANONYMOUS_SCHEMA",
+    "anonymous-schema.yaml:44:9",
+    /Garnish\/properties\/extra .* give it a title/,
+  ],
+];
+
+describe("bad contracts", () => {
+  it.each(CASES)("%s exits 2 with %s at its location and writes nothing", async (file, code, at, says) => {
+    const out = mkdtempSync(path.join(tmpdir(), "asyncgen-out-"));
+    writeFileSync(path.join(out, "keep.txt"), "untouched");
+    const result = await cli("generate", `${BAD}/${file}`, "--out", out);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(`${BAD}/${at} ${code}`);
+    expect(result.err).toMatch(says);
+    expect(readdirSync(out)).toEqual(["keep.txt"]);
+  });
+
+  it("reports every bad contract of a run, not only the first", async () => {
+    const result = await cli(
+      "generate",
+      `${BAD}/yaml-syntax.yaml`,
+      `${BAD}/unsupported-version.yaml`,
+      "--out",
+      "/nonexistent/out",
+    );
+    expect(result.code).toBe(2);
+    expect(result.err).toContain("CODEGEN_YAML_SYNTAX");
+    expect(result.err).toContain("CODEGEN_UNSUPPORTED_VERSION");
+    expect(existsSync("/nonexistent/out")).toBe(false);
+  });
+
+  it("lint also exits 2 on a contract that does not parse", async () => {
+    const result = await cli("lint", `${BAD}/schema-violation.yaml`);
+    expect(result.code).toBe(2);
+  });
+
+  it("rejects unknown options and missing commands with exit 2", async () => {
+    expect((await cli("generate", "--no-such-flag")).code).toBe(2);
+    expect((await cli()).code).toBe(2);
+    expect((await cli("frobnicate")).code).toBe(2);
+  });
+});
