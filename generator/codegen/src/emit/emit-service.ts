@@ -1,44 +1,64 @@
 import type { ServiceModel } from "../model/service-model.js";
 import { banner } from "./banner.js";
+import { clientView } from "./client.js";
 import { formatJavaScript, formatTypeScript } from "./format.js";
 import type { GeneratedFile } from "./generated-file.js";
+import { handlersView } from "./handlers.js";
 import { docLines, render } from "./templates.js";
 import { renderTypes } from "./types.js";
 import { renderValidators, validatorName } from "./validators.js";
 
 /**
- * One artifact of a service folder. Each is a view model plus a template (or a library's output), so new artifacts
- * (client stubs, handler skeletons, topology) slot in as one more entry.
+ * One artifact of a service folder: a view model plus a template (or a library's output). An artifact that has
+ * nothing to say for a contract (no client for a service that sends nothing) renders undefined and is skipped.
  */
 interface Artifact {
   readonly file: string;
   readonly exportLine: string | undefined;
-  render(model: ServiceModel): Promise<string>;
+  render(model: ServiceModel): Promise<string | undefined>;
+}
+
+/** A Handlebars-rendered TypeScript file; the banner is added to every view. */
+function templated(file: string, view: (model: ServiceModel) => object | undefined): Artifact["render"] {
+  return async (model) => {
+    const data = view(model);
+    return data && formatTypeScript(render(file, { banner: banner(model), ...data }));
+  };
 }
 
 const ARTIFACTS: readonly Artifact[] = [
   {
+    file: "contract.ts",
+    exportLine: 'export * from "./contract.js";',
+    render: templated("contract.ts", (model) => ({
+      service: model.service,
+      title: model.title,
+      version: model.version,
+      file: model.file,
+      hash: model.hash,
+    })),
+  },
+  {
     file: "messages.ts",
     exportLine: 'export * from "./messages.js";',
-    render: async (model) =>
-      formatTypeScript(
-        render("messages.ts", {
-          banner: banner(model),
-          types: await renderTypes(model),
-          messages: model.messages.map((m) => ({
-            typeName: m.typeName,
-            name: m.name,
-            payloadType: m.payload,
-            validatePayload: validatorName(m.payload),
-            validateHeaders: m.headers ? validatorName(m.headers) : null,
-            doc: docLines(
-              [m.title, m.summary].filter(Boolean).join(": ") || m.name,
-              m.description,
-              `Wire type \`${m.name}\`.`,
-            ),
-          })),
-        }),
-      ),
+    render: async (model) => {
+      const types = await renderTypes(model);
+      return templated("messages.ts", () => ({
+        types,
+        messages: model.messages.map((m) => ({
+          typeName: m.typeName,
+          name: m.name,
+          payloadType: m.payload,
+          validatePayload: validatorName(m.payload),
+          validateHeaders: m.headers ? validatorName(m.headers) : null,
+          doc: docLines(
+            [m.title, m.summary].filter(Boolean).join(": ") || m.name,
+            m.description,
+            `Wire type \`${m.name}\`.`,
+          ),
+        })),
+      }))(model);
+    },
   },
   {
     file: "validators.js",
@@ -48,34 +68,38 @@ const ARTIFACTS: readonly Artifact[] = [
   {
     file: "validators.d.ts",
     exportLine: 'export * as validators from "./validators.js";',
-    render: async (model) =>
-      formatTypeScript(
-        render("validators.d.ts", {
-          banner: banner(model),
-          validators: model.schemas.map((s) => ({ name: validatorName(s.name), schema: s.name })),
-        }),
-      ),
+    render: templated("validators.d.ts", (model) => ({
+      validators: model.schemas.map((s) => ({ name: validatorName(s.name), schema: s.name })),
+    })),
+  },
+  {
+    file: "client.ts",
+    exportLine: 'export * from "./client.js";',
+    render: templated("client.ts", clientView),
+  },
+  {
+    file: "handlers.ts",
+    exportLine: 'export * from "./handlers.js";',
+    render: templated("handlers.ts", handlersView),
   },
 ];
 
 /** Every file of `generated/<service>/`, in a stable order. */
 export async function emitService(model: ServiceModel): Promise<GeneratedFile[]> {
-  const files = await Promise.all(
-    ARTIFACTS.map(async (artifact) => ({
-      path: `${model.service}/${artifact.file}`,
-      content: await artifact.render(model),
-    })),
+  const rendered = await Promise.all(
+    ARTIFACTS.map(async (artifact) => ({ artifact, content: await artifact.render(model) })),
+  );
+  const present = rendered.filter(
+    (r): r is { artifact: Artifact; content: string } => r.content !== undefined,
   );
   const index = await formatTypeScript(
     render("index.ts", {
       banner: banner(model),
-      exports: ARTIFACTS.flatMap((a) => (a.exportLine ? [a.exportLine] : [])),
-      service: model.service,
-      title: model.title,
-      version: model.version,
-      file: model.file,
-      hash: model.hash,
+      exports: present.flatMap((r) => (r.artifact.exportLine ? [r.artifact.exportLine] : [])),
     }),
   );
-  return [...files, { path: `${model.service}/index.ts`, content: index }];
+  return [
+    ...present.map((r) => ({ path: `${model.service}/${r.artifact.file}`, content: r.content })),
+    { path: `${model.service}/index.ts`, content: index },
+  ];
 }

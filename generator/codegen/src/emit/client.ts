@@ -1,0 +1,43 @@
+import { camelCase } from "../model/names.js";
+import type { ServiceModel } from "../model/service-model.js";
+import { repliesOf, routeOf } from "./operations-view.js";
+import { docLines } from "./templates.js";
+
+/** View model of `client.ts`: one method per message of every send operation. Undefined when nothing is sent. */
+export function clientView(model: ServiceModel): object | undefined {
+  const sends = model.operations.filter((o) => o.action === "send");
+  if (sends.length === 0) return undefined;
+  const methods = sends.flatMap((operation) => {
+    const replies = repliesOf(operation);
+    const replyQueue = operation.reply?.channel?.queue?.name ?? null;
+    return operation.messages.map((message) => ({
+      method: operation.messages.length === 1 ? operation.id : camelCase(message.typeName),
+      message: message.typeName,
+      payloadType: message.payload,
+      route: routeOf(operation.channel),
+      replyTo: replyQueue,
+      doc: docLines(
+        [operation.title ?? message.title, operation.summary ?? message.summary].filter(Boolean).join(": "),
+        `Publishes \`${message.name}\` to \`${routeOf(operation.channel).routingKey}\`` +
+          (replies && replyQueue
+            ? `; the receiver replies \`${[replies.success, replies.failure]
+                .filter(Boolean)
+                .map((m) => m!.name)
+                .join("` or `")}\` to \`${replyQueue}\`.`
+            : "."),
+        "Validates the payload before anything touches the wire; resolves when the broker confirms.",
+      ),
+    }));
+  });
+  return {
+    className: `${model.typeName}Client`,
+    imports: [...new Set(methods.flatMap((m) => [m.message, `type ${m.payloadType}`]))].sort(byName),
+    methods,
+  };
+}
+
+/** Sorts import names ignoring a `type ` prefix, as Prettier users expect. */
+export function byName(a: string, b: string): number {
+  const key = (s: string) => s.replace(/^type /, "");
+  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+}

@@ -1,0 +1,109 @@
+import { codegenError } from "../errors.js";
+import { camelCase } from "../model/names.js";
+import type { ChannelModel, MessageModel, OperationModel, ServiceModel } from "../model/service-model.js";
+import { docLines } from "./templates.js";
+
+/** Where a message is published: a queue through the default exchange, or an exchange with a routing key. */
+export function routeOf(channel: ChannelModel): { exchange: string; routingKey: string } {
+  if (channel.exchange) return { exchange: channel.exchange.name, routingKey: channel.address };
+  return { exchange: "", routingKey: channel.queue?.name ?? channel.address };
+}
+
+/**
+ * A command's replies by role. The contract lists them in `reply.messages`; the one whose wire name ends in
+ * `.failure` is the business-refusal reply, the other the success reply.
+ */
+export function repliesOf(
+  operation: OperationModel,
+): { success: MessageModel; failure: MessageModel | undefined } | undefined {
+  const messages = operation.reply?.messages ?? [];
+  if (messages.length === 0) return undefined;
+  const failures = messages.filter((m) => m.name.endsWith(".failure"));
+  const successes = messages.filter((m) => !m.name.endsWith(".failure"));
+  if (successes.length !== 1 || failures.length > 1) {
+    throw codegenError(
+      "CODEGEN_UNSUPPORTED",
+      `operation ${operation.id} must declare one success reply and at most one reply named *.failure`,
+      operation.location,
+    );
+  }
+  return { success: successes[0]!, failure: failures[0] };
+}
+
+/** A method of the generated handler interface: a received command, or a reply to a command this service sent. */
+export interface HandlerView {
+  readonly method: string;
+  readonly message: string;
+  readonly payloadType: string;
+  readonly returnType: string;
+  readonly successSpec: string | null;
+  readonly failureSpec: string | null;
+  readonly queue: string;
+  readonly doc: string[];
+}
+
+export function handlerViews(model: ServiceModel): HandlerView[] {
+  const views: HandlerView[] = [];
+  for (const operation of model.operations) {
+    if (operation.action === "receive") {
+      const replies = repliesOf(operation);
+      for (const message of operation.messages) {
+        views.push({
+          method: operation.messages.length === 1 ? operation.id : camelCase(message.typeName),
+          message: message.typeName,
+          payloadType: message.payload,
+          returnType: replies
+            ? `Outcome<${replies.success.payload}, ${replies.failure?.payload ?? "never"}>`
+            : "void",
+          successSpec: replies?.success.typeName ?? null,
+          failureSpec: replies?.failure?.typeName ?? null,
+          queue: queueOf(operation.channel, operation),
+          doc: docLines(
+            [operation.title ?? message.title, operation.summary ?? message.summary]
+              .filter(Boolean)
+              .join(": "),
+            replies
+              ? `Return \`success(...)\` to reply \`${replies.success.name}\`` +
+                  (replies.failure ? `, \`failure(...)\` to refuse with \`${replies.failure.name}\`` : "") +
+                  ". Throw for a technical error: the command is redelivered, then dead-lettered."
+              : undefined,
+          ),
+        });
+      }
+    } else if (operation.reply?.channel) {
+      for (const message of operation.reply.messages) {
+        views.push({
+          method: `on${message.typeName}`,
+          message: message.typeName,
+          payloadType: message.payload,
+          returnType: "void",
+          successSpec: null,
+          failureSpec: null,
+          queue: queueOf(operation.reply.channel, operation),
+          doc: docLines(
+            `Reply \`${message.name}\` to ${operation.id}: ${message.summary ?? message.title ?? ""}`,
+            "Throw for a technical error: the reply is redelivered, then dead-lettered.",
+          ),
+        });
+      }
+    }
+  }
+  return dedupeByMessage(views);
+}
+
+/** Several send operations may share one reply message; the handler interface lists it once. */
+function dedupeByMessage(views: HandlerView[]): HandlerView[] {
+  const seen = new Set<string>();
+  return views.filter((v) => (seen.has(v.message) ? false : (seen.add(v.message), true)));
+}
+
+function queueOf(channel: ChannelModel, operation: OperationModel): string {
+  if (!channel.queue) {
+    throw codegenError(
+      "CODEGEN_UNSUPPORTED",
+      `operation ${operation.id} receives on channel ${channel.id}, which is not bound to a queue`,
+      operation.location,
+    );
+  }
+  return channel.queue.name;
+}

@@ -1,0 +1,47 @@
+import { MessageValidationError, SagaToolkitError, type ValidationIssue } from "./errors.js";
+
+/** A precompiled ajv standalone validate function, as generated code exports them. */
+export type Validator = ((data: unknown) => boolean) & {
+  errors?: readonly ValidationIssue[] | null | undefined;
+};
+
+/** A message of a contract: its wire type and validators. `T` is the payload type (phantom). */
+export interface MessageSpec<T> {
+  readonly name: string;
+  readonly validatePayload: Validator;
+  readonly validateHeaders?: Validator;
+  readonly __payload?: T;
+}
+
+/** Validates untrusted data as the message's payload; throws MSG_INVALID_PAYLOAD with ajv's issues. */
+export function parsePayload<T>(spec: MessageSpec<T>, data: unknown): T {
+  if (!spec.validatePayload(data)) {
+    throw new MessageValidationError("MSG_INVALID_PAYLOAD", spec.name, spec.validatePayload.errors ?? []);
+  }
+  return data as T;
+}
+
+/** Validates headers against the message's header schema, when it has one; throws MSG_INVALID_HEADERS. */
+export function checkHeaders(spec: MessageSpec<unknown>, headers: Readonly<Record<string, unknown>>): void {
+  if (spec.validateHeaders && !spec.validateHeaders(headers)) {
+    throw new MessageValidationError("MSG_INVALID_HEADERS", spec.name, spec.validateHeaders.errors ?? []);
+  }
+}
+
+export function encodeJson(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value ?? null));
+}
+
+export function decodeJson(body: Buffer, messageName: string): unknown {
+  try {
+    return JSON.parse(body.toString("utf8")) as unknown;
+  } catch (error) {
+    throw new SagaToolkitError(
+      "MSG_MALFORMED_JSON",
+      `${messageName}: body is not JSON (${(error as Error).message})`,
+      {
+        messageName,
+      },
+    );
+  }
+}

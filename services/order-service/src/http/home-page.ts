@@ -1,0 +1,43 @@
+import { DEMO_SCENARIOS } from "./demo-scenarios.js";
+
+const escape = (text: string): string =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
+
+/** The welcome page: one button per original demo scenario, and links to the API. */
+export function homePage(): string {
+  const buttons = Object.entries(DEMO_SCENARIOS)
+    .map(
+      ([id, s]) =>
+        `<form method="post" action="/demo/${id}"><button type="submit" data-scenario="${id}">${escape(s.title)}</button></form>`,
+    )
+    .join("\n      ");
+  return `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>CreateOrderSaga demo</title>
+    <style>
+      body { font-family: system-ui, sans-serif; max-width: 42rem; margin: 2rem auto; line-height: 1.5; }
+      form { display: inline-block; margin: 0.25rem; }
+      button { padding: 0.5rem 1rem; cursor: pointer; }
+    </style>
+  </head>
+  <body>
+    <h1>Welcome to saga orchestration demo!</h1>
+    <p>Start one of the original scenarios; you are taken to the saga's state and history.</p>
+    <div>
+      ${buttons}
+    </div>
+    <h2>API</h2>
+    <ul>
+      <li><code>POST /orders</code> with <code>{"consumer_id", "card_id", "price", "items": [{"name", "quantity"}]}</code></li>
+      <li><a href="/sagas">GET /sagas</a>, <code>GET /sagas/:id</code>, <code>GET /orders/:id</code></li>
+      <li><a href="/health">GET /health</a></li>
+    </ul>
+  </body>
+</html>
+`;
+}

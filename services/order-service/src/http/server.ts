@@ -1,0 +1,151 @@
+import { Ajv } from "ajv";
+import Fastify, { type FastifyError } from "fastify";
+import type { Logger } from "pino";
+import type { OrderQueries } from "../create-order-saga/order-store.js";
+import { DEMO_SCENARIOS, type NewOrder } from "./demo-scenarios.js";
+import { homePage } from "./home-page.js";
+
+export interface ApiDependencies {
+  readonly queries: OrderQueries;
+  readonly startOrder: (order: NewOrder) => Promise<number>;
+  readonly health: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
+  readonly logger: Logger;
+}
+
+/** JSON schema of POST /orders; fastify compiles it once with ajv. */
+const NEW_ORDER_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  required: ["consumer_id", "card_id", "price", "items"],
+  properties: {
+    consumer_id: { type: "integer" },
+    card_id: { type: "integer" },
+    price: { type: "integer", minimum: 0 },
+    items: {
+      type: "array",
+      minItems: 1,
+      maxItems: 100,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "quantity"],
+        properties: {
+          name: { type: "string", minLength: 1, maxLength: 200 },
+          quantity: { type: "integer", minimum: 1 },
+        },
+      },
+    },
+  },
+} as const;
+
+const ID_PARAMS = {
+  type: "object",
+  required: ["id"],
+  properties: { id: { type: "integer", minimum: 1 } },
+} as const;
+
+/** The order service's HTTP API (DESIGN §6). Bodies are limited to 64 KiB. */
+export function buildApi(deps: ApiDependencies) {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: 64 * 1024,
+    disableRequestLogging: true,
+  });
+  // Path and query parameters arrive as strings and are coerced; a JSON body must carry real JSON types ("12" is
+  // not an integer), so bodies get a validator without coercion.
+  const bodies = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false });
+  const parameters = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true });
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === "body" ? bodies : parameters).compile(schema as object),
+  );
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation) {
+      return reply.status(400).send({
+        error: "invalid request",
+        code: "HTTP_INVALID_REQUEST",
+        where: error.validationContext,
+        errors: error.validation.map((v) => ({
+          path: v.instancePath || "/",
+          message: v.message ?? "invalid",
+        })),
+      });
+    }
+    if (error.statusCode && error.statusCode < 500) {
+      return reply
+        .status(error.statusCode)
+        .send({ error: error.message, code: error.code ?? "HTTP_BAD_REQUEST" });
+    }
+    request.log.error({ err: error }, "request failed");
+    return reply.status(500).send({ error: "internal error", code: "HTTP_INTERNAL" });
+  });
+
+  app.get("/", async (_request, reply) => reply.type("text/html; charset=utf-8").send(homePage()));
+
+  app.post("/orders", { schema: { body: NEW_ORDER_SCHEMA } }, async (request, reply) => {
+    const id = await deps.startOrder(request.body as NewOrder);
+    return reply
+      .status(202)
+      .send({ order_id: id, saga_id: id, links: { order: `/orders/${id}`, saga: `/sagas/${id}` } });
+  });
+
+  app.post<{ Params: { scenario: string } }>("/demo/:scenario", async (request, reply) => {
+    const scenario = DEMO_SCENARIOS[request.params.scenario];
+    if (!scenario) return reply.status(404).send({ error: "no such demo scenario", code: "HTTP_NOT_FOUND" });
+    const id = await deps.startOrder(scenario.order());
+    return reply.redirect(`/sagas/${id}`, 303);
+  });
+
+  app.get<{ Params: { id: number } }>(
+    "/orders/:id",
+    { schema: { params: ID_PARAMS } },
+    async (request, reply) => {
+      const order = deps.queries.order(request.params.id);
+      return (
+        order ??
+        reply.status(404).send({ error: `order ${request.params.id} not found`, code: "HTTP_NOT_FOUND" })
+      );
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    "/sagas/:id",
+    { schema: { params: ID_PARAMS } },
+    async (request, reply) => {
+      const saga = deps.queries.saga(request.params.id);
+      return (
+        saga ??
+        reply.status(404).send({ error: `saga ${request.params.id} not found`, code: "HTTP_NOT_FOUND" })
+      );
+    },
+  );
+
+  app.get<{ Querystring: { limit: number; status?: string } }>(
+    "/sagas",
+    {
+      schema: {
+        querystring: {
+          type: "object",
+          properties: {
+            limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+            status: { type: "string" },
+          },
+        },
+      },
+    },
+    async (request) => ({
+      counts: deps.queries.counts(),
+      sagas: deps.queries.sagas({
+        limit: request.query.limit,
+        ...(request.query.status ? { status: request.query.status } : {}),
+      }),
+    }),
+  );
+
+  app.get("/health", async (_request, reply) => {
+    const health = await deps.health();
+    return reply.status(health.ok ? 200 : 503).send(health);
+  });
+
+  return app;
+}

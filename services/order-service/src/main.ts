@@ -1,0 +1,19 @@
+import { createLogger, numberFromEnv, openTransport, readConfig, stopOnSignals } from "@saga/service-kit";
+import { startOrderService } from "./service.js";
+
+// Starts the order service alone; configuration comes only from the environment.
+const config = readConfig();
+const logger = createLogger("order-service", config.logLevel);
+const transport = await openTransport(config, logger, "order-service");
+const service = await startOrderService({
+  transport,
+  logger,
+  databaseFile: `${config.dataDir}/order-service.sqlite`,
+  port: numberFromEnv(process.env, "PORT", 3000),
+  host: process.env.HOST ?? "127.0.0.1",
+  stepDeadlineMs: numberFromEnv(process.env, "STEP_DEADLINE_MS", 10_000),
+});
+stopOnSignals(logger, async () => {
+  await service.stop();
+  await transport.close();
+});

@@ -1,0 +1,300 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import {
+  serializeError,
+  type CommandToSend,
+  type FailureDetails,
+  type RemoteAction,
+  type SagaDefinition,
+} from "./definition.js";
+import {
+  ConcurrencyError,
+  TERMINAL,
+  type Awaiting,
+  type HistoryEntry,
+  type OutboxEntry,
+  type SagaRecord,
+  type SagaStore,
+  type UnitOfWork,
+} from "./state.js";
+
+/** What became of an incoming reply; logged, and asserted by tests. */
+export type ReplyOutcome = "applied" | "duplicate" | "ignored" | "unknown-saga";
+
+/**
+ * Runs sagas of one definition. Every transition is planned in memory from the stored record, then committed with
+ * its history, its outgoing commands (outbox) and the id of the message that caused it, in one transaction guarded
+ * by the record's version. Replies that are late, duplicated or for another step change nothing.
+ */
+export class SagaEngine<Data> {
+  readonly #definition: SagaDefinition<Data>;
+  readonly #store: SagaStore<Data>;
+  readonly #logger: Logger;
+  readonly #pivot: number;
+  readonly #now: () => number;
+  /** Called after a commit that queued commands, so the relay publishes them without waiting for its timer. */
+  onOutbox: () => void = () => {};
+
+  constructor(
+    definition: SagaDefinition<Data>,
+    store: SagaStore<Data>,
+    logger: Logger,
+    now: () => number = Date.now,
+  ) {
+    this.#definition = definition;
+    this.#store = store;
+    this.#logger = logger;
+    this.#now = now;
+    this.#pivot = definition.steps.findIndex((s) => s.pivot === true);
+  }
+
+  /** Creates a saga and runs it up to its first remote step; returns its id. */
+  async start(data: Data): Promise<number> {
+    const id = await this.#store.create((sagaId) => {
+      const draft = new Draft<Data>(this.#initial(sagaId, data), this.#now);
+      draft.record("not_started");
+      this.#forward(draft, 0);
+      return draft.work(undefined, undefined);
+    });
+    this.onOutbox();
+    return id;
+  }
+
+  /** Applies a reply to the saga it belongs to (`correlation_id`). */
+  async handleReply(
+    sagaId: number,
+    type: string,
+    payload: unknown,
+    messageId: string,
+  ): Promise<ReplyOutcome> {
+    return this.#retryOnConflict(async () => {
+      if (await this.#store.hasConsumed(messageId)) return "duplicate";
+      const saga = await this.#store.load(sagaId);
+      if (!saga) return "unknown-saga";
+      const draft = new Draft(saga, this.#now);
+      if (!this.#applyReply(draft, type, payload)) {
+        this.#logger.info(
+          { saga: sagaId, type, status: saga.status },
+          "reply ignored: not awaited (late, duplicate or another step)",
+        );
+        return "ignored";
+      }
+      await this.#store.commit(draft.work(saga.version, messageId));
+      this.#log(saga, draft);
+      if (draft.outbox.length > 0) this.onOutbox();
+      return "applied";
+    });
+  }
+
+  /** Acts on an overdue wait: resend the command, or give up on a step before the pivot. */
+  async onDeadline(sagaId: number): Promise<void> {
+    await this.#retryOnConflict(async () => {
+      const saga = await this.#store.load(sagaId);
+      const awaiting = saga?.awaiting;
+      if (!saga || !awaiting || awaiting.deadlineAt > this.#now()) return;
+      const draft = new Draft(saga, this.#now);
+      const step = this.#definition.steps[awaiting.step]!;
+      const mustFinish = awaiting.phase === "compensation" || awaiting.step > this.#pivot;
+      if (mustFinish || awaiting.attempts <= this.#definition.maxResends) {
+        draft.resend(awaiting, this.#backoff(awaiting.attempts + 1));
+        draft.record(saga.status, {
+          deadline: "passed",
+          resent: awaiting.command.operation,
+          attempt: awaiting.attempts + 1,
+        });
+      } else {
+        this.#fail(draft, awaiting.step, {
+          type: "DeadlineExceeded",
+          message: `no reply to ${step.name} after ${awaiting.attempts} attempt(s)`,
+          module: "order-service",
+          traceback: [],
+        });
+      }
+      await this.#store.commit(draft.work(saga.version, undefined));
+      this.#log(saga, draft);
+      this.onOutbox();
+    });
+  }
+
+  #applyReply(draft: Draft<Data>, type: string, payload: unknown): boolean {
+    const awaiting = draft.awaiting;
+    if (!awaiting || TERMINAL.has(draft.status)) return false;
+    const step = this.#definition.steps[awaiting.step]!;
+    if (awaiting.phase === "compensation") {
+      const compensation = step.compensation as RemoteAction<Data> | undefined;
+      if (compensation?.replies.success !== type) return false;
+      draft.record(`${step.name}.compensated`);
+      this.#compensate(draft, awaiting.step - 1);
+      return true;
+    }
+    const action = step.action as RemoteAction<Data>;
+    if (type === action.replies.success) {
+      draft.data = action.onSuccess ? action.onSuccess(draft.data, payload) : draft.data;
+      this.#forward(draft, awaiting.step + 1);
+      return true;
+    }
+    if (type === action.replies.failure) {
+      if (awaiting.step > this.#pivot) {
+        // After the pivot nothing is compensated: the deadline poller resends the command after a backoff.
+        draft.awaiting = { ...awaiting, deadlineAt: this.#now() + this.#backoff(awaiting.attempts) };
+        draft.record(draft.status, { retry: "failure reply after the pivot", reply: payload });
+      } else {
+        this.#fail(draft, awaiting.step, payload);
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** Runs steps from `from` until one waits for a reply, one fails, or the saga succeeds. */
+  #forward(draft: Draft<Data>, from: number): void {
+    const steps = this.#definition.steps;
+    for (let index = from; index < steps.length; index++) {
+      const step = steps[index]!;
+      draft.record(`${step.name}.running`);
+      const action = step.action;
+      if (!action) continue;
+      try {
+        if (action.kind === "local") {
+          draft.data = action.run(draft.data, draft.id);
+          continue;
+        }
+        draft.send(action.command(draft.data, draft.id), index, "action", this.#definition.stepDeadlineMs);
+        return;
+      } catch (error) {
+        this.#fail(draft, index, serializeError(error));
+        return;
+      }
+    }
+    draft.awaiting = null;
+    draft.record("succeeded");
+  }
+
+  #fail(draft: Draft<Data>, index: number, details: FailureDetails | unknown): void {
+    draft.failedStep = this.#definition.steps[index]!.name;
+    draft.failureDetails = details;
+    this.#compensate(draft, index - 1);
+  }
+
+  /** Compensates from `from` down to the first step; a remote compensation waits for its confirmation. */
+  #compensate(draft: Draft<Data>, from: number): void {
+    for (let index = from; index >= 0; index--) {
+      const step = this.#definition.steps[index]!;
+      draft.record(`${step.name}.compensating`);
+      const compensation = step.compensation;
+      if (compensation?.kind === "remote") {
+        draft.send(
+          compensation.command(draft.data, draft.id),
+          index,
+          "compensation",
+          this.#definition.stepDeadlineMs,
+        );
+        return;
+      }
+      if (compensation) draft.data = compensation.run(draft.data, draft.id);
+      draft.record(`${step.name}.compensated`);
+    }
+    draft.awaiting = null;
+    draft.record("failed");
+  }
+
+  /** Exponential backoff of resends, capped at ten deadlines. */
+  #backoff(attempt: number): number {
+    return this.#definition.stepDeadlineMs * Math.min(2 ** (attempt - 1), 10);
+  }
+
+  async #retryOnConflict<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= 5) throw error;
+      }
+    }
+  }
+
+  #initial(id: number, data: Data): SagaRecord<Data> {
+    const now = new Date(this.#now()).toISOString();
+    return {
+      id,
+      type: this.#definition.type,
+      status: "not_started",
+      version: 0,
+      data,
+      awaiting: null,
+      failedStep: null,
+      failureDetails: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  #log(before: SagaRecord<Data>, draft: Draft<Data>): void {
+    this.#logger.info(
+      { saga: before.id, from: before.status, to: draft.status, step: draft.awaiting?.step ?? null },
+      `saga ${before.id}: ${before.status} -> ${draft.status}`,
+    );
+  }
+}
+
+/** A saga record being changed by one transition, collecting what the transition writes. */
+class Draft<Data> {
+  readonly id: number;
+  status: string;
+  data: Data;
+  awaiting: Awaiting | null;
+  failedStep: string | null;
+  failureDetails: unknown;
+  readonly history: HistoryEntry[] = [];
+  readonly outbox: OutboxEntry[] = [];
+  readonly #type: string;
+  readonly #now: () => number;
+
+  constructor(saga: SagaRecord<Data>, now: () => number) {
+    this.id = saga.id;
+    this.#type = saga.type;
+    this.status = saga.status;
+    this.data = saga.data;
+    this.awaiting = saga.awaiting;
+    this.failedStep = saga.failedStep;
+    this.failureDetails = saga.failureDetails;
+    this.#now = now;
+  }
+
+  record(status: string, detail?: unknown): void {
+    this.status = status;
+    this.history.push({
+      status,
+      at: new Date(this.#now()).toISOString(),
+      ...(detail === undefined ? {} : { detail }),
+    });
+  }
+
+  send(command: CommandToSend, step: number, phase: Awaiting["phase"], deadlineMs: number): void {
+    this.outbox.push({ ...command, messageId: randomUUID() });
+    this.awaiting = { step, phase, attempts: 1, deadlineAt: this.#now() + deadlineMs, command };
+  }
+
+  resend(awaiting: Awaiting, delayMs: number): void {
+    this.outbox.push({ ...awaiting.command, messageId: randomUUID() });
+    this.awaiting = { ...awaiting, attempts: awaiting.attempts + 1, deadlineAt: this.#now() + delayMs };
+  }
+
+  work(expectedVersion: number | undefined, consumedMessageId: string | undefined): UnitOfWork<Data> {
+    return {
+      next: {
+        id: this.id,
+        type: this.#type,
+        status: this.status,
+        data: this.data,
+        awaiting: this.awaiting,
+        failedStep: this.failedStep,
+        failureDetails: this.failureDetails,
+      },
+      expectedVersion,
+      history: this.history,
+      outbox: this.outbox,
+      consumedMessageId,
+    };
+  }
+}

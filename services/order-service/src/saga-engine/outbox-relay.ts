@@ -1,0 +1,86 @@
+import type { Logger } from "pino";
+import type { OutboxRow } from "./sqlite-store.js";
+
+export interface OutboxSource {
+  pendingOutbox(limit: number): OutboxRow[] | Promise<OutboxRow[]>;
+  markSent(id: number): void | Promise<void>;
+}
+
+/**
+ * Publishes what the saga transitions recorded in the outbox, and marks each row sent once the broker confirmed it.
+ * A crash between confirm and mark resends the row: receivers deduplicate, so that is safe, while losing it is not.
+ * Runs when kicked after a commit and on a timer (for rows left by a crash or a broker outage).
+ */
+export class OutboxRelay {
+  readonly #source: OutboxSource;
+  readonly #publish: (row: OutboxRow) => Promise<void>;
+  readonly #logger: Logger;
+  readonly #intervalMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+
+  constructor(
+    source: OutboxSource,
+    publish: (row: OutboxRow) => Promise<void>,
+    logger: Logger,
+    intervalMs = 500,
+  ) {
+    this.#source = source;
+    this.#publish = publish;
+    this.#logger = logger;
+    this.#intervalMs = intervalMs;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => this.kick(), this.#intervalMs);
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#running;
+  }
+
+  /** Drains the outbox now; concurrent kicks coalesce into one more pass. */
+  kick(): void {
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#drain().finally(() => {
+      this.#running = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.kick();
+      }
+    });
+  }
+
+  async #drain(): Promise<void> {
+    for (;;) {
+      const rows = await this.#source.pendingOutbox(256);
+      if (rows.length === 0) return;
+      const results = await Promise.allSettled(rows.map((row) => this.#publish(row)));
+      let failed = 0;
+      for (const [index, result] of results.entries()) {
+        const row = rows[index]!;
+        if (result.status === "fulfilled") {
+          await this.#source.markSent(row.id);
+        } else {
+          failed++;
+          this.#logger.error(
+            {
+              err: result.reason,
+              saga: row.correlationId,
+              operation: row.operation,
+              messageId: row.messageId,
+            },
+            "outbox publish failed; will retry",
+          );
+        }
+      }
+      if (failed > 0) return; // the timer retries; do not spin against a broker that is down
+    }
+  }
+}

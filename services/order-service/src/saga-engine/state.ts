@@ -1,0 +1,72 @@
+import type { CommandToSend, FailureDetails } from "./definition.js";
+
+/** Saga statuses as the original wrote them: `not_started`, `<step>.running|compensating|compensated`, ends. */
+export type SagaStatus = string;
+
+export const TERMINAL = new Set(["succeeded", "failed"]);
+
+/** What a saga waits for, if anything: the reply to the action or the compensation of one step. */
+export interface Awaiting {
+  readonly step: number;
+  readonly phase: "action" | "compensation";
+  /** Commands sent for this wait so far (1 = the first send). */
+  readonly attempts: number;
+  /** Epoch milliseconds. */
+  readonly deadlineAt: number;
+  /** The last command sent, resent as is when the deadline passes. */
+  readonly command: CommandToSend;
+}
+
+export interface SagaRecord<Data> {
+  readonly id: number;
+  readonly type: string;
+  readonly status: SagaStatus;
+  /** Incremented by every committed transition; guards concurrent updates (optimistic concurrency). */
+  readonly version: number;
+  readonly data: Data;
+  readonly awaiting: Awaiting | null;
+  readonly failedStep: string | null;
+  readonly failureDetails: FailureDetails | unknown | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface HistoryEntry {
+  readonly status: SagaStatus;
+  readonly at: string;
+  readonly detail?: unknown;
+}
+
+/** An outgoing command recorded with the state change that caused it (transactional outbox). */
+export interface OutboxEntry extends CommandToSend {
+  readonly messageId: string;
+}
+
+/** Everything one transition writes, committed atomically by the store. */
+export interface UnitOfWork<Data> {
+  /** The state after the transition. */
+  readonly next: Omit<SagaRecord<Data>, "version" | "createdAt" | "updatedAt">;
+  /** The version the transition was computed from; undefined for a new saga. */
+  readonly expectedVersion: number | undefined;
+  readonly history: readonly HistoryEntry[];
+  readonly outbox: readonly OutboxEntry[];
+  /** The incoming message this transition consumes, recorded so a redelivery is recognised. */
+  readonly consumedMessageId: string | undefined;
+}
+
+export interface SagaStore<Data> {
+  /** Inserts a new saga: the store assigns the id, then `build` (pure, synchronous) plans its first transition. */
+  create(build: (id: number) => UnitOfWork<Data>): Promise<number>;
+  load(id: number): Promise<SagaRecord<Data> | undefined>;
+  /** Commits atomically. Throws ConcurrencyError when the version moved on since `expectedVersion`. */
+  commit(work: UnitOfWork<Data>): Promise<void>;
+  /** Whether an incoming message was already consumed. */
+  hasConsumed(messageId: string): Promise<boolean>;
+  /** Sagas whose awaited reply is overdue. */
+  overdue(now: number, limit: number): Promise<number[]>;
+}
+
+export class ConcurrencyError extends Error {
+  override name = "ConcurrencyError";
+  readonly code = "SAGA_CONCURRENT_UPDATE";
+}

@@ -1,0 +1,149 @@
+import path from "node:path";
+import {
+  OrderServiceClient,
+  serveOrderService,
+  type OrderServiceHandlers,
+} from "@saga/generated/order-service";
+import type { MessageContext, Transport } from "@saga/runtime";
+import { openSqlite, type Logger, type SqliteDatabase } from "@saga/service-kit";
+import { createOrderSaga, type CreateOrderSagaData } from "./create-order-saga/definition.js";
+import {
+  createOrderSagaStore,
+  ORDER_SERVICE_MIGRATIONS,
+  OrderQueries,
+} from "./create-order-saga/order-store.js";
+import type { NewOrder } from "./http/demo-scenarios.js";
+import { buildApi } from "./http/server.js";
+import { DeadlinePoller } from "./saga-engine/deadline-poller.js";
+import { SagaEngine } from "./saga-engine/engine.js";
+import { OutboxRelay } from "./saga-engine/outbox-relay.js";
+import type { OutboxRow } from "./saga-engine/sqlite-store.js";
+
+export interface OrderServiceOptions {
+  readonly transport: Transport;
+  /** SQLite file, or `:memory:`. */
+  readonly databaseFile: string;
+  readonly logger: Logger;
+  /** HTTP port; 0 picks a free one. */
+  readonly port: number;
+  readonly host?: string;
+  /** How long a step waits for its reply before it is resent (or, before the pivot, finally failed). */
+  readonly stepDeadlineMs?: number;
+  readonly maxResends?: number;
+  readonly deadlinePollMs?: number;
+}
+
+export interface RunningOrderService {
+  readonly url: string;
+  readonly db: SqliteDatabase;
+  readonly engine: SagaEngine<CreateOrderSagaData>;
+  stop(): Promise<void>;
+}
+
+/** Starts the orchestrator: database, saga engine, outbox relay, reply consumer, deadline poller, HTTP API. */
+export async function startOrderService(options: OrderServiceOptions): Promise<RunningOrderService> {
+  const { transport, logger } = options;
+  const db = openSqlite(options.databaseFile, ORDER_SERVICE_MIGRATIONS);
+  const store = createOrderSagaStore(db);
+  const definition = createOrderSaga({
+    stepDeadlineMs: options.stepDeadlineMs ?? 10_000,
+    maxResends: options.maxResends ?? 3,
+  });
+  const engine = new SagaEngine(definition, store, logger.child({ component: "saga" }));
+
+  const client = new OrderServiceClient(transport);
+  const publish = (row: OutboxRow): Promise<unknown> => {
+    const send = client[row.operation as keyof OrderServiceClient] as (
+      payload: unknown,
+      options: { correlationId: string; messageId: string },
+    ) => Promise<unknown>;
+    if (typeof send !== "function")
+      throw new Error(`outbox row ${row.id} names unknown operation ${row.operation}`);
+    return send.call(client, row.payload, { correlationId: row.correlationId, messageId: row.messageId });
+  };
+  const relay = new OutboxRelay(
+    store,
+    async (row) => void (await publish(row)),
+    logger.child({ component: "outbox" }),
+  );
+  engine.onOutbox = () => relay.kick();
+
+  const consumer = await serveOrderService(transport, replyHandlers(engine), {
+    logger: logger.child({ component: "replies" }),
+  });
+  relay.start();
+  const poller = new DeadlinePoller(
+    engine,
+    store,
+    logger.child({ component: "deadlines" }),
+    options.deadlinePollMs ?? 1000,
+  );
+  poller.start();
+
+  const api = buildApi({
+    queries: new OrderQueries(db),
+    logger,
+    startOrder: (order: NewOrder) =>
+      engine.start({
+        ...order,
+        status: "pending_validation",
+        restaurant_ticket_id: null,
+        transaction_id: null,
+      }),
+    health: async () => {
+      const database = (() => {
+        try {
+          return db.prepare("SELECT 1 AS ok").get() !== undefined;
+        } catch {
+          return false;
+        }
+      })();
+      const broker = transport.isConnected();
+      return { ok: database && broker, checks: { database, broker, transport: transport.kind } };
+    },
+  });
+  await api.listen({ port: options.port, host: options.host ?? "127.0.0.1" });
+  const address = api.server.address();
+  const url =
+    typeof address === "object" && address ? `http://${options.host ?? "127.0.0.1"}:${address.port}` : "";
+  logger.info({ url, database: path.basename(options.databaseFile) }, `order-service: HTTP API on ${url}`);
+
+  return {
+    url,
+    db,
+    engine,
+    async stop() {
+      await api.close();
+      await poller.stop();
+      await consumer.close();
+      await relay.stop();
+      db.close();
+    },
+  };
+}
+
+/** Every reply goes to the engine, correlated by saga id; the interface makes a new reply a compile error here. */
+function replyHandlers(engine: SagaEngine<CreateOrderSagaData>): OrderServiceHandlers {
+  const apply = async (payload: unknown, context: MessageContext): Promise<void> => {
+    const sagaId = Number(context.correlationId);
+    if (!Number.isInteger(sagaId) || sagaId <= 0) {
+      throw new Error(
+        `reply ${context.type} has no saga id in correlation_id (${String(context.correlationId)})`,
+      );
+    }
+    const outcome = await engine.handleReply(sagaId, context.type, payload, context.messageId);
+    if (outcome !== "applied")
+      context.logger.info({ saga: sagaId, type: context.type, outcome }, `reply ${outcome}`);
+  };
+  return {
+    onVerifyConsumerDetailsSuccess: apply,
+    onVerifyConsumerDetailsFailure: apply,
+    onCreateTicketSuccess: apply,
+    onCreateTicketFailure: apply,
+    onRejectTicketSuccess: apply,
+    onAuthorizeCardSuccess: apply,
+    onAuthorizeCardFailure: apply,
+    onApproveTicketSuccess: apply,
+    onApproveTicketFailure: apply,
+  };
+}

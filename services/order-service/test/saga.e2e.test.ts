@@ -1,0 +1,206 @@
+import path from "node:path";
+import amqp from "amqplib";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestVhost, queueDepths } from "@saga/runtime/testing";
+import { startSystem, waitFor, type RunningSystem } from "../testing/system-under-test.js";
+
+/**
+ * The CreateOrderSaga end to end: four service processes on real RabbitMQ (a private vhost), driven through the
+ * HTTP API as a user would. approve_ticket fails transiently half the time here, and is retried.
+ */
+let vhost: ReturnType<typeof createTestVhost>;
+let system: RunningSystem;
+
+interface SagaBody {
+  id: number;
+  status: string;
+  version: number;
+  failed_step: string | null;
+  failure_details: { type: string } | null;
+  history: { status: string; at: string }[];
+}
+
+async function post(body: unknown): Promise<Response> {
+  return fetch(`${system.url}/orders`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+async function placeOrder(body: object): Promise<number> {
+  const response = await post({ card_id: 3, items: [{ name: "Dish 1", quantity: 2 }], ...body });
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { saga_id: number }).saga_id;
+}
+
+async function finished(id: number): Promise<SagaBody> {
+  let saga: SagaBody | undefined;
+  await waitFor(
+    async () => {
+      saga = (await (await fetch(`${system.url}/sagas/${id}`)).json()) as SagaBody;
+      return saga.status === "succeeded" || saga.status === "failed";
+    },
+    20_000,
+    () => JSON.stringify(saga),
+  );
+  return saga!;
+}
+
+const order = async (id: number) =>
+  (await (await fetch(`${system.url}/orders/${id}`)).json()) as Record<string, unknown>;
+const database = (service: string) =>
+  new Database(path.join(system.dataDir, `${service}.sqlite`), { readonly: true });
+const statuses = (saga: SagaBody) => saga.history.map((h) => h.status);
+
+beforeAll(async () => {
+  vhost = createTestVhost("saga-e2e");
+  system = await startSystem(vhost.url, { APPROVE_TICKET_FAILURE_RATE: "0.5", STEP_DEADLINE_MS: "5000" });
+}, 60_000);
+
+afterAll(async () => {
+  await system?.stop();
+  vhost?.remove();
+});
+
+describe("CreateOrderSaga end to end (4 processes, RabbitMQ)", () => {
+  it("approves an order: ticket approved, card authorized, statuses as the original", async () => {
+    const id = await placeOrder({ consumer_id: 70, price: 20 });
+    const saga = await finished(id);
+    expect(statuses(saga)).toEqual([
+      "not_started",
+      "reject_order.running",
+      "verify_consumer_details.running",
+      "create_restaurant_ticket.running",
+      "authorize_card.running",
+      "approve_restaurant_ticket.running",
+      "approve_order.running",
+      "succeeded",
+    ]);
+    const placed = await order(id);
+    expect(placed).toMatchObject({ status: "approved" });
+    const tickets = database("restaurant-service")
+      .prepare("SELECT * FROM tickets WHERE order_id = ?")
+      .all(id) as { id: number; state: string }[];
+    expect(tickets).toHaveLength(1);
+    expect(tickets[0]).toMatchObject({ id: placed.restaurant_ticket_id, state: "approved" });
+  });
+
+  it("rejects the order of a consumer below 50", async () => {
+    const saga = await finished(await placeOrder({ consumer_id: 10, price: 20 }));
+    expect(saga).toMatchObject({ status: "failed", failed_step: "verify_consumer_details" });
+    expect(statuses(saga).slice(-3)).toEqual([
+      "reject_order.compensating",
+      "reject_order.compensated",
+      "failed",
+    ]);
+    expect((await order(saga.id)).status).toBe("rejected");
+  });
+
+  it("rejects the ticket by compensation when the card is declined", async () => {
+    const id = await placeOrder({ consumer_id: 70, price: 80 });
+    const saga = await finished(id);
+    expect(saga).toMatchObject({ status: "failed", failed_step: "authorize_card" });
+    expect(statuses(saga)).toContain("create_restaurant_ticket.compensated");
+    expect((await order(id)).status).toBe("rejected");
+    const tickets = database("restaurant-service")
+      .prepare("SELECT state FROM tickets WHERE order_id = ?")
+      .all(id);
+    expect(tickets).toEqual([{ state: "rejected" }]);
+  });
+
+  it("compensates from the step before when the orchestrator fails (quantity 100500)", async () => {
+    const id = await placeOrder({
+      consumer_id: 70,
+      price: 20,
+      items: [{ name: "Dish 1", quantity: 100500 }],
+    });
+    const saga = await finished(id);
+    expect(saga).toMatchObject({ status: "failed", failed_step: "create_restaurant_ticket" });
+    expect(saga.failure_details?.type).toBe("KeyError");
+    expect(
+      database("restaurant-service").prepare("SELECT COUNT(*) AS n FROM tickets WHERE order_id = ?").get(id),
+    ).toEqual({ n: 0 });
+  });
+
+  it("retries transient approve_ticket failures: every order is still approved", async () => {
+    const ids = await Promise.all(
+      Array.from({ length: 6 }, () => placeOrder({ consumer_id: 70, price: 20 })),
+    );
+    for (const id of ids) expect((await finished(id)).status).toBe("succeeded");
+    const restaurantLog = system.logs["restaurant-service"].join("");
+    expect(restaurantLog).toMatch(/transient/i); // at rate 0.5 over 6 orders some attempts failed and were retried
+  });
+
+  it.each([
+    ["not JSON", "{nope", "application/json"],
+    [
+      "a missing field",
+      JSON.stringify({ consumer_id: 70, card_id: 1, items: [{ name: "x", quantity: 1 }] }),
+      "application/json",
+    ],
+    [
+      "a string for an integer",
+      JSON.stringify({ consumer_id: "70", card_id: 1, price: 2, items: [{ name: "x", quantity: 1 }] }),
+      "application/json",
+    ],
+    ["no items", JSON.stringify({ consumer_id: 70, card_id: 1, price: 2, items: [] }), "application/json"],
+    [
+      "an unknown field",
+      JSON.stringify({ consumer_id: 70, card_id: 1, price: 2, items: [{ name: "x", quantity: 1 }], x: 1 }),
+      "application/json",
+    ],
+    [
+      "a zero quantity",
+      JSON.stringify({ consumer_id: 70, card_id: 1, price: 2, items: [{ name: "x", quantity: 0 }] }),
+      "application/json",
+    ],
+  ])("answers 400 to a body with %s and stores nothing", async (_label, body, type) => {
+    const before = (await (await fetch(`${system.url}/sagas?limit=1000`)).json()) as { sagas: unknown[] };
+    const response = await fetch(`${system.url}/orders`, {
+      method: "POST",
+      headers: { "content-type": type },
+      body,
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { code: string }).code).toMatch(
+      /^(HTTP_INVALID_REQUEST|FST_ERR_CTP_INVALID_JSON_BODY|HTTP_BAD_REQUEST)$/,
+    );
+    const after = (await (await fetch(`${system.url}/sagas?limit=1000`)).json()) as { sagas: unknown[] };
+    expect(after.sagas.length).toBe(before.sagas.length);
+  });
+
+  it("answers 413 to a body over the limit", async () => {
+    const response = await post({
+      consumer_id: 70,
+      card_id: 1,
+      price: 2,
+      items: [{ name: "x".repeat(100_000), quantity: 1 }],
+    });
+    expect(response.status).toBe(413);
+  });
+
+  it("ignores a duplicate reply injected for a finished step", async () => {
+    const id = await placeOrder({ consumer_id: 70, price: 20 });
+    const done = await finished(id);
+    const connection = await amqp.connect(vhost.url);
+    const channel = await connection.createConfirmChannel();
+    channel.publish("", "create_order_saga_responses", Buffer.from("null"), {
+      type: "consumer_service.verify_consumer_details.response.success",
+      correlationId: String(id),
+      messageId: `injected-${id}`,
+      contentType: "application/json",
+      persistent: true,
+      headers: { contract_version: "1.0.0" },
+    });
+    await channel.waitForConfirms();
+    await connection.close();
+    await waitFor(() => (queueDepths(vhost.vhost)["create_order_saga_responses"] ?? 0) === 0, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const after = (await (await fetch(`${system.url}/sagas/${id}`)).json()) as SagaBody;
+    expect(after.version).toBe(done.version);
+    expect(after.history).toEqual(done.history);
+    expect(system.logs["order-service"].join("")).toMatch(/reply ignored/);
+  });
+});

@@ -1,0 +1,5 @@
+export { numberFromEnv, readConfig, type ServiceConfig } from "./config.js";
+export { stopOnSignals } from "./lifecycle.js";
+export { createLogger, type Logger } from "./logger.js";
+export { openSqlite, type SqliteDatabase } from "./sqlite.js";
+export { openTransport, redactUrl } from "./transport.js";
