@@ -3,3 +3,4 @@ export { stopOnSignals } from "./lifecycle.js";
 export { createLogger, type Logger } from "./logger.js";
 export { openSqlite, type SqliteDatabase } from "./sqlite.js";
 export { openTransport, redactUrl } from "./transport.js";
+export { fakeContext } from "./testing.js";

@@ -1,0 +1,29 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { CODEGEN_ERROR_CODES } from "../src/errors.js";
+import { LINT_RULES } from "../src/lint/lint.js";
+import { ERROR_CODES } from "@saga/runtime";
+
+/** The README's tables and the code's registries name the same codes, in both directions. */
+const readme = readFileSync(path.resolve(import.meta.dirname, "../../../README.md"), "utf8");
+/** The first column of the table under a README heading. */
+function documented(heading: string): string[] {
+  const section = readme.split(`\n${heading}\n`)[1]?.split(/\n#{2,3} /)[0] ?? "";
+  return [...section.matchAll(/^\| `([A-Za-z_-]+)` \|/gm)].map((m) => m[1]!);
+}
+
+describe("documented codes", () => {
+  it.each([
+    ["### Runtime error codes", ERROR_CODES],
+    ["### Error codes", CODEGEN_ERROR_CODES],
+    ["### Lint rules", LINT_RULES],
+  ])(
+    "%s: every code is in the README table with its meaning, and every row is a real code",
+    (heading, registry) => {
+      expect(documented(heading).sort()).toEqual(Object.keys(registry).sort());
+      for (const [code, meaning] of Object.entries(registry))
+        expect(readme).toContain(`| \`${code}\` | ${meaning} |`);
+    },
+  );
+});

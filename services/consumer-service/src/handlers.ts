@@ -1,0 +1,35 @@
+import type { ConsumerServiceHandlers } from "@saga/generated/consumer-service";
+import { failure, success } from "@saga/runtime";
+import type { VerificationStore } from "./store.js";
+
+/** The original rule: consumers with an id below 50 may not order. */
+export const LOWEST_VALID_CONSUMER_ID = 50;
+
+export function consumerHandlers(store: VerificationStore): ConsumerServiceHandlers {
+  return {
+    async verifyConsumerDetails({ consumer_id }, context) {
+      const refused = consumer_id < LOWEST_VALID_CONSUMER_ID;
+      const verdict = store.record(context.correlationId ?? context.messageId, {
+        consumer_id,
+        verdict: refused ? "refused" : "accepted",
+        reason: refused ? `Consumer has incorrect id = ${consumer_id}` : null,
+      });
+      context.logger.info(
+        {
+          saga: context.correlationId,
+          operation: "verifyConsumerDetails",
+          consumer_id,
+          verdict: verdict.verdict,
+        },
+        `consumer ${verdict.verdict}`,
+      );
+      if (verdict.verdict === "accepted") return success(null);
+      return failure({
+        type: "ValueError",
+        message: verdict.reason ?? "refused",
+        module: "consumer-service",
+        traceback: [],
+      });
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { serveConsumerService } from "@saga/generated/consumer-service";
+import type { Transport } from "@saga/runtime";
+import type { Logger } from "@saga/service-kit";
+import { consumerHandlers } from "./handlers.js";
+import { VerificationStore } from "./store.js";
+
+export interface ConsumerServiceOptions {
+  readonly transport: Transport;
+  /** SQLite file, or `:memory:`. */
+  readonly databaseFile: string;
+  readonly logger: Logger;
+}
+
+export async function startConsumerService(
+  options: ConsumerServiceOptions,
+): Promise<{ stop(): Promise<void> }> {
+  const store = new VerificationStore(options.databaseFile);
+  const server = await serveConsumerService(options.transport, consumerHandlers(store), {
+    logger: options.logger,
+  });
+  return {
+    async stop() {
+      await server.close();
+      store.close();
+    },
+  };
+}

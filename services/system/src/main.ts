@@ -1,0 +1,44 @@
+import { startAccountingService } from "@saga/accounting-service";
+import { startConsumerService } from "@saga/consumer-service";
+import { startOrderService } from "@saga/order-service";
+import { startRestaurantService } from "@saga/restaurant-service";
+import { createLogger, numberFromEnv, openTransport, readConfig, stopOnSignals } from "@saga/service-kit";
+
+// `npm start`: the four services in one process sharing one transport, so the in-process broker works when no
+// RabbitMQ answers. Each service still has its own database and its own queue, exactly as when run alone.
+const config = readConfig();
+const logger = createLogger("system", config.logLevel);
+const transport = await openTransport(config, logger, "saga-system");
+const database = (service: string) => `${config.dataDir}/${service}.sqlite`;
+
+const participants = [
+  await startConsumerService({
+    transport,
+    logger: logger.child({ service: "consumer-service" }),
+    databaseFile: database("consumer-service"),
+  }),
+  await startRestaurantService({
+    transport,
+    logger: logger.child({ service: "restaurant-service" }),
+    databaseFile: database("restaurant-service"),
+  }),
+  await startAccountingService({
+    transport,
+    logger: logger.child({ service: "accounting-service" }),
+    databaseFile: database("accounting-service"),
+  }),
+];
+const orders = await startOrderService({
+  transport,
+  logger: logger.child({ service: "order-service" }),
+  databaseFile: database("order-service"),
+  port: numberFromEnv(process.env, "PORT", 3000),
+  host: process.env.HOST ?? "127.0.0.1",
+});
+logger.info({ url: orders.url }, `CreateOrderSaga demo: open ${orders.url}`);
+
+stopOnSignals(logger, async () => {
+  await orders.stop();
+  for (const service of participants) await service.stop();
+  await transport.close();
+});
