@@ -1,4 +1,5 @@
 import yargs from "yargs";
+import { runDiff } from "./commands/diff-command.js";
 import { runGenerate } from "./commands/generate-command.js";
 import { runLint } from "./commands/lint-command.js";
 import { CodegenError, formatProblem } from "./errors.js";
@@ -91,6 +92,31 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
         code = await runLint(
           {
             contracts: a.contracts ?? [],
+            contractsDir: a.contractsDir,
+            format: a.format,
+            allowRemoteRefs: a.allowRemoteRefs,
+          },
+          out,
+        );
+      },
+    )
+    .command(
+      "diff [dirs..]",
+      "Report contract changes with their verdict (breaking or safe) and the services they affect",
+      (y) =>
+        y
+          .positional("dirs", { type: "string", array: true, describe: "Old and new contract folders" })
+          .option("against", {
+            type: "string",
+            describe:
+              "Compare the contracts at this git ref with the working tree (auto: ASYNCGEN_DIFF_BASE, else HEAD if contracts/ changed, else HEAD~1)",
+          })
+          .option("format", { choices: ["text", "json", "github"] as const, default: "text" as const }),
+      async (a) => {
+        code = await runDiff(
+          {
+            dirs: a.dirs ?? [],
+            against: a.against ?? (a.dirs?.length ? undefined : "auto"),
             contractsDir: a.contractsDir,
             format: a.format,
             allowRemoteRefs: a.allowRemoteRefs,

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CODEGEN_ERROR_CODES } from "../src/errors.js";
+import { DIFF_RULES } from "../src/diff/rules.js";
 import { LINT_RULES } from "../src/lint/lint.js";
 import { ERROR_CODES } from "@saga/runtime";
 
@@ -18,6 +19,7 @@ describe("documented codes", () => {
     ["### Runtime error codes", ERROR_CODES],
     ["### Error codes", CODEGEN_ERROR_CODES],
     ["### Lint rules", LINT_RULES],
+    ["### Breaking changes: `asyncgen diff`", DIFF_RULES],
   ])(
     "%s: every code is in the README table with its meaning, and every row is a real code",
     (heading, registry) => {
