@@ -1,7 +1,11 @@
 import { randomBytes } from "node:crypto";
 import amqp from "amqplib";
 import { serveConsumerService } from "@saga/generated/consumer-service";
-import { OrderServiceClient, serveOrderService, type OrderServiceHandlers } from "@saga/generated/order-service";
+import {
+  OrderServiceClient,
+  serveOrderService,
+  type OrderServiceHandlers,
+} from "@saga/generated/order-service";
 import { connectAmqp, success } from "@saga/runtime";
 import { createTestVhost } from "@saga/runtime/testing";
 
@@ -15,10 +19,23 @@ export interface RoundTripResult {
   readonly ceiling: number;
 }
 
+/** The plain amqplib request/reply ceiling alone, at `inFlight` concurrent loops. */
+export async function measurePlainRoundTrips(seconds: number, inFlight: number): Promise<number> {
+  const vhost = createTestVhost("bench-plain");
+  try {
+    return await plain(vhost.url, seconds, inFlight);
+  } finally {
+    vhost.remove();
+  }
+}
+
 export async function measureRoundTrips(seconds: number, inFlight = 1): Promise<RoundTripResult> {
   const vhost = createTestVhost("bench-rt");
   try {
-    return { ours: await generated(vhost.url, seconds, inFlight), ceiling: await plain(vhost.url, seconds, inFlight) };
+    return {
+      ours: await generated(vhost.url, seconds, inFlight),
+      ceiling: await plain(vhost.url, seconds, inFlight),
+    };
   } finally {
     vhost.remove();
   }
@@ -27,11 +44,26 @@ export async function measureRoundTrips(seconds: number, inFlight = 1): Promise<
 async function generated(url: string, seconds: number, inFlight: number): Promise<number> {
   const transport = await connectAmqp(url);
   const waiting = new Map<string, () => void>();
-  const done = async (_payload: unknown, context: { correlationId: string | undefined }) => waiting.get(context.correlationId!)?.();
+  const done = async (_payload: unknown, context: { correlationId: string | undefined }) =>
+    waiting.get(context.correlationId!)?.();
   const handlers = Object.fromEntries(
-    ["onVerifyConsumerDetailsSuccess", "onVerifyConsumerDetailsFailure", "onCreateTicketSuccess", "onCreateTicketFailure", "onRejectTicketSuccess", "onAuthorizeCardSuccess", "onAuthorizeCardFailure", "onApproveTicketSuccess", "onApproveTicketFailure"].map((m) => [m, done]),
+    [
+      "onVerifyConsumerDetailsSuccess",
+      "onVerifyConsumerDetailsFailure",
+      "onCreateTicketSuccess",
+      "onCreateTicketFailure",
+      "onRejectTicketSuccess",
+      "onAuthorizeCardSuccess",
+      "onAuthorizeCardFailure",
+      "onApproveTicketSuccess",
+      "onApproveTicketFailure",
+    ].map((m) => [m, done]),
   ) as unknown as OrderServiceHandlers;
-  await serveConsumerService(transport, { verifyConsumerDetails: async () => success(null) }, { prefetch: 64 });
+  await serveConsumerService(
+    transport,
+    { verifyConsumerDetails: async () => success(null) },
+    { prefetch: 64 },
+  );
   await serveOrderService(transport, handlers, { prefetch: 64 });
   const client = new OrderServiceClient(transport);
   const count = await loop(seconds, inFlight, async (id) => {
@@ -56,14 +88,31 @@ async function plain(url: string, seconds: number, inFlight: number): Promise<nu
   await consumer.prefetch(64);
   const publish = (queue: string, body: Buffer, correlationId: string) =>
     new Promise<void>((resolve, reject) =>
-      publisher.publish("", queue, body, { persistent: true, mandatory: true, correlationId, contentType: "application/json", replyTo: replies }, (err) =>
-        err ? reject(err) : resolve(),
+      publisher.publish(
+        "",
+        queue,
+        body,
+        {
+          persistent: true,
+          mandatory: true,
+          correlationId,
+          contentType: "application/json",
+          replyTo: replies,
+        },
+        (err) => (err ? reject(err) : resolve()),
       ),
     );
   await consumer.consume(requests, (msg) => {
     if (!msg) return;
     const request = JSON.parse(msg.content.toString()) as unknown;
-    void publish(replies, Buffer.from(JSON.stringify(request === null ? null : null)), msg.properties.correlationId as string).then(() => consumer.ack(msg));
+    void publish(
+      replies,
+      Buffer.from(JSON.stringify(request === null ? null : null)),
+      msg.properties.correlationId as string,
+    ).then(
+      () => consumer.ack(msg),
+      () => {}, // the loop is over and the connection closing
+    );
   });
   const waiting = new Map<string, () => void>();
   await consumer.consume(replies, (msg) => {
@@ -99,5 +148,7 @@ async function loop(seconds: number, inFlight: number, step: (id: string) => Pro
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const result = await measureRoundTrips(Number(process.argv[2] ?? 3), Number(process.argv[3] ?? 1));
-  console.log(`round trips/s: generated ${result.ours.toFixed(0)}, plain amqplib ${result.ceiling.toFixed(0)}, ratio ${(result.ours / result.ceiling).toFixed(2)}`);
+  console.log(
+    `round trips/s: generated ${result.ours.toFixed(0)}, plain amqplib ${result.ceiling.toFixed(0)}, ratio ${(result.ours / result.ceiling).toFixed(2)}`,
+  );
 }

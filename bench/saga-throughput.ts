@@ -1,0 +1,114 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { createTestVhost } from "@saga/runtime/testing";
+import { startSystem } from "../services/order-service/testing/system-under-test.js";
+import { measurePlainRoundTrips } from "./round-trip.js";
+
+/** Each saga's happy path is four request/reply round trips (verify, create ticket, authorize, approve). */
+export const ROUND_TRIPS_PER_SAGA = 4;
+
+export interface SagaRun {
+  readonly concurrency: number;
+  readonly sagas: number;
+  readonly perSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly ceilingPerSecond: number;
+  readonly peakRssMb: Record<string, number>;
+}
+
+/**
+ * Sagas completed per second end to end (HTTP POST to `succeeded`), the four services as separate processes on
+ * RabbitMQ, `concurrency` orders in flight; next to the plain amqplib ceiling with the same number of round trips.
+ */
+export async function measureSagas(concurrency: number, seconds: number): Promise<SagaRun> {
+  const vhost = createTestVhost(`bench-saga-${concurrency}`);
+  const system = await startSystem(vhost.url, { APPROVE_TICKET_FAILURE_RATE: "0", LOG_LEVEL: "warn" });
+  const peakRssMb: Record<string, number> = {};
+  const sampler = setInterval(() => {
+    for (const [name, child] of Object.entries(system.processes)) {
+      const rss = rssMb(child.pid);
+      if (rss > (peakRssMb[name] ?? 0)) peakRssMb[name] = rss;
+    }
+  }, 200);
+  try {
+    const until = Date.now() + seconds * 1000;
+    let placed = 0;
+    const waitDone = async (id: number) => {
+      for (;;) {
+        const saga = (await (await fetch(`${system.url}/sagas/${id}`)).json()) as { status: string };
+        if (saga.status === "succeeded" || saga.status === "failed") return;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (Date.now() < until) {
+          const response = await fetch(`${system.url}/orders`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({
+              consumer_id: 70,
+              card_id: 3,
+              price: 20,
+              items: [{ name: "Dish 1", quantity: 2 }],
+            }),
+          });
+          const { saga_id } = (await response.json()) as { saga_id: number };
+          await waitDone(saga_id);
+          placed++;
+        }
+      }),
+    );
+    const elapsed = (Date.now() - started) / 1000;
+    const db = new Database(path.join(system.dataDir, "order-service.sqlite"), { readonly: true });
+    const latencies = (
+      db
+        .prepare(
+          `SELECT (julianday(MAX(h.at)) - julianday(MIN(h.at))) * 86400000.0 AS ms
+           FROM saga_history h JOIN sagas s ON s.id = h.saga_id WHERE s.status = 'succeeded' GROUP BY h.saga_id`,
+        )
+        .all() as { ms: number }[]
+    )
+      .map((r) => r.ms)
+      .sort((a, b) => a - b);
+    db.close();
+    const ceiling = await measurePlainRoundTrips(Math.min(seconds, 3), concurrency);
+    return {
+      concurrency,
+      sagas: placed,
+      perSecond: placed / elapsed,
+      p50Ms: percentile(latencies, 0.5),
+      p99Ms: percentile(latencies, 0.99),
+      ceilingPerSecond: ceiling / ROUND_TRIPS_PER_SAGA,
+      peakRssMb,
+    };
+  } finally {
+    clearInterval(sampler);
+    await system.stop();
+    vhost.remove();
+  }
+}
+
+function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+function rssMb(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    // /proc/<pid>/status VmRSS in kB; the process is `node --import tsx main.ts` itself.
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const run = await measureSagas(Number(process.argv[2] ?? 16), Number(process.argv[3] ?? 10));
+  console.log(JSON.stringify(run, null, 2));
+}
