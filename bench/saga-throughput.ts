@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { createTestVhost } from "@saga/runtime/testing";
 import { startSystem } from "../services/order-service/testing/system-under-test.js";
 import { measurePlainRoundTrips } from "./round-trip.js";
+import { SagaCompletions } from "./saga-events.js";
 
 /** Each saga's happy path is four request/reply round trips (verify, create ticket, authorize, approve). */
 export const ROUND_TRIPS_PER_SAGA = 4;
@@ -35,13 +36,8 @@ export async function measureSagas(concurrency: number, seconds: number): Promis
   try {
     const until = Date.now() + seconds * 1000;
     let placed = 0;
-    const waitDone = async (id: number) => {
-      for (;;) {
-        const saga = (await (await fetch(`${system.url}/sagas/${id}`)).json()) as { status: string };
-        if (saga.status === "succeeded" || saga.status === "failed") return;
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    };
+    const completions = await SagaCompletions.connect(system.url);
+    const waitDone = (id: number) => completions.done(id);
     const started = Date.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -63,6 +59,7 @@ export async function measureSagas(concurrency: number, seconds: number): Promis
       }),
     );
     const elapsed = (Date.now() - started) / 1000;
+    completions.close();
     const db = new Database(path.join(system.dataDir, "order-service.sqlite"), { readonly: true });
     const latencies = (
       db

@@ -1,7 +1,4 @@
 import yargs from "yargs";
-import { runDiff } from "./commands/diff-command.js";
-import { runGenerate } from "./commands/generate-command.js";
-import { runLint } from "./commands/lint-command.js";
 import { CodegenError, formatProblem } from "./errors.js";
 
 /** Exit codes: 0 success, 1 a check failed, 2 bad input or usage, 3 an internal error (a bug to report). */
@@ -69,6 +66,7 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
             describe: "Change nothing; exit 1 listing every changed, missing or extra file",
           }),
       async (a) => {
+        const { runGenerate } = await import("./commands/generate-command.js");
         code = await runGenerate(
           {
             contracts: a.contracts ?? [],
@@ -89,6 +87,7 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
           .positional("contracts", { type: "string", array: true, describe: "Contract files (default: all)" })
           .option("format", { choices: ["text", "json"] as const, default: "text" as const }),
       async (a) => {
+        const { runLint } = await import("./commands/lint-command.js");
         code = await runLint(
           {
             contracts: a.contracts ?? [],
@@ -113,6 +112,7 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
           })
           .option("format", { choices: ["text", "json", "github"] as const, default: "text" as const }),
       async (a) => {
+        const { runDiff } = await import("./commands/diff-command.js");
         code = await runDiff(
           {
             dirs: a.dirs ?? [],

@@ -44,3 +44,18 @@ describe("generate --check", () => {
     expect(result.code).toBe(0);
   });
 });
+
+describe("generate --check without parsing", () => {
+  it("answers from the manifest when nothing changed, and still catches a hand edit", async () => {
+    const contracts = copyFixture("basic");
+    const out = mkdtempSync(path.join(tmpdir(), "asyncgen-fast-"));
+    await cli("generate", "--contracts-dir", contracts, "--out", out);
+    const fast = await cli("generate", "--check", "--contracts-dir", contracts, "--out", out);
+    expect(fast.code).toBe(0);
+    expect(fast.out).toContain("unchanged since it was generated");
+    appendFileSync(path.join(out, "waiter/client.ts"), "// hand edit\n");
+    const slow = await cli("generate", "--check", "--contracts-dir", contracts, "--out", out);
+    expect(slow.code).toBe(1);
+    expect(slow.out).toContain(`changed  ${out}/waiter/client.ts`);
+  });
+});

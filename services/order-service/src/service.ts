@@ -83,6 +83,7 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
   const api = buildApi({
     queries: new OrderQueries(db),
     logger,
+    subscribe: (listener) => engine.subscribe(listener),
     startOrder: (order: NewOrder) =>
       engine.start({
         ...order,

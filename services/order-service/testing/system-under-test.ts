@@ -39,7 +39,11 @@ export interface RunningSystem {
  * The four services as separate processes, each started exactly as `npm start -w services/<name>` starts it
  * (tsx on src/main.ts), against the broker at `amqpUrl`, with databases in a fresh folder.
  */
-export async function startSystem(amqpUrl: string, env: Record<string, string> = {}): Promise<RunningSystem> {
+export async function startSystem(
+  amqpUrl: string,
+  env: Record<string, string> = {},
+  nodeArgs: readonly string[] = [],
+): Promise<RunningSystem> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "saga-e2e-"));
   const port = await freePort();
   const logs = Object.fromEntries(SERVICES.map((s) => [s, [] as string[]])) as Record<ServiceName, string[]>;
@@ -47,7 +51,7 @@ export async function startSystem(amqpUrl: string, env: Record<string, string> =
   const start = (service: ServiceName): ChildProcess => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", path.join(REPO, "services", service, "src/main.ts")],
+      [...nodeArgs, "--import", "tsx", path.join(REPO, "services", service, "src/main.ts")],
       {
         cwd: REPO,
         env: {

@@ -1,8 +1,9 @@
 import path from "node:path";
-import { generate } from "../generate.js";
-import { ContractLoader } from "../load/load-contracts.js";
+import { CodegenError } from "../errors.js";
+import { ContractFiles } from "../load/contract-files.js";
 import { discoverContracts } from "../load/discover.js";
-import { compareTree, writeTree, type Scope } from "../output/tree.js";
+import { generatorFingerprint, manifestFile, unchangedSinceGeneration } from "../output/manifest.js";
+import { compareTree, ownedFiles, writeTree, type Scope } from "../output/tree.js";
 
 export interface GenerateArgs {
   readonly contracts: readonly string[];
@@ -17,15 +18,45 @@ export async function runGenerate(args: GenerateArgs, print: (line: string) => v
   const root = process.cwd();
   const selected = args.contracts.length > 0;
   const files = selected ? [...args.contracts] : discoverContracts(args.contractsDir);
+  const outDir = path.resolve(root, args.out);
+  const fingerprint = generatorFingerprint();
+
+  // Fast path: nothing that decides the output changed, and the output is as generated. No parsing needed.
+  if (args.check && !selected) {
+    const hashes = contractHashes(root, files, args.allowRemoteRefs);
+    if (
+      hashes &&
+      unchangedSinceGeneration(
+        outDir,
+        fingerprint,
+        hashes,
+        ownedFiles(outDir, { services: [], complete: true }),
+      )
+    ) {
+      print(`asyncgen: ${args.out} matches the contracts (unchanged since it was generated)`);
+      return 0;
+    }
+  }
+
+  // The parser, Modelina and Prettier are loaded only when there is generating to do.
+  const [{ ContractLoader }, { generate }] = await Promise.all([
+    import("../load/load-contracts.js"),
+    import("../generate.js"),
+  ]);
   const loader = new ContractLoader({ root, allowRemoteRefs: args.allowRemoteRefs });
   const contracts = await loader.loadAll(files);
-  const output = await generate(contracts);
+  const generated = await generate(contracts);
   const scope: Scope = { services: contracts.map((c) => c.service), complete: !selected };
-  const outDir = path.resolve(root, args.out);
+  const output = scope.complete
+    ? [
+        ...generated,
+        manifestFile(fingerprint, Object.fromEntries(contracts.map((c) => [c.service, c.hash])), generated),
+      ]
+    : generated;
 
   if (!args.check) {
     writeTree(outDir, output, scope);
-    print(`asyncgen: wrote ${output.length} files for ${scope.services.join(", ")} to ${args.out}`);
+    print(`asyncgen: wrote ${generated.length} files for ${scope.services.join(", ")} to ${args.out}`);
     return 0;
   }
   const drift = compareTree(outDir, output, scope);
@@ -35,7 +66,7 @@ export async function runGenerate(args: GenerateArgs, print: (line: string) => v
     ...drift.extra.map((f) => `  extra    ${args.out}/${f}`),
   ];
   if (lines.length === 0) {
-    print(`asyncgen: ${args.out} matches the contracts (${output.length} files)`);
+    print(`asyncgen: ${args.out} matches the contracts (${generated.length} files)`);
     return 0;
   }
   print(
@@ -43,4 +74,24 @@ export async function runGenerate(args: GenerateArgs, print: (line: string) => v
   );
   for (const line of lines) print(line);
   return 1;
+}
+
+/** Each contract's hash, or undefined when one cannot be read (the slow path then reports why). */
+function contractHashes(
+  root: string,
+  files: readonly string[],
+  allowRemoteRefs: boolean,
+): Record<string, string> | undefined {
+  const reader = new ContractFiles(root, allowRemoteRefs);
+  try {
+    return Object.fromEntries(
+      files.map((file) => {
+        const set = reader.read(file);
+        return [set.service, set.hash];
+      }),
+    );
+  } catch (error) {
+    if (error instanceof CodegenError) return undefined;
+    throw error;
+  }
 }

@@ -80,7 +80,7 @@ function swap(from: string, to: string): void {
 }
 
 /** Files in the output folder the generator is responsible for within this scope. */
-function ownedFiles(outDir: string, scope: Scope): string[] {
+export function ownedFiles(outDir: string, scope: Scope): string[] {
   if (!existsSync(outDir)) return [];
   const owned: string[] = [];
   for (const entry of readdirSync(outDir)) {

@@ -21,6 +21,8 @@ import type { CommandToSend, SagaDefinition } from "../saga-engine/definition.js
 /** The original's magic quantity: the orchestrator itself fails while creating the ticket. */
 export const QUANTITY_THAT_MAKES_ORCHESTRATOR_FAIL = 100500;
 
+export const CREATE_ORDER_SAGA = "create_order_saga";
+
 export type OrderStatus = "pending_validation" | "approved" | "rejected";
 
 export interface OrderItem {
@@ -63,7 +65,7 @@ export function createOrderSaga(options: {
   maxResends: number;
 }): SagaDefinition<CreateOrderSagaData> {
   return {
-    type: "create_order_saga",
+    type: CREATE_ORDER_SAGA,
     stepDeadlineMs: options.stepDeadlineMs,
     maxResends: options.maxResends,
     steps: [

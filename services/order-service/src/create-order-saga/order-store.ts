@@ -1,6 +1,6 @@
 import type { SqliteDatabase } from "@saga/service-kit";
-import { SAGA_MIGRATIONS, SqliteSagaStore } from "../saga-engine/sqlite-store.js";
-import type { CreateOrderSagaData, OrderItem, OrderStatus } from "./definition.js";
+import { SAGA_MIGRATIONS, SqliteSagaStore, type Projection } from "../saga-engine/sqlite-store.js";
+import { CREATE_ORDER_SAGA, type CreateOrderSagaData, type OrderItem, type OrderStatus } from "./definition.js";
 
 /** The order service's schema: the saga engine's tables, then orders as a projection of saga data. */
 export const ORDER_SERVICE_MIGRATIONS = [
@@ -25,44 +25,30 @@ export const ORDER_SERVICE_MIGRATIONS = [
 ];
 
 /** Keeps `orders` in step with the saga's data in the saga's own transaction. The order id is the saga id. */
-function projectOrder(db: SqliteDatabase, sagaId: number, data: CreateOrderSagaData, created: boolean): void {
-  const now = new Date().toISOString();
-  if (created) {
-    db.prepare(
-      `INSERT INTO orders (id, status, consumer_id, card_id, price, restaurant_ticket_id, transaction_id, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      sagaId,
-      data.status,
-      data.consumer_id,
-      data.card_id,
-      data.price,
-      data.restaurant_ticket_id,
-      data.transaction_id,
-      now,
-      now,
-    );
-    const item = db.prepare(`INSERT INTO order_items (order_id, name, quantity) VALUES (?, ?, ?)`);
-    for (const { name, quantity } of data.items) item.run(sagaId, name, quantity);
-    return;
-  }
-  db.prepare(
+function orderProjection(db: SqliteDatabase): Projection<CreateOrderSagaData> {
+  const insertOrder = db.prepare(
+    `INSERT INTO orders (id, status, consumer_id, card_id, price, restaurant_ticket_id, transaction_id, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertItem = db.prepare(`INSERT INTO order_items (order_id, name, quantity) VALUES (?, ?, ?)`);
+  const update = db.prepare(
     `UPDATE orders SET status = ?, restaurant_ticket_id = ?, transaction_id = ?, updated_at = ?
      WHERE id = ? AND (status, restaurant_ticket_id, transaction_id) IS NOT (?, ?, ?)`,
-  ).run(
-    data.status,
-    data.restaurant_ticket_id,
-    data.transaction_id,
-    now,
-    sagaId,
-    data.status,
-    data.restaurant_ticket_id,
-    data.transaction_id,
   );
+  return (_db, sagaId, data, created) => {
+    const now = new Date().toISOString();
+    if (created) {
+      insertOrder.run(sagaId, data.status, data.consumer_id, data.card_id, data.price, data.restaurant_ticket_id, data.transaction_id, now, now);
+      for (const { name, quantity } of data.items) insertItem.run(sagaId, name, quantity);
+      return;
+    }
+    const { status, restaurant_ticket_id: ticket, transaction_id: transaction } = data;
+    update.run(status, ticket, transaction, now, sagaId, status, ticket, transaction);
+  };
 }
 
 export function createOrderSagaStore(db: SqliteDatabase): SqliteSagaStore<CreateOrderSagaData> {
-  return new SqliteSagaStore<CreateOrderSagaData>(db, projectOrder);
+  return new SqliteSagaStore<CreateOrderSagaData>(db, CREATE_ORDER_SAGA, orderProjection(db));
 }
 
 export interface OrderView {

@@ -1,4 +1,5 @@
 import { Ajv } from "ajv";
+import type { ServerResponse } from "node:http";
 import Fastify, { type FastifyError } from "fastify";
 import type { Logger } from "pino";
 import type { OrderQueries } from "../create-order-saga/order-store.js";
@@ -9,6 +10,8 @@ export interface ApiDependencies {
   readonly queries: OrderQueries;
   readonly startOrder: (order: NewOrder) => Promise<number>;
   readonly health: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
+  /** Streams committed saga transitions (server-sent events). */
+  readonly subscribe: (listener: (event: { saga: number; status: string }) => void) => () => void;
   readonly logger: Logger;
 }
 
@@ -141,6 +144,25 @@ export function buildApi(deps: ApiDependencies) {
       }),
     }),
   );
+
+  // Server-sent events: one `data:` line per committed transition, for the dashboard and load drivers.
+  const streams = new Set<ServerResponse>();
+  app.addHook("preClose", async () => {
+    for (const stream of streams) stream.end();
+  });
+  app.get("/events", (request, reply) => {
+    reply.hijack();
+    streams.add(reply.raw);
+    reply.raw.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    reply.raw.write(": connected\n\n");
+    const unsubscribe = deps.subscribe((event) => reply.raw.write(`data: ${JSON.stringify(event)}\n\n`));
+    const keepAlive = setInterval(() => reply.raw.write(": keep-alive\n\n"), 15_000);
+    request.raw.on("close", () => {
+      clearInterval(keepAlive);
+      unsubscribe();
+      streams.delete(reply.raw);
+    });
+  });
 
   app.get("/health", async (_request, reply) => {
     const health = await deps.health();

@@ -3,7 +3,7 @@ import type { OutboxRow } from "./sqlite-store.js";
 
 export interface OutboxSource {
   pendingOutbox(limit: number): OutboxRow[] | Promise<OutboxRow[]>;
-  markSent(id: number): void | Promise<void>;
+  markSent(ids: readonly number[]): void | Promise<void>;
 }
 
 /**
@@ -62,12 +62,12 @@ export class OutboxRelay {
       const rows = await this.#source.pendingOutbox(256);
       if (rows.length === 0) return;
       const results = await Promise.allSettled(rows.map((row) => this.#publish(row)));
+      const sent = rows.filter((_, index) => results[index]!.status === "fulfilled").map((row) => row.id);
+      if (sent.length > 0) await this.#source.markSent(sent);
       let failed = 0;
       for (const [index, result] of results.entries()) {
         const row = rows[index]!;
-        if (result.status === "fulfilled") {
-          await this.#source.markSent(row.id);
-        } else {
+        if (result.status === "rejected") {
           failed++;
           this.#logger.error(
             {

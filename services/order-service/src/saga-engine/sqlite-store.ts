@@ -76,6 +76,7 @@ export type Projection<Data> = (db: SqliteDatabase, sagaId: number, data: Data, 
 export class SqliteSagaStore<Data> implements SagaStore<Data> {
   readonly #db: SqliteDatabase;
   readonly #project: Projection<Data>;
+  readonly #type: string;
   readonly #insert;
   readonly #update;
   readonly #history;
@@ -87,8 +88,9 @@ export class SqliteSagaStore<Data> implements SagaStore<Data> {
   readonly #pending;
   readonly #markSent;
 
-  constructor(db: SqliteDatabase, project: Projection<Data> = () => {}) {
+  constructor(db: SqliteDatabase, type: string, project: Projection<Data> = () => {}) {
     this.#db = db;
+    this.#type = type;
     this.#project = project;
     this.#insert = db.prepare(
       `INSERT INTO sagas (type, status, version, data, created_at, updated_at) VALUES (?, 'not_started', 0, '{}', ?, ?)`,
@@ -115,7 +117,7 @@ export class SqliteSagaStore<Data> implements SagaStore<Data> {
   async create(build: (id: number) => UnitOfWork<Data>): Promise<number> {
     return this.#db.transaction(() => {
       const now = new Date().toISOString();
-      const id = Number(this.#insert.run("", now, now).lastInsertRowid);
+      const id = Number(this.#insert.run(this.#type, now, now).lastInsertRowid);
       const work = build(id);
       this.#write({ ...work, expectedVersion: 0 }, true);
       return id;
@@ -142,7 +144,6 @@ export class SqliteSagaStore<Data> implements SagaStore<Data> {
     }).changes;
     if (changed !== 1)
       throw new ConcurrencyError(`saga ${next.id} changed since version ${work.expectedVersion}`);
-    if (created) this.#db.prepare(`UPDATE sagas SET type = ? WHERE id = ?`).run(next.type, next.id);
     for (const entry of work.history) this.#history.run(next.id, entry.status, entry.at, detailJson(entry));
     for (const message of work.outbox) {
       this.#outbox.run(
@@ -188,8 +189,12 @@ export class SqliteSagaStore<Data> implements SagaStore<Data> {
     }));
   }
 
-  markSent(id: number): void {
-    this.#markSent.run(new Date().toISOString(), id);
+  /** Marks published rows in one transaction (one WAL write for a whole relay pass). */
+  markSent(ids: readonly number[]): void {
+    const now = new Date().toISOString();
+    this.#db.transaction(() => {
+      for (const id of ids) this.#markSent.run(now, id);
+    })();
   }
 }
 
