@@ -10,5 +10,11 @@ export const contract = {
   sha256: "f8afcb935958599a548c27b2e74cdf86e5636b2e85798b6608c7d154041f7f47",
 } as const;
 
+/** The queues this service consumes, and those it publishes to (each has a `<queue>.dlq` dead-letter queue). */
+export const queues = {
+  consumes: ["accounting_service.commands"],
+  publishesTo: ["create_order_saga_responses"],
+} as const;
+
 /** Sent as the `contract_version` header of every message. */
 export const contractVersion = contract.version;

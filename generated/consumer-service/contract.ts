@@ -10,5 +10,11 @@ export const contract = {
   sha256: "519832b7587281fe0b8d62921ee648451f633c5caba5f5e12d27dc6b43a6e739",
 } as const;
 
+/** The queues this service consumes, and those it publishes to (each has a `<queue>.dlq` dead-letter queue). */
+export const queues = {
+  consumes: ["consumer_service.commands"],
+  publishesTo: ["create_order_saga_responses"],
+} as const;
+
 /** Sent as the `contract_version` header of every message. */
 export const contractVersion = contract.version;

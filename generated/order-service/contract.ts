@@ -10,5 +10,11 @@ export const contract = {
   sha256: "33cbd0b94085fd76294d06189baf38f8fb20aaf08e58ed7a12677f93fe75f4f9",
 } as const;
 
+/** The queues this service consumes, and those it publishes to (each has a `<queue>.dlq` dead-letter queue). */
+export const queues = {
+  consumes: ["create_order_saga_responses"],
+  publishesTo: ["accounting_service.commands", "consumer_service.commands", "restaurant_service.commands"],
+} as const;
+
 /** Sent as the `contract_version` header of every message. */
 export const contractVersion = contract.version;

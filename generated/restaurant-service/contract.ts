@@ -10,5 +10,11 @@ export const contract = {
   sha256: "87325b1995eaba8bfb15a2efaa7da16be76d147df321e133fd39e8abd084388f",
 } as const;
 
+/** The queues this service consumes, and those it publishes to (each has a `<queue>.dlq` dead-letter queue). */
+export const queues = {
+  consumes: ["restaurant_service.commands"],
+  publishesTo: ["create_order_saga_responses"],
+} as const;
+
 /** Sent as the `contract_version` header of every message. */
 export const contractVersion = contract.version;

@@ -125,6 +125,18 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
         );
       },
     )
+    .command(
+      "docs",
+      "Write the HTML documentation of every contract (message flow, senders and receivers, payload tables)",
+      (y) => y.option("out", { type: "string", default: "docs-site", describe: "Output folder" }),
+      async (a) => {
+        const { runDocs } = await import("./commands/docs-command.js");
+        code = await runDocs(
+          { contractsDir: a.contractsDir, out: a.out, allowRemoteRefs: a.allowRemoteRefs },
+          out,
+        );
+      },
+    )
     .demandCommand(1, "Name a command; see --help.")
     .strict()
     .help()

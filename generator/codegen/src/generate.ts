@@ -24,7 +24,7 @@ async function packageFiles(): Promise<GeneratedFile[]> {
     type: "module",
     description:
       "Output of asyncgen from contracts/. Change the contracts or the generator, then run npm run generate.",
-    exports: { "./*": "./*/index.ts" },
+    exports: { "./package.json": "./package.json", "./docs": "./docs/index.html", "./*": "./*/index.ts" },
     dependencies: { "@saga/runtime": "0.1.0", ajv: "8.20.0", "ajv-formats": "3.0.1" },
   };
   const readme = [

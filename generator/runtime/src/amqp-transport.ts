@@ -340,6 +340,21 @@ class AmqpTransport implements Transport {
     delivery.ack();
   }
 
+  async queueDepth(queue: string): Promise<number | undefined> {
+    const model = this.#model;
+    if (!model) return undefined;
+    // checkQueue on a missing queue closes its channel, so it gets one of its own.
+    const channel = await model.createChannel();
+    channel.on("error", () => {});
+    try {
+      return (await channel.checkQueue(queue)).messageCount;
+    } catch {
+      return undefined;
+    } finally {
+      await channel.close().catch(() => {});
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -169,6 +169,10 @@ export function createInProcessTransport(options: { logger?: Logger } = {}): InP
       delivery.ack();
     },
 
+    async queueDepth(queueName) {
+      return queues.get(queueName)?.ready.length;
+    },
+
     async close() {
       closed = true;
     },

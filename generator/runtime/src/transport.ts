@@ -66,6 +66,8 @@ export interface Transport {
    * x-original-queue, x-original-type), waits for the confirm, then acks the original.
    */
   deadLetter(delivery: Delivery, code: ErrorCode, reason: string): Promise<void>;
+  /** Messages waiting in a queue; undefined when the queue does not exist (dashboards, health). */
+  queueDepth(queue: string): Promise<number | undefined>;
   close(): Promise<void>;
 }
 

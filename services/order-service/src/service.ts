@@ -1,6 +1,8 @@
+import { createRequire } from "node:module";
 import path from "node:path";
 import {
   OrderServiceClient,
+  queues,
   serveOrderService,
   type OrderServiceHandlers,
 } from "@saga/generated/order-service";
@@ -31,6 +33,8 @@ export interface OrderServiceOptions {
   readonly stepDeadlineMs?: number;
   readonly maxResends?: number;
   readonly deadlinePollMs?: number;
+  /** Served at /contracts/<file>; default: the repository's contracts/. */
+  readonly contractsDir?: string;
 }
 
 export interface RunningOrderService {
@@ -84,6 +88,13 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
     queries: new OrderQueries(db),
     logger,
     subscribe: (listener) => engine.subscribe(listener),
+    docsFile: createRequire(import.meta.url).resolve("@saga/generated/docs"),
+    contractsDir: options.contractsDir ?? path.resolve(import.meta.dirname, "../../../contracts"),
+    deadLettered: async () => {
+      const names = [...queues.consumes, ...queues.publishesTo].map((q) => `${q}.dlq`);
+      const depths = await Promise.all(names.map((name) => transport.queueDepth(name)));
+      return Object.fromEntries(names.map((name, i) => [name, depths[i] ?? null]));
+    },
     startOrder: (order: NewOrder) =>
       engine.start({
         ...order,

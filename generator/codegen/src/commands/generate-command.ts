@@ -39,14 +39,16 @@ export async function runGenerate(args: GenerateArgs, print: (line: string) => v
   }
 
   // The parser, Modelina and Prettier are loaded only when there is generating to do.
-  const [{ ContractLoader }, { generate }] = await Promise.all([
+  const [{ ContractLoader }, { generate }, { buildDocs }] = await Promise.all([
     import("../load/load-contracts.js"),
     import("../generate.js"),
+    import("../docs/site.js"),
   ]);
   const loader = new ContractLoader({ root, allowRemoteRefs: args.allowRemoteRefs });
   const contracts = await loader.loadAll(files);
-  const generated = await generate(contracts);
   const scope: Scope = { services: contracts.map((c) => c.service), complete: !selected };
+  // The documentation covers the whole contract set, so it is only rebuilt with all of it.
+  const generated = [...(await generate(contracts)), ...(scope.complete ? buildDocs(contracts) : [])];
   const output = scope.complete
     ? [
         ...generated,

@@ -36,6 +36,7 @@ const ARTIFACTS: readonly Artifact[] = [
       version: model.version,
       file: model.file,
       hash: model.hash,
+      ...queueLists(model),
     })),
   },
   {
@@ -83,6 +84,24 @@ const ARTIFACTS: readonly Artifact[] = [
     render: templated("handlers.ts", handlersView),
   },
 ];
+
+/** Queue names by role, sorted: consumed (receive operations, replies to sends) and published to. */
+function queueLists(model: ServiceModel): { consumes: string[]; publishesTo: string[] } {
+  const consumes = new Set<string>();
+  const publishesTo = new Set<string>();
+  for (const op of model.operations) {
+    const own = op.channel.queue?.name;
+    const reply = op.reply?.channel?.queue?.name;
+    if (op.action === "receive") {
+      if (own) consumes.add(own);
+      if (reply) publishesTo.add(reply);
+    } else {
+      if (own) publishesTo.add(own);
+      if (reply) consumes.add(reply);
+    }
+  }
+  return { consumes: [...consumes].sort(), publishesTo: [...publishesTo].sort() };
+}
 
 /** Every file of `generated/<service>/`, in a stable order. */
 export async function emitService(model: ServiceModel): Promise<GeneratedFile[]> {

@@ -1,5 +1,6 @@
 import type { CodegenError } from "../errors.js";
 import { type SourceLocation } from "../errors.js";
+import { messageFlows } from "../model/flows.js";
 import { schemaFingerprint } from "../model/schema-fingerprint.js";
 import type { MessageModel, OperationModel, QueueModel, ServiceModel } from "../model/service-model.js";
 
@@ -29,21 +30,11 @@ interface Flow {
   readonly message: MessageModel;
 }
 
-/** Sent: messages of send operations, and replies of receive operations. Received: the converse. */
+/** The flows of a service that go through a queue (see messageFlows for which are sent and which received). */
 function flows(model: ServiceModel, direction: "sent" | "received"): Flow[] {
-  const out: Flow[] = [];
-  for (const operation of model.operations) {
-    const outgoing = (operation.action === "send") === (direction === "sent");
-    const own = operation.channel.queue;
-    if (outgoing && own)
-      for (const message of operation.messages) out.push({ service: model, operation, queue: own, message });
-    const reply = operation.reply?.channel?.queue;
-    if (!outgoing && reply) {
-      for (const message of operation.reply?.messages ?? [])
-        out.push({ service: model, operation, queue: reply, message });
-    }
-  }
-  return out;
+  return messageFlows(model, direction).flatMap((flow) =>
+    flow.channel?.queue ? [{ ...flow, queue: flow.channel.queue }] : [],
+  );
 }
 
 /** Checks the contract set as a whole. `broken` are the contracts whose own model could not be built. */

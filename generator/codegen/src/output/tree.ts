@@ -55,12 +55,14 @@ export function writeTree(outDir: string, files: readonly GeneratedFile[], scope
       mkdirSync(path.dirname(target), { recursive: true });
       writeFileSync(target, file.content);
     }
-    for (const service of scope.services) swap(path.join(staging, service), path.join(outDir, service));
+    // Each top-level folder (a service, the docs) is swapped in whole.
+    const folders = [...new Set(files.filter((f) => f.path.includes("/")).map((f) => f.path.split("/")[0]!))];
+    for (const folder of folders) swap(path.join(staging, folder), path.join(outDir, folder));
     for (const file of files.filter((f) => !f.path.includes("/"))) {
       renameSync(path.join(staging, file.path), path.join(outDir, file.path));
     }
     if (scope.complete) {
-      const known = new Set([...scope.services, ...files.map((f) => f.path)]);
+      const known = new Set([...folders, ...files.map((f) => f.path)]);
       for (const entry of readdirSync(outDir)) {
         if (!known.has(entry) && !FOREIGN.has(entry) && !entry.startsWith(".")) {
           rmSync(path.join(outDir, entry), { recursive: true, force: true });

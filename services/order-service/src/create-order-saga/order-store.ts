@@ -1,6 +1,11 @@
 import type { SqliteDatabase } from "@saga/service-kit";
 import { SAGA_MIGRATIONS, SqliteSagaStore, type Projection } from "../saga-engine/sqlite-store.js";
-import { CREATE_ORDER_SAGA, type CreateOrderSagaData, type OrderItem, type OrderStatus } from "./definition.js";
+import {
+  CREATE_ORDER_SAGA,
+  type CreateOrderSagaData,
+  type OrderItem,
+  type OrderStatus,
+} from "./definition.js";
 
 /** The order service's schema: the saga engine's tables, then orders as a projection of saga data. */
 export const ORDER_SERVICE_MIGRATIONS = [
@@ -38,7 +43,17 @@ function orderProjection(db: SqliteDatabase): Projection<CreateOrderSagaData> {
   return (_db, sagaId, data, created) => {
     const now = new Date().toISOString();
     if (created) {
-      insertOrder.run(sagaId, data.status, data.consumer_id, data.card_id, data.price, data.restaurant_ticket_id, data.transaction_id, now, now);
+      insertOrder.run(
+        sagaId,
+        data.status,
+        data.consumer_id,
+        data.card_id,
+        data.price,
+        data.restaurant_ticket_id,
+        data.transaction_id,
+        now,
+        now,
+      );
       for (const { name, quantity } of data.items) insertItem.run(sagaId, name, quantity);
       return;
     }

@@ -36,6 +36,7 @@ export function homePage(): string {
       <li><code>POST /orders</code> with <code>{"consumer_id", "card_id", "price", "items": [{"name", "quantity"}]}</code></li>
       <li><a href="/sagas">GET /sagas</a>, <code>GET /sagas/:id</code>, <code>GET /orders/:id</code></li>
       <li><a href="/health">GET /health</a></li>
+      <li><a href="/dashboard">Dashboard</a> (live) and <a href="/docs">contract documentation</a></li>
     </ul>
   </body>
 </html>

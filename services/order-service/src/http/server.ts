@@ -1,15 +1,23 @@
 import { Ajv } from "ajv";
+import { readFile } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
+import path from "node:path";
 import Fastify, { type FastifyError } from "fastify";
 import type { Logger } from "pino";
 import type { OrderQueries } from "../create-order-saga/order-store.js";
 import { DEMO_SCENARIOS, type NewOrder } from "./demo-scenarios.js";
+import { dashboardPage } from "./dashboard-page.js";
 import { homePage } from "./home-page.js";
 
 export interface ApiDependencies {
   readonly queries: OrderQueries;
   readonly startOrder: (order: NewOrder) => Promise<number>;
   readonly health: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
+  /** Dead-lettered messages per dead-letter queue. */
+  readonly deadLettered: () => Promise<Record<string, number | null>>;
+  /** The generated HTML documentation, and the folder of the raw contracts. */
+  readonly docsFile: string;
+  readonly contractsDir: string;
   /** Streams committed saga transitions (server-sent events). */
   readonly subscribe: (listener: (event: { saga: number; status: string }) => void) => () => void;
   readonly logger: Logger;
@@ -84,6 +92,32 @@ export function buildApi(deps: ApiDependencies) {
   });
 
   app.get("/", async (_request, reply) => reply.type("text/html; charset=utf-8").send(homePage()));
+  app.get("/dashboard", async (_request, reply) =>
+    reply.type("text/html; charset=utf-8").send(dashboardPage()),
+  );
+  app.get("/docs", async (_request, reply) =>
+    reply.type("text/html; charset=utf-8").send(await readFile(deps.docsFile, "utf8")),
+  );
+
+  // The raw contracts, by file name (top level or shared/); nothing else is reachable.
+  app.get<{ Params: { "*": string } }>("/contracts/*", async (request, reply) => {
+    const name = request.params["*"];
+    if (!/^(shared\/)?[a-z0-9][a-z0-9-]*\.ya?ml$/.test(name)) {
+      return reply.status(404).send({ error: "no such contract", code: "HTTP_NOT_FOUND" });
+    }
+    try {
+      return reply
+        .type("text/yaml; charset=utf-8")
+        .send(await readFile(path.join(deps.contractsDir, name), "utf8"));
+    } catch {
+      return reply.status(404).send({ error: `contract ${name} not found`, code: "HTTP_NOT_FOUND" });
+    }
+  });
+
+  app.get("/stats", async () => ({
+    counts: deps.queries.counts(),
+    dead_lettered: await deps.deadLettered(),
+  }));
 
   app.post("/orders", { schema: { body: NEW_ORDER_SCHEMA } }, async (request, reply) => {
     const id = await deps.startOrder(request.body as NewOrder);
@@ -153,7 +187,11 @@ export function buildApi(deps: ApiDependencies) {
   app.get("/events", (request, reply) => {
     reply.hijack();
     streams.add(reply.raw);
-    reply.raw.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    reply.raw.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
     reply.raw.write(": connected\n\n");
     const unsubscribe = deps.subscribe((event) => reply.raw.write(`data: ${JSON.stringify(event)}\n\n`));
     const keepAlive = setInterval(() => reply.raw.write(": keep-alive\n\n"), 15_000);

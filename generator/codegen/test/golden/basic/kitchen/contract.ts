@@ -10,5 +10,11 @@ export const contract = {
   sha256: "b9f2dda361b0c6e9650b01e357bdf401f8d6ba7fa5d274e716b29bfb41f3ef32",
 } as const;
 
+/** The queues this service consumes, and those it publishes to (each has a `<queue>.dlq` dead-letter queue). */
+export const queues = {
+  consumes: ["kitchen.orders"],
+  publishesTo: ["waiter.replies"],
+} as const;
+
 /** Sent as the `contract_version` header of every message. */
 export const contractVersion = contract.version;

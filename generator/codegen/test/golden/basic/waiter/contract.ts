@@ -10,5 +10,11 @@ export const contract = {
   sha256: "89df91975e08e564f41dbfcb8c7b6360044a0994a1fec3f7b7ea409b9886d3df",
 } as const;
 
+/** The queues this service consumes, and those it publishes to (each has a `<queue>.dlq` dead-letter queue). */
+export const queues = {
+  consumes: ["waiter.replies"],
+  publishesTo: ["kitchen.orders"],
+} as const;
+
 /** Sent as the `contract_version` header of every message. */
 export const contractVersion = contract.version;

@@ -1,0 +1,100 @@
+import { DEMO_SCENARIOS } from "./demo-scenarios.js";
+
+/**
+ * The live dashboard: counts, dead-lettered messages, the latest sagas (refreshed on every server-sent transition,
+ * with polling as a fallback), one saga's timeline, and the demo scenarios. Plain HTML and a small script: nothing
+ * is loaded from anywhere else.
+ */
+export function dashboardPage(): string {
+  const buttons = Object.entries(DEMO_SCENARIOS)
+    .map(
+      ([id, s]) => `<button type="button" data-scenario="${id}">${s.title.replace(/[<>&"]/g, "")}</button>`,
+    )
+    .join("\n        ");
+  return `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>CreateOrderSaga dashboard</title>
+    <style>
+      body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 72rem; padding: 1rem 2rem; color: #1d2430; }
+      .cards { display: flex; gap: 1rem; margin: 1rem 0; } .card { border: 1px solid #dde3ec; border-radius: 6px; padding: 0.6rem 1rem; min-width: 9rem; }
+      .card b { display: block; font-size: 1.6rem; } table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
+      th, td { border-bottom: 1px solid #e6ebf2; padding: 0.3rem 0.5rem; text-align: left; } tr[data-saga] { cursor: pointer; }
+      tr.selected { background: #eef4ff; } .succeeded { color: #2e7d32; font-weight: 600; } .failed { color: #c62828; font-weight: 600; }
+      .running { color: #1f4e9c; } .layout { display: grid; grid-template-columns: 3fr 2fr; gap: 2rem; }
+      ol.timeline { list-style: none; padding-left: 0; } ol.timeline li { border-left: 3px solid #b8c4d6; padding: 0.2rem 0.6rem; margin: 0.1rem 0; }
+      ol.timeline li.compensating, ol.timeline li.compensated { border-color: #b35c00; } ol.timeline li.succeeded { border-color: #2e7d32; } ol.timeline li.failed { border-color: #c62828; }
+      .muted { color: #5b6778; font-size: 0.85rem; } button { margin: 0.2rem; padding: 0.4rem 0.8rem; cursor: pointer; }
+    </style>
+  </head>
+  <body>
+    <h1>CreateOrderSaga dashboard</h1>
+    <p class="muted"><a href="/">home</a> · <a href="/docs">contracts documentation</a> · live: <span id="live">connecting…</span></p>
+    <div>
+        ${buttons}
+    </div>
+    <div class="cards">
+      <div class="card">running<b id="count-running">0</b></div>
+      <div class="card">succeeded<b id="count-succeeded">0</b></div>
+      <div class="card">failed<b id="count-failed">0</b></div>
+      <div class="card">dead-lettered<b id="count-dead">0</b></div>
+    </div>
+    <div class="layout">
+      <section>
+        <h2>Sagas</h2>
+        <table>
+          <thead><tr><th>saga</th><th>status</th><th>failed step</th><th>updated</th></tr></thead>
+          <tbody id="sagas"></tbody>
+        </table>
+      </section>
+      <section>
+        <h2>Timeline <span id="timeline-title" class="muted"></span></h2>
+        <ol class="timeline" id="timeline"><li class="muted">Click a saga.</li></ol>
+        <pre id="failure" class="muted"></pre>
+      </section>
+    </div>
+    <script>
+      let selected = null;
+      const text = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+      const kind = (status) => status === "succeeded" || status === "failed" ? status : /compensat/.test(status) ? "compensating" : "running";
+      async function refresh() {
+        const [list, stats] = await Promise.all([fetch("/sagas?limit=50").then((r) => r.json()), fetch("/stats").then((r) => r.json())]);
+        for (const k of ["running", "succeeded", "failed"]) document.getElementById("count-" + k).textContent = list.counts[k];
+        document.getElementById("count-dead").textContent = Object.values(stats.dead_lettered).reduce((a, n) => a + (n ?? 0), 0);
+        document.getElementById("sagas").innerHTML = list.sagas.map((s) =>
+          '<tr data-saga="' + s.id + '" class="' + (s.id === selected ? "selected" : "") + '"><td>#' + s.id + '</td><td class="' + kind(s.status) + '" data-status>' +
+          text(s.status) + "</td><td>" + text(s.failed_step ?? "") + '</td><td class="muted">' + text(s.updated_at.slice(11, 23)) + "</td></tr>").join("");
+        if (selected !== null) await showTimeline(selected);
+      }
+      async function showTimeline(id) {
+        selected = id;
+        const saga = await fetch("/sagas/" + id).then((r) => r.json());
+        document.getElementById("timeline-title").textContent = "saga #" + id + " (" + saga.status + ")";
+        document.getElementById("timeline").innerHTML = saga.history.map((h) =>
+          '<li class="' + (h.status.split(".")[1] ?? h.status) + '">' + text(h.status) + ' <span class="muted">' + text(h.at.slice(11, 23)) +
+          (h.detail ? " · " + text(JSON.stringify(h.detail)) : "") + "</span></li>").join("");
+        document.getElementById("failure").textContent = saga.failure_details ? JSON.stringify(saga.failure_details, null, 2) : "";
+      }
+      let pending = false;
+      function soon() { if (pending) return; pending = true; setTimeout(() => { pending = false; refresh(); }, 150); }
+      document.getElementById("sagas").addEventListener("click", (e) => { const row = e.target.closest("tr[data-saga]"); if (row) { showTimeline(Number(row.dataset.saga)); soon(); } });
+      for (const button of document.querySelectorAll("button[data-scenario]")) {
+        button.addEventListener("click", async () => {
+          const response = await fetch("/demo/" + button.dataset.scenario, { method: "POST" });
+          const saga = await response.json();
+          selected = saga.id;
+          soon();
+        });
+      }
+      const events = new EventSource("/events");
+      events.onopen = () => (document.getElementById("live").textContent = "server-sent events");
+      events.onerror = () => (document.getElementById("live").textContent = "polling");
+      events.onmessage = soon;
+      setInterval(refresh, 3000);
+      refresh();
+    </script>
+  </body>
+</html>
+`;
+}

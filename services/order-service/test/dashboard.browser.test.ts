@@ -1,0 +1,104 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pino } from "pino";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAccountingService } from "@saga/accounting-service";
+import { startConsumerService } from "@saga/consumer-service";
+import { startRestaurantService } from "@saga/restaurant-service";
+import { createInProcessTransport } from "@saga/runtime";
+import { startOrderService, type RunningOrderService } from "../src/service.js";
+
+/**
+ * The dashboard and the docs in a real browser (Debian's chromium, driven by playwright-core): click a demo
+ * scenario, watch the saga reach `succeeded`, and keep screenshots as test artifacts. `.ci/run` installs chromium;
+ * without it this file is skipped and says so.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARTIFACTS = path.resolve(import.meta.dirname, "../../../test-artifacts");
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium)
+  console.warn(`dashboard browser test skipped: no chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+describe.skipIf(!hasChromium)("dashboard in a real browser", () => {
+  let browser: Browser;
+  let orders: RunningOrderService;
+  const stops: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    const logger = pino({ level: "silent" });
+    const transport = createInProcessTransport();
+    const data = path.join(tmpdir(), `dashboard-${process.pid}`);
+    for (const start of [startConsumerService, startAccountingService]) {
+      const service = await start({
+        transport,
+        logger,
+        databaseFile: path.join(data, `${start.name}.sqlite`),
+      });
+      stops.push(() => service.stop());
+    }
+    const restaurant = await startRestaurantService({
+      transport,
+      logger,
+      databaseFile: path.join(data, "restaurant.sqlite"),
+      approveTicketFailureRate: 0,
+    });
+    stops.push(() => restaurant.stop());
+    orders = await startOrderService({ transport, logger, databaseFile: ":memory:", port: 0 });
+    stops.push(() => orders.stop());
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+      ],
+    });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const stop of stops.reverse()) await stop();
+  });
+
+  it("starts a scenario with one click and shows the saga reaching succeeded", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${orders.url}/dashboard`);
+    await page.click('button[data-scenario="success"]');
+    await page.waitForFunction(
+      `document.getElementById("timeline-title")?.textContent?.includes("succeeded")`,
+      undefined,
+      { timeout: 15_000 },
+    );
+    await expect(page.locator("#count-succeeded").textContent()).resolves.toBe("1");
+    const timeline = await page.locator("#timeline li").allTextContents();
+    expect(timeline[0]).toContain("not_started");
+    expect(timeline.at(-1)).toContain("succeeded");
+    await page.click('button[data-scenario="card-authorization-fails"]');
+    await page.waitForFunction(
+      `document.getElementById("timeline-title")?.textContent?.includes("failed")`,
+      undefined,
+      { timeout: 15_000 },
+    );
+    await page.screenshot({ path: path.join(ARTIFACTS, "dashboard.png") });
+    await page.close();
+  });
+
+  it("serves the generated contract documentation with the message flow", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${orders.url}/docs`);
+    await expect(page.locator("svg[aria-label='CreateOrderSaga message flow']").count()).resolves.toBe(1);
+    await expect(page.locator("text=restaurant_service.reject_ticket").first().isVisible()).resolves.toBe(
+      true,
+    );
+    await page.screenshot({ path: path.join(ARTIFACTS, "docs.png") });
+    const contract = await page.goto(`${orders.url}/contracts/restaurant-service.yaml`);
+    expect(await contract!.text()).toContain("asyncapi: 3.0.0");
+    await page.close();
+  });
+});
