@@ -1,48 +1,42 @@
-import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from "amqplib";
-import { SagaToolkitError, type ErrorCode } from "./errors.js";
+import amqp, { type ChannelModel } from "amqplib";
+import { RedeliveryCounts } from "./amqp-consumer.js";
+import { ChannelLost, ConfirmPublisher, unroutable } from "./amqp-publisher.js";
+import { SupervisedConsumer } from "./amqp-supervisor.js";
+import { declareTopology, exchangeExists, isNotFound, readyCount } from "./amqp-topology.js";
+import { deadLetterCopy, deadLetterExchange } from "./dead-letter.js";
+import { SagaToolkitError, messageOf, type ErrorCode } from "./errors.js";
 import { silentLogger, type Logger } from "./logger.js";
-import {
-  deadLetterCopy,
-  deadLetterExchange,
-  deadLetterQueue,
-  type Delivery,
-  type MessageProperties,
-  type OutgoingMessage,
-  type QueueSpec,
-  type Transport,
-} from "./transport.js";
+import { backoffDelay, sleep, type Backoff } from "./timing.js";
+import type { Delivery, OutgoingMessage, QueueSpec, Subscription, Transport } from "./transport.js";
 
 export interface AmqpOptions {
   /** Heartbeat interval; a dead peer is noticed after about two of them. Default 10 s. */
   readonly heartbeatSeconds?: number;
+  /** Used by consume() calls that pass a prefetch below 1. Default 16. */
+  readonly prefetch?: number;
   /** How long publish() may take in all, reconnects included, before AMQP_CONFIRM_TIMEOUT. Default 30 s. */
   readonly confirmTimeoutMs?: number;
-  readonly reconnect?: { readonly initialDelayMs: number; readonly maxDelayMs: number };
+  /** TCP + AMQP handshake limit for each connection attempt. Default 5 s. */
+  readonly connectTimeoutMs?: number;
+  /** Backoff between reconnect attempts (exponential, with jitter). Default 100 ms doubling up to 5 s. */
+  readonly reconnect?: Backoff;
   readonly logger?: Logger;
   /** Shown in the RabbitMQ management UI. */
   readonly connectionName?: string;
 }
 
-interface ConsumerRecord {
-  readonly queue: string;
-  readonly onDelivery: (delivery: Delivery) => Promise<void>;
-  readonly prefetch: number;
-  channel: Channel | undefined;
-  cancelled: boolean;
-}
-
-/** Raised inside publish when the channel died before the confirm; publish then tries again on the next one. */
-class ChannelLost extends Error {}
+/** How long cancel() and close() let in-flight deliveries finish before the broker gets them back. */
+const SETTLE_MS = 5000;
 
 /**
- * Connects to RabbitMQ. Rejects AMQP_CONNECTION_LOST when nothing answers, so callers can fall back.
- * One connection per transport, Nagle off (`noDelay`: otherwise every sequential round trip waits ~40 ms), a confirm
- * channel for publishing, one channel per consumer. When the connection drops, it reconnects with exponential
- * backoff and jitter, declares the remembered queues again and re-creates the consumers.
+ * Connects to RabbitMQ; rejects AMQP_CONNECTION_LOST when nothing answers, so callers can fall back. One connection
+ * per transport with Nagle off (`noDelay`: otherwise each sequential round trip waits ~40 ms for a delayed ACK), a
+ * confirm channel for publishing and one channel per consumer. A lost connection is re-established with
+ * exponential backoff and jitter; the remembered queues are declared again and the consumers re-created.
  */
 export async function connectAmqp(url: string, options: AmqpOptions = {}): Promise<Transport> {
   const transport = new AmqpTransport(url, options);
-  await transport.open();
+  await transport.connect();
   return transport;
 }
 
@@ -51,288 +45,191 @@ class AmqpTransport implements Transport {
   readonly #url: string;
   readonly #options: AmqpOptions;
   readonly #logger: Logger;
+  readonly #backoff: Backoff;
   readonly #queues = new Map<string, QueueSpec>();
-  readonly #consumers = new Set<ConsumerRecord>();
-  /** Message ids the broker returned as unroutable; the confirm that follows a return rejects. */
-  readonly #returned = new Set<string>();
+  readonly #consumers = new Set<SupervisedConsumer>();
+  /** Exchanges seen to exist. Publishing to a missing one closes the channel (404), so it is checked first. */
+  readonly #exchanges = new Set<string>([""]);
+  readonly #counts = new RedeliveryCounts();
+  readonly #waiters = new Set<() => void>();
   #model: ChannelModel | undefined;
-  #publisher: ConfirmChannel | undefined;
-  #closed = false;
+  #publisher: ConfirmPublisher | undefined;
+  #state: "open" | "closing" | "closed" = "open";
   #reconnecting = false;
-  #waiters: (() => void)[] = [];
-  #drained: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
 
   constructor(url: string, options: AmqpOptions) {
-    const heartbeat = options.heartbeatSeconds ?? 10;
-    this.#url = /[?&]heartbeat=/.test(url)
-      ? url
-      : `${url}${url.includes("?") ? "&" : "?"}heartbeat=${heartbeat}`;
+    // amqplib takes the heartbeat from the URL (or a URL object), not from the socket options.
+    const heartbeat = `heartbeat=${options.heartbeatSeconds ?? 10}`;
+    this.#url = /[?&]heartbeat=/.test(url) ? url : `${url}${url.includes("?") ? "&" : "?"}${heartbeat}`;
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
+    this.#backoff = options.reconnect ?? { initialDelayMs: 100, maxDelayMs: 5000 };
   }
 
   isConnected(): boolean {
-    return this.#publisher !== undefined && !this.#closed;
+    return this.#state === "open" && this.#publisher?.isOpen === true;
   }
 
-  async open(): Promise<void> {
+  /** One connection attempt with everything on it: queues, publisher, consumers. */
+  async connect(): Promise<void> {
     let model: ChannelModel;
     try {
       model = await amqp.connect(this.#url, {
         noDelay: true,
+        timeout: this.#options.connectTimeoutMs ?? 5000,
         clientProperties: { connection_name: this.#options.connectionName ?? "saga-runtime" },
       });
     } catch (error) {
+      const url = this.#url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
       throw new SagaToolkitError(
         "AMQP_CONNECTION_LOST",
-        `cannot connect to RabbitMQ: ${(error as Error).message}`,
-        {},
-        {
-          cause: error,
-        },
+        `cannot connect to RabbitMQ at ${url}: ${messageOf(error)}`,
+        { url },
+        { cause: error },
       );
     }
+    let alive = true;
     model.on("error", (error: Error) => this.#logger.warn({ err: error }, "amqp connection error"));
-    model.on("close", () => this.#lost(model));
+    model.on("blocked", (reason: string) => this.#logger.warn({ reason }, "amqp connection blocked"));
+    model.on("unblocked", () => this.#logger.info({}, "amqp connection unblocked"));
+    model.once("close", () => {
+      alive = false;
+      this.#lost(model);
+    });
     try {
-      const publisher = await model.createConfirmChannel();
-      publisher.on("error", (error: Error) =>
-        this.#logger.warn({ err: error }, "amqp publish channel error"),
-      );
-      publisher.on("return", (message: ConsumeMessage) => {
-        if (typeof message.properties.messageId === "string")
-          this.#returned.add(message.properties.messageId);
-      });
-      publisher.on("close", () => {
-        if (this.#publisher === publisher) this.#publisher = undefined;
-        if (!this.#closed && this.#model === model) void model.close().catch(() => {}); // reconnect cleanly
-      });
-      publisher.on("drain", () => (this.#drained = undefined));
+      for (const spec of this.#queues.values()) await declareTopology(model, spec);
+      const publisher = await this.#openPublisher(model);
+      if (!alive) throw new Error("connection closed while setting it up");
+      if (this.#state !== "open")
+        throw new SagaToolkitError("TRANSPORT_CLOSED", "the AMQP transport is closed");
       this.#model = model;
-      for (const spec of this.#queues.values()) await this.#declare(model, spec);
-      for (const consumer of this.#consumers)
-        if (!consumer.cancelled) await this.#startConsumer(model, consumer);
       this.#publisher = publisher;
     } catch (error) {
       await model.close().catch(() => {});
       throw error;
     }
-    for (const wake of this.#waiters.splice(0)) wake();
+    // A consumer that cannot start (its queue is gone) retries on its own instead of failing the connection.
+    for (const consumer of this.#consumers) void consumer.restart(model, false);
+    this.#wake();
   }
 
   #lost(model: ChannelModel): void {
-    if (this.#model !== model) return;
+    if (this.#model !== model) return; // a connection that never finished setting up: connect() reports it
     this.#model = undefined;
     this.#publisher = undefined;
-    for (const consumer of this.#consumers) consumer.channel = undefined;
-    if (this.#closed || this.#reconnecting) return;
+    for (const consumer of this.#consumers) consumer.detach();
+    if (this.#state !== "open" || this.#reconnecting) return;
     this.#logger.warn({}, "amqp connection lost; reconnecting");
     void this.#reconnect();
   }
 
   async #reconnect(): Promise<void> {
     this.#reconnecting = true;
-    const { initialDelayMs, maxDelayMs } = this.#options.reconnect ?? {
-      initialDelayMs: 100,
-      maxDelayMs: 5000,
-    };
-    let delay = initialDelayMs;
-    while (!this.#closed) {
-      await sleep(delay / 2 + Math.random() * delay);
+    for (let attempt = 0; this.#state === "open"; attempt++) {
+      await sleep(backoffDelay(attempt, this.#backoff));
+      if (this.#state !== "open") break;
       try {
-        await this.open();
-        this.#logger.info({}, "amqp reconnected; queues declared and consumers restored");
+        await this.connect();
+        this.#logger.info({ attempts: attempt + 1 }, "amqp reconnected; queues declared, consumers restored");
         break;
       } catch (error) {
-        this.#logger.warn({ err: error, retryInMs: delay }, "amqp reconnect failed");
-        delay = Math.min(delay * 2, maxDelayMs);
+        this.#logger.warn({ err: error, attempt: attempt + 1 }, "amqp reconnect failed");
       }
     }
     this.#reconnecting = false;
   }
 
-  async #declare(model: ChannelModel, spec: QueueSpec): Promise<void> {
-    // A failed declaration closes its channel, so it never happens on the publishing channel.
-    const channel = await model.createChannel();
+  async #openPublisher(model: ChannelModel): Promise<ConfirmPublisher> {
+    const publisher = await ConfirmPublisher.open(model, {
+      onError: (error) => this.#logger.warn({ err: error }, "amqp publish channel error"),
+      onClose: () => {
+        if (this.#publisher !== publisher) return;
+        this.#publisher = undefined;
+        // Whatever closed it (most often a deleted exchange) is checked again before the next publish.
+        this.#exchanges.clear();
+        this.#exchanges.add("");
+        if (this.#model === model && this.#state !== "closed") void this.#replacePublisher(model);
+      },
+    });
+    return publisher;
+  }
+
+  /** The publishing channel died alone: open another on the same connection, or reconnect if that fails. */
+  async #replacePublisher(model: ChannelModel): Promise<void> {
     try {
-      await channel.assertExchange(deadLetterExchange(spec.name), "fanout", { durable: spec.durable });
-      await channel.assertQueue(deadLetterQueue(spec.name), { durable: spec.durable });
-      await channel.bindQueue(deadLetterQueue(spec.name), deadLetterExchange(spec.name), "");
-      await channel.assertQueue(spec.name, {
-        durable: spec.durable,
-        arguments: { ...spec.arguments, "x-dead-letter-exchange": deadLetterExchange(spec.name) },
-      });
-    } finally {
-      await channel.close().catch(() => {});
+      const publisher = await this.#openPublisher(model);
+      if (this.#model !== model) return void (await publisher.close());
+      this.#publisher = publisher;
+      this.#wake();
+    } catch (error) {
+      this.#logger.warn({ err: error }, "cannot reopen the publish channel; reconnecting");
+      await model.close().catch(() => {});
     }
   }
 
   async declareQueue(spec: QueueSpec): Promise<void> {
-    this.#ensureOpen();
-    this.#queues.set(spec.name, spec);
-    const model = this.#model;
-    if (model) await this.#declare(model, spec);
-  }
-
-  async #startConsumer(model: ChannelModel, consumer: ConsumerRecord): Promise<void> {
-    const channel = await model.createChannel();
-    channel.on("error", (error: Error) =>
-      this.#logger.warn({ err: error, queue: consumer.queue }, "amqp consumer channel error"),
-    );
-    channel.on("close", () => {
-      if (consumer.channel !== channel) return;
-      consumer.channel = undefined;
-      // The channel died alone (the connection lives on): consume again on a new one.
-      if (!consumer.cancelled && this.#model === model && !this.#closed) {
-        void this.#startConsumer(model, consumer).catch((error: unknown) =>
-          this.#logger.error({ err: error, queue: consumer.queue }, "amqp consumer restart failed"),
-        );
-      }
-    });
-    await channel.prefetch(consumer.prefetch);
-    consumer.channel = channel;
-    await channel.consume(consumer.queue, (message) => {
-      if (message) this.#deliver(consumer, channel, message);
-    });
-  }
-
-  #deliver(consumer: ConsumerRecord, channel: Channel, message: ConsumeMessage): void {
-    // An ack is only valid on the channel that delivered the message; after that channel is gone, the broker
-    // redelivers the message, so acking it anywhere else would be wrong. Settling twice is ignored.
-    let settled = false;
-    const live = (): boolean => !settled && consumer.channel === channel;
-    const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
-    const previous =
-      typeof headers["x-delivery-count"] === "number"
-        ? headers["x-delivery-count"]
-        : message.fields.redelivered
-          ? 1
-          : 0;
-    const delivery: Delivery = {
-      queue: consumer.queue,
-      body: message.content,
-      properties: propertiesOf(message),
-      deliveryCount: previous + 1,
-      ack: () => {
-        if (live()) channel.ack(message);
-        settled = true;
-      },
-      nack: (requeue) => {
-        if (live()) channel.nack(message, false, requeue);
-        settled = true;
-      },
-    };
-    consumer.onDelivery(delivery).catch((error: unknown) => {
-      this.#logger.error({ err: error, queue: consumer.queue }, "consumer failed; message requeued");
-      delivery.nack(true);
-    });
+    const model = await this.#connected(Date.now() + this.#confirmTimeout());
+    await declareTopology(model, spec);
+    this.#exchanges.add(deadLetterExchange(spec.name));
+    this.#queues.set(spec.name, spec); // remembered only once it worked, or every reconnect would fail on it
   }
 
   async consume(
     queue: string,
     onDelivery: (delivery: Delivery) => Promise<void>,
     options: { readonly prefetch: number },
-  ): Promise<{ cancel(): Promise<void> }> {
-    this.#ensureOpen();
-    const consumer: ConsumerRecord = {
-      queue,
-      onDelivery,
-      prefetch: Math.max(1, options.prefetch),
-      channel: undefined,
-      cancelled: false,
-    };
+  ): Promise<Subscription> {
+    const model = await this.#connected(Date.now() + this.#confirmTimeout());
+    if (this.#state !== "open")
+      throw new SagaToolkitError("TRANSPORT_CLOSED", "the AMQP transport is closing");
+    const prefetch = options.prefetch >= 1 ? options.prefetch : (this.#options.prefetch ?? 16);
+    const consumer = new SupervisedConsumer(queue, onDelivery, prefetch, {
+      logger: this.#logger,
+      counts: this.#counts,
+      backoff: this.#backoff,
+      currentModel: () => (this.#state === "open" ? this.#model : undefined),
+      declared: (name) => this.#queues.get(name),
+    });
+    try {
+      await consumer.start(model);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      throw new SagaToolkitError("AMQP_UNROUTABLE", `queue "${queue}" does not exist; declare it first`, {
+        queue,
+      });
+    }
     this.#consumers.add(consumer);
-    const model = this.#model;
-    if (model) await this.#startConsumer(model, consumer);
     return {
       cancel: async () => {
-        consumer.cancelled = true;
         this.#consumers.delete(consumer);
-        const channel = consumer.channel;
-        consumer.channel = undefined;
-        await channel?.close().catch(() => {});
+        await consumer.cancel(SETTLE_MS);
       },
     };
   }
 
   async publish(message: OutgoingMessage): Promise<void> {
-    const deadline = Date.now() + (this.#options.confirmTimeoutMs ?? 30_000);
+    const deadline = Date.now() + this.#confirmTimeout();
     for (;;) {
-      this.#ensureOpen();
-      const publisher = await this.#channelBefore(deadline, message);
+      const model = await this.#connected(deadline, message);
+      const publisher = this.#publisher;
       try {
-        await this.#publishOnce(publisher, message, deadline);
+        if (!publisher) throw new ChannelLost("no publish channel");
+        if (!this.#exchanges.has(message.exchange)) {
+          const exists = await exchangeExists(model, message.exchange).catch((error: unknown) => {
+            throw new ChannelLost(messageOf(error));
+          });
+          if (!exists) throw unroutable(message, " (the exchange does not exist)");
+          this.#exchanges.add(message.exchange);
+        }
+        await publisher.publish(message, deadline);
         return;
       } catch (error) {
         if (!(error instanceof ChannelLost)) throw error;
-        this.#logger.warn(
-          { messageId: message.properties.messageId },
-          "channel lost before confirm; publishing again",
-        );
+        const { messageId, type } = message.properties;
+        this.#logger.warn({ messageId, type }, "channel lost before the confirm; publishing again");
       }
     }
-  }
-
-  async #channelBefore(deadline: number, message: OutgoingMessage): Promise<ConfirmChannel> {
-    while (!this.#publisher) {
-      this.#ensureOpen();
-      const left = deadline - Date.now();
-      if (left <= 0) throw confirmTimeout(message);
-      await Promise.race([
-        new Promise<void>((resolve) => this.#waiters.push(resolve)),
-        sleep(Math.min(left, 1000)),
-      ]);
-    }
-    await this.#drained;
-    return this.#publisher;
-  }
-
-  #publishOnce(publisher: ConfirmChannel, message: OutgoingMessage, deadline: number): Promise<void> {
-    const { properties } = message;
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(confirmTimeout(message)), Math.max(0, deadline - Date.now()));
-      try {
-        const accepted = publisher.publish(
-          message.exchange,
-          message.routingKey,
-          message.body,
-          {
-            persistent: true,
-            mandatory: true,
-            messageId: properties.messageId,
-            type: properties.type,
-            ...(properties.correlationId === undefined ? {} : { correlationId: properties.correlationId }),
-            ...(properties.replyTo === undefined ? {} : { replyTo: properties.replyTo }),
-            timestamp: properties.timestamp,
-            contentType: properties.contentType,
-            headers: properties.headers,
-          },
-          (error: unknown) => {
-            clearTimeout(timer);
-            if (this.#returned.delete(properties.messageId)) {
-              reject(
-                new SagaToolkitError(
-                  "AMQP_UNROUTABLE",
-                  `no queue for exchange "${message.exchange}" and routing key "${message.routingKey}"`,
-                  { exchange: message.exchange, routingKey: message.routingKey, type: properties.type },
-                ),
-              );
-            } else if (!error) resolve();
-            else if (error instanceof Error && error.message === "message nacked") {
-              reject(
-                new SagaToolkitError("AMQP_NACKED", `the broker refused ${properties.type}`, {
-                  messageId: properties.messageId,
-                }),
-              );
-            } else reject(new ChannelLost(String(error)));
-          },
-        );
-        if (!accepted) this.#drained ??= new Promise((resolve) => publisher.once("drain", () => resolve()));
-      } catch {
-        clearTimeout(timer);
-        reject(new ChannelLost("channel closed")); // publish on a channel that just closed throws synchronously
-      }
-    });
   }
 
   async deadLetter(delivery: Delivery, code: ErrorCode, reason: string): Promise<void> {
@@ -342,52 +239,58 @@ class AmqpTransport implements Transport {
 
   async queueDepth(queue: string): Promise<number | undefined> {
     const model = this.#model;
-    if (!model) return undefined;
-    // checkQueue on a missing queue closes its channel, so it gets one of its own.
-    const channel = await model.createChannel();
-    channel.on("error", () => {});
-    try {
-      return (await channel.checkQueue(queue)).messageCount;
-    } catch {
-      return undefined;
-    } finally {
-      await channel.close().catch(() => {});
-    }
+    return model ? readyCount(model, queue).catch(() => undefined) : undefined;
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const consumer of this.#consumers) consumer.cancelled = true;
+  close(): Promise<void> {
+    this.#closing ??= this.#shutDown();
+    return this.#closing;
+  }
+
+  async #shutDown(): Promise<void> {
+    // "closing": in-flight handlers may still publish their replies while their consumers drain.
+    this.#state = "closing";
+    await Promise.all([...this.#consumers].map((consumer) => consumer.cancel(SETTLE_MS)));
+    this.#state = "closed";
+    this.#wake();
     const model = this.#model;
     this.#model = undefined;
     this.#publisher = undefined;
-    for (const wake of this.#waiters.splice(0)) wake();
     await model?.close().catch(() => {});
   }
 
-  #ensureOpen(): void {
-    if (this.#closed) throw new SagaToolkitError("TRANSPORT_CLOSED", "the AMQP transport is closed");
+  /** Waits for a connection with a live publish channel; rejects TRANSPORT_CLOSED, or AMQP_* at the deadline. */
+  async #connected(deadline: number, message?: OutgoingMessage): Promise<ChannelModel> {
+    for (;;) {
+      const model = this.#model;
+      if (this.#state === "closed" || (this.#state === "closing" && !model)) {
+        throw new SagaToolkitError("TRANSPORT_CLOSED", "the AMQP transport is closed");
+      }
+      if (model && this.#publisher?.isOpen) return model;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const what = message ? `${message.properties.type}: ` : "";
+        const context = message ? { messageId: message.properties.messageId } : {};
+        const code = message ? "AMQP_CONFIRM_TIMEOUT" : "AMQP_CONNECTION_LOST";
+        throw new SagaToolkitError(code, `${what}the broker stayed unreachable until the deadline`, context);
+      }
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.#waiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(left, 1000));
+        this.#waiters.add(done);
+      });
+    }
+  }
+
+  #wake(): void {
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  #confirmTimeout(): number {
+    return this.#options.confirmTimeoutMs ?? 30_000;
   }
 }
-
-function propertiesOf(message: ConsumeMessage): MessageProperties {
-  const p = message.properties;
-  return {
-    messageId: typeof p.messageId === "string" ? p.messageId : "",
-    type: typeof p.type === "string" ? p.type : "",
-    correlationId: typeof p.correlationId === "string" ? p.correlationId : undefined,
-    replyTo: typeof p.replyTo === "string" ? p.replyTo : undefined,
-    timestamp: typeof p.timestamp === "number" ? p.timestamp : 0,
-    contentType: "application/json",
-    headers: (p.headers ?? {}) as Record<string, unknown>,
-  };
-}
-
-function confirmTimeout(message: OutgoingMessage): SagaToolkitError {
-  return new SagaToolkitError("AMQP_CONFIRM_TIMEOUT", `no confirm for ${message.properties.type} in time`, {
-    messageId: message.properties.messageId,
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

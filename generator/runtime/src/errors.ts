@@ -1,4 +1,7 @@
-/** Every error the runtime raises has one of these stable codes (see README for the table). */
+/**
+ * The one registry of error codes the runtime raises. The README table is generated from (and tested against) it,
+ * so a code cannot exist without a description.
+ */
 export const ERROR_CODES = {
   MSG_INVALID_PAYLOAD: "a payload does not match its message's schema",
   MSG_INVALID_HEADERS: "the headers of a message do not match the contract's header schema",
@@ -11,11 +14,11 @@ export const ERROR_CODES = {
   AMQP_CONNECTION_LOST: "the connection to the broker failed or was lost",
   TRANSPORT_CLOSED: "the transport was closed by its owner",
   HANDLER_FAILED: "a handler kept failing with a technical error until the delivery limit",
-} as const;
+} as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** One problem ajv found (a subset of ajv's ErrorObject). */
+/** One problem a validator found: the part of ajv's ErrorObject the runtime uses. */
 export interface ValidationIssue {
   readonly instancePath: string;
   readonly message?: string | undefined;
@@ -26,6 +29,7 @@ export interface ValidationIssue {
 export class SagaToolkitError extends Error {
   override name = "SagaToolkitError";
   readonly code: ErrorCode;
+  /** Structured facts for logs (ids, names); never needed to understand the message. */
   readonly context: Readonly<Record<string, unknown>>;
 
   constructor(
@@ -40,7 +44,7 @@ export class SagaToolkitError extends Error {
   }
 }
 
-/** A payload or header set that does not match the contract; keeps ajv's issues. */
+/** A payload or header set that does not match the contract; keeps the validator's issues. */
 export class MessageValidationError extends SagaToolkitError {
   override name = "MessageValidationError";
   readonly messageName: string;
@@ -57,12 +61,18 @@ export class MessageValidationError extends SagaToolkitError {
   }
 }
 
+/** `"/items/0/quantity must be integer; / must have required property 'order_id'"`. */
 export function describeIssues(issues: readonly ValidationIssue[]): string {
-  if (issues.length === 0) return "invalid";
+  if (issues.length === 0) return "/ is invalid";
   return issues.map((i) => `${i.instancePath || "/"} ${i.message ?? "is invalid"}`).join("; ");
 }
 
 /** Checks the code rather than the class, so it also works across duplicate copies of this package. */
 export function hasCode(error: unknown, code: ErrorCode): error is SagaToolkitError {
   return error instanceof Error && (error as { code?: unknown }).code === code;
+}
+
+/** The message of anything thrown, for logs and dead-letter reasons. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,14 +1,10 @@
+import { deadLetterCopy, deadLetterExchange, deadLetterQueue } from "./dead-letter.js";
 import { SagaToolkitError, type ErrorCode } from "./errors.js";
 import { silentLogger, type Logger } from "./logger.js";
-import {
-  deadLetterCopy,
-  deadLetterExchange,
-  deadLetterQueue,
-  type Delivery,
-  type OutgoingMessage,
-  type QueueSpec,
-  type Transport,
-} from "./transport.js";
+import type { Delivery, OutgoingMessage, QueueSpec, Subscription, Transport } from "./transport.js";
+
+/** How long cancel() lets in-flight deliveries settle before they go back to the queue, as on RabbitMQ. */
+const SETTLE_MS = 5000;
 
 interface Stored {
   readonly message: OutgoingMessage;
@@ -16,10 +12,11 @@ interface Stored {
   deliveries: number;
 }
 
-interface Consumer {
+interface Subscriber {
   readonly onDelivery: (delivery: Delivery) => Promise<void>;
   readonly prefetch: number;
-  inFlight: number;
+  /** Settles each unsettled delivery by requeueing it (used when the subscriber goes away). */
+  readonly unsettled: Set<() => void>;
   active: boolean;
 }
 
@@ -27,25 +24,30 @@ interface Queue {
   readonly spec: QueueSpec;
   readonly ready: Stored[];
   unacked: number;
-  readonly consumers: Consumer[];
+  readonly subscribers: Subscriber[];
+  /** Round-robin position among subscribers. */
   next: number;
 }
 
 export interface InProcessTransport extends Transport {
-  /** What a queue holds now (tests and the dashboard). */
+  /** What a queue holds now (tests and the dashboard): ready messages, oldest first, and the unacked count. */
   inspect(queue: string): { ready: number; unacked: number; messages: readonly OutgoingMessage[] };
 }
 
 /**
  * A broker inside the process with the semantics services rely on: default-exchange routing by queue name,
  * mandatory publishing (unroutable rejects), manual acks with prefetch, redelivery with a delivery count, a
- * quorum-style delivery limit, and dead-letter exchanges. Deliveries are always asynchronous, never re-entrant.
- * For `npm start` without RabbitMQ and for fast tests; nothing survives the process.
+ * quorum-style `x-delivery-limit`, and `<queue>.dlx` dead-letter exchanges routing into `<queue>.dlq`. Deliveries
+ * are always asynchronous, never re-entrant. For `npm start` without RabbitMQ and for fast tests; nothing survives
+ * the process, and only code in the same process can reach it.
  */
 export function createInProcessTransport(options: { logger?: Logger } = {}): InProcessTransport {
   const logger = options.logger ?? silentLogger;
   const queues = new Map<string, Queue>();
-  const deadLetterRoutes = new Map<string, string>();
+  /** Exchange name -> queue it routes to (the dead-letter exchanges; everything else goes by the default one). */
+  const exchanges = new Map<string, string>();
+  const subscriptions = new Set<Subscription>();
+  let closing: Promise<void> | undefined;
   let closed = false;
 
   const ensureOpen = (): void => {
@@ -56,72 +58,143 @@ export function createInProcessTransport(options: { logger?: Logger } = {}): InP
 
   const dispatch = (queue: Queue): void => {
     if (closed) return;
-    const active = queue.consumers.filter((c) => c.active);
-    while (queue.ready.length > 0 && active.some((c) => c.inFlight < c.prefetch)) {
-      const consumer = active[queue.next++ % active.length]!;
-      if (consumer.inFlight >= consumer.prefetch) continue;
+    const free = (s: Subscriber): boolean => s.active && s.unsettled.size < s.prefetch;
+    while (queue.ready.length > 0 && queue.subscribers.some(free)) {
+      const subscriber = queue.subscribers[queue.next++ % queue.subscribers.length]!;
+      if (!free(subscriber)) continue;
       const stored = queue.ready.shift()!;
       stored.deliveries++;
-      consumer.inFlight++;
       queue.unacked++;
-      deliver(queue, consumer, stored);
+      deliver(queue, subscriber, stored);
     }
   };
 
-  const deliver = (queue: Queue, consumer: Consumer, stored: Stored): void => {
+  const deliver = (queue: Queue, subscriber: Subscriber, stored: Stored): void => {
     let settled = false;
     const settle = (): boolean => {
       if (settled || closed) return false;
       settled = true;
-      consumer.inFlight--;
+      subscriber.unsettled.delete(requeue);
       queue.unacked--;
       schedule(queue);
       return true;
     };
+    const requeue = (): void => {
+      if (settle()) queue.ready.unshift(stored); // like a closed channel: back to the head of the queue
+    };
+    const { properties } = stored.message;
     const delivery: Delivery = {
       queue: queue.spec.name,
       body: stored.message.body,
       properties: {
-        ...stored.message.properties,
-        headers: {
-          ...stored.message.properties.headers,
-          ...(stored.deliveries > 1 ? { "x-delivery-count": stored.deliveries - 1 } : {}),
-        },
+        ...properties,
+        // What a quorum queue adds on redelivery: how many times the message went back before.
+        headers:
+          stored.deliveries > 1
+            ? { ...properties.headers, "x-delivery-count": stored.deliveries - 1 }
+            : properties.headers,
       },
       deliveryCount: stored.deliveries,
       ack: () => void settle(),
-      nack: (requeue) => {
+      nack: (again) => {
         if (!settle()) return;
         const limit = Number(queue.spec.arguments["x-delivery-limit"] ?? Number.POSITIVE_INFINITY);
-        if (requeue && stored.deliveries <= limit) queue.ready.push(stored);
-        else
-          route(deadLetterCopy(delivery, "HANDLER_FAILED", requeue ? "delivery limit exceeded" : "rejected"));
+        if (again && stored.deliveries <= limit) queue.ready.push(stored);
+        else {
+          const reason = again ? `delivery limit ${limit} exceeded` : "rejected without requeue";
+          if (!route(deadLetterCopy(delivery, "HANDLER_FAILED", reason))) {
+            logger.warn(
+              { queue: queue.spec.name, messageId: properties.messageId, reason },
+              "dropped: no dead-letter queue",
+            );
+          }
+        }
       },
     };
-    consumer.onDelivery(delivery).catch((error: unknown) => {
-      logger.error({ err: error, queue: queue.spec.name }, "in-process consumer failed; message requeued");
+    subscriber.unsettled.add(requeue);
+    // Through a promise, so that even a handler that throws synchronously cannot break the dispatch loop.
+    new Promise<void>((resolve) => resolve(subscriber.onDelivery(delivery))).catch((error: unknown) => {
+      logger.error({ err: error, queue: queue.spec.name }, "in-process delivery handler failed; requeued");
       delivery.nack(true);
     });
   };
 
   /** Puts a message in the queue its exchange and routing key lead to; false when none does. */
   const route = (message: OutgoingMessage): boolean => {
-    const target = message.exchange === "" ? message.routingKey : deadLetterRoutes.get(message.exchange);
+    const target = message.exchange === "" ? message.routingKey : exchanges.get(message.exchange);
     const queue = target === undefined ? undefined : queues.get(target);
     if (!queue) return false;
-    queue.ready.push({ message, deliveries: 0 });
+    // A copy, as a broker would hold: the publisher may reuse its buffer.
+    queue.ready.push({ message: { ...message, body: Buffer.from(message.body) }, deliveries: 0 });
     schedule(queue);
     return true;
   };
 
-  const declare = (spec: QueueSpec): Queue => {
-    let queue = queues.get(spec.name);
-    if (!queue) {
-      queue = { spec, ready: [], unacked: 0, consumers: [], next: 0 };
-      queues.set(spec.name, queue);
-    }
-    return queue;
+  const declare = (spec: QueueSpec): void => {
+    if (!queues.has(spec.name))
+      queues.set(spec.name, { spec, ready: [], unacked: 0, subscribers: [], next: 0 });
   };
+
+  async function publish(message: OutgoingMessage): Promise<void> {
+    ensureOpen();
+    await new Promise((resolve) => setImmediate(resolve)); // a confirm is never synchronous
+    ensureOpen();
+    if (!route(message)) {
+      throw new SagaToolkitError(
+        "AMQP_UNROUTABLE",
+        `${message.properties.type}: nothing bound on ${message.exchange === "" ? "the default exchange" : `exchange "${message.exchange}"`} for routing key "${message.routingKey}"`,
+        {
+          exchange: message.exchange,
+          routingKey: message.routingKey,
+          messageId: message.properties.messageId,
+        },
+      );
+    }
+  }
+
+  async function consume(
+    queueName: string,
+    onDelivery: (delivery: Delivery) => Promise<void>,
+    { prefetch }: { readonly prefetch: number },
+  ): Promise<Subscription> {
+    ensureOpen();
+    if (closing) throw new SagaToolkitError("TRANSPORT_CLOSED", "the in-process transport is closing");
+    const queue = queues.get(queueName);
+    if (!queue) {
+      throw new SagaToolkitError("AMQP_UNROUTABLE", `queue "${queueName}" does not exist; declare it first`, {
+        queue: queueName,
+      });
+    }
+    const subscriber: Subscriber = {
+      onDelivery,
+      prefetch: Math.max(1, prefetch),
+      unsettled: new Set(),
+      active: true,
+    };
+    queue.subscribers.push(subscriber);
+    schedule(queue);
+    const subscription: Subscription = {
+      async cancel() {
+        if (!subscriber.active) return;
+        subscriber.active = false;
+        subscriptions.delete(subscription);
+        queue.subscribers.splice(queue.subscribers.indexOf(subscriber), 1);
+        const deadline = Date.now() + SETTLE_MS;
+        while (subscriber.unsettled.size > 0 && Date.now() < deadline && !closed) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        for (const requeue of [...subscriber.unsettled]) requeue();
+      },
+    };
+    subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Like the AMQP transport: consumers drain first (their handlers may still publish), then everything stops. */
+  async function shutDown(): Promise<void> {
+    await Promise.all([...subscriptions].map((s) => s.cancel()));
+    closed = true;
+  }
 
   return {
     kind: "in-process",
@@ -130,42 +203,15 @@ export function createInProcessTransport(options: { logger?: Logger } = {}): InP
     async declareQueue(spec) {
       ensureOpen();
       declare(spec);
-      declare({ name: deadLetterQueue(spec.name), durable: spec.durable, arguments: {} });
-      deadLetterRoutes.set(deadLetterExchange(spec.name), deadLetterQueue(spec.name));
+      declare({ name: deadLetterQueue(spec.name), durable: true, arguments: {} });
+      exchanges.set(deadLetterExchange(spec.name), deadLetterQueue(spec.name));
     },
 
-    async publish(message) {
-      ensureOpen();
-      await new Promise((resolve) => setImmediate(resolve)); // a confirm is never synchronous
-      if (!route(message)) {
-        throw new SagaToolkitError(
-          "AMQP_UNROUTABLE",
-          `no queue for exchange "${message.exchange}" and routing key "${message.routingKey}"`,
-          { exchange: message.exchange, routingKey: message.routingKey, type: message.properties.type },
-        );
-      }
-    },
-
-    async consume(queueName, onDelivery, { prefetch }) {
-      ensureOpen();
-      const queue = queues.get(queueName);
-      if (!queue)
-        throw new SagaToolkitError("AMQP_UNROUTABLE", `queue ${queueName} is not declared`, {
-          queue: queueName,
-        });
-      const consumer: Consumer = { onDelivery, prefetch: Math.max(1, prefetch), inFlight: 0, active: true };
-      queue.consumers.push(consumer);
-      schedule(queue);
-      return {
-        async cancel() {
-          consumer.active = false;
-          queue.consumers.splice(queue.consumers.indexOf(consumer), 1);
-        },
-      };
-    },
+    publish,
+    consume,
 
     async deadLetter(delivery: Delivery, code: ErrorCode, reason: string) {
-      await this.publish(deadLetterCopy(delivery, code, reason));
+      await publish(deadLetterCopy(delivery, code, reason));
       delivery.ack();
     },
 
@@ -173,8 +219,9 @@ export function createInProcessTransport(options: { logger?: Logger } = {}): InP
       return queues.get(queueName)?.ready.length;
     },
 
-    async close() {
-      closed = true;
+    close() {
+      closing ??= shutDown();
+      return closing;
     },
 
     inspect(queueName) {

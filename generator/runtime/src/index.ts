@@ -1,4 +1,7 @@
+// @saga/runtime: what generated code and services load at run time. Nothing here may import the build-time
+// generator (parser, Modelina, handlebars, prettier); eslint enforces it.
 export { connectAmqp, type AmqpOptions } from "./amqp-transport.js";
+export { deadLetterCopy, deadLetterExchange, deadLetterQueue } from "./dead-letter.js";
 export { memoryDedup, type Dedup } from "./dedup.js";
 export {
   ERROR_CODES,
@@ -10,7 +13,7 @@ export {
   type ValidationIssue,
 } from "./errors.js";
 export { createInProcessTransport, type InProcessTransport } from "./in-process-transport.js";
-export { silentLogger, type Logger } from "./logger.js";
+export { silentLogger, withFields, type Logger } from "./logger.js";
 export {
   checkHeaders,
   decodeJson,
@@ -28,12 +31,11 @@ export {
   type ServeOptions,
   type ServiceSpec,
 } from "./serve.js";
-export {
-  deadLetterExchange,
-  deadLetterQueue,
-  type Delivery,
-  type MessageProperties,
-  type OutgoingMessage,
-  type QueueSpec,
-  type Transport,
+export type {
+  Delivery,
+  MessageProperties,
+  OutgoingMessage,
+  QueueSpec,
+  Subscription,
+  Transport,
 } from "./transport.js";

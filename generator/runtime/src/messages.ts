@@ -1,19 +1,20 @@
-import { MessageValidationError, SagaToolkitError, type ValidationIssue } from "./errors.js";
+import { MessageValidationError, SagaToolkitError, messageOf, type ValidationIssue } from "./errors.js";
 
-/** A precompiled ajv standalone validate function, as generated code exports them. */
+/** A precompiled ajv standalone validate function (generated code passes these). */
 export type Validator = ((data: unknown) => boolean) & {
   errors?: readonly ValidationIssue[] | null | undefined;
 };
 
-/** A message of a contract: its wire type and validators. `T` is the payload type (phantom). */
+/** A message of a contract: its wire type and validators. `T` is the payload type (phantom, never set). */
 export interface MessageSpec<T> {
+  /** The wire type, e.g. `restaurant_service.create_ticket`. */
   readonly name: string;
   readonly validatePayload: Validator;
   readonly validateHeaders?: Validator;
   readonly __payload?: T;
 }
 
-/** Validates untrusted data as the message's payload; throws MSG_INVALID_PAYLOAD with ajv's issues. */
+/** Validates untrusted data as the message's payload; throws MessageValidationError (MSG_INVALID_PAYLOAD). */
 export function parsePayload<T>(spec: MessageSpec<T>, data: unknown): T {
   if (!spec.validatePayload(data)) {
     throw new MessageValidationError("MSG_INVALID_PAYLOAD", spec.name, spec.validatePayload.errors ?? []);
@@ -29,19 +30,19 @@ export function checkHeaders(spec: MessageSpec<unknown>, headers: Readonly<Recor
 }
 
 export function encodeJson(value: unknown): Buffer {
-  return Buffer.from(JSON.stringify(value ?? null));
+  return Buffer.from(JSON.stringify(value ?? null), "utf8");
 }
 
+/** Parses a message body; throws MSG_MALFORMED_JSON naming the message. */
 export function decodeJson(body: Buffer, messageName: string): unknown {
   try {
     return JSON.parse(body.toString("utf8")) as unknown;
   } catch (error) {
     throw new SagaToolkitError(
       "MSG_MALFORMED_JSON",
-      `${messageName}: body is not JSON (${(error as Error).message})`,
-      {
-        messageName,
-      },
+      `${messageName}: body is not JSON (${messageOf(error)})`,
+      { messageName },
+      { cause: error },
     );
   }
 }

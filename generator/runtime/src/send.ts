@@ -5,10 +5,11 @@ import type { Transport } from "./transport.js";
 export interface SendOptions {
   /** The saga (or conversation) this message belongs to; replies carry it back. */
   readonly correlationId: string;
-  /** Default: a new UUID. Reuse it when resending the same message, so receivers can deduplicate. */
+  /** Default: a new UUID. Reuse it when sending the same message again, so receivers can deduplicate. */
   readonly messageId?: string;
   /** Where the receiver should reply. */
   readonly replyTo?: string;
+  /** More headers; they travel beside `contract_version` (and may replace it). */
   readonly headers?: Readonly<Record<string, unknown>>;
 }
 
@@ -25,7 +26,7 @@ export async function send<T>(
   options: SendOptions,
 ): Promise<{ messageId: string }> {
   parsePayload(spec, payload);
-  const headers = { ...options.headers, contract_version: contractVersion };
+  const headers = { contract_version: contractVersion, ...options.headers };
   checkHeaders(spec, headers);
   const messageId = options.messageId ?? randomUUID();
   await transport.publish({

@@ -1,9 +1,8 @@
-import { describeIssues, hasCode, MessageValidationError, SagaToolkitError } from "./errors.js";
 import { memoryDedup, type Dedup } from "./dedup.js";
-import { silentLogger, type Logger } from "./logger.js";
+import { describeIssues, hasCode, MessageValidationError, messageOf, SagaToolkitError } from "./errors.js";
+import { silentLogger, withFields, type Logger } from "./logger.js";
 import { checkHeaders, decodeJson, parsePayload, type MessageSpec } from "./messages.js";
-import type { Outcome } from "./outcome.js";
-import { send } from "./send.js";
+import { reply } from "./reply.js";
 import type { Delivery, QueueSpec, Transport } from "./transport.js";
 
 export interface ReceiveOperation {
@@ -28,28 +27,32 @@ export interface MessageContext {
   readonly type: string;
   readonly deliveryCount: number;
   readonly headers: Readonly<Record<string, unknown>>;
+  /** Adds messageId, type and correlationId to every entry. */
   readonly logger: Logger;
 }
 
 export interface ServeOptions {
+  /** Deliveries handled at once. Default 16. */
   readonly prefetch?: number;
   /** Deliveries before a technically failing message is dead-lettered. Default: the queue's x-delivery-limit, or 5. */
   readonly maxAttempts?: number;
-  /** Wait before a failed message goes back to the queue (without blocking the others). */
+  /** Wait before a failed delivery goes back to the queue (it keeps its prefetch slot, the others keep flowing). */
   readonly retryDelayMs?: (attempt: number) => number;
   readonly logger?: Logger;
+  /** Default: a memoryDedup() per serve() call. */
   readonly dedup?: Dedup;
 }
 
-type Handler = (payload: unknown, context: MessageContext) => Promise<Outcome<unknown, unknown> | void>;
+type Handler = (payload: unknown, context: MessageContext) => Promise<unknown>;
 
+/** 100 ms, 200 ms, 400 ms ... at most 5 s. */
 const defaultRetryDelay = (attempt: number): number => Math.min(100 * 2 ** (attempt - 1), 5000);
 
 /**
- * Consumes a service's queue: decodes, validates, dispatches by message type, publishes the declared reply and acks
- * only after it is confirmed. Bad messages (malformed, unknown type, invalid) go to the dead-letter queue with the
- * reason at once; a handler that throws is retried with backoff and dead-lettered at the delivery limit. Nothing
- * is dropped silently and nothing blocks the messages behind it.
+ * Consumes a service's queue: decodes, validates, dispatches by message type, publishes the declared reply and
+ * acks only after the reply is confirmed. A bad message (malformed, unknown type, invalid, no reply_to) goes to the
+ * dead-letter queue at once with the reason; a handler that throws is retried with backoff and dead-lettered at
+ * the attempt limit. Nothing is dropped silently and nothing blocks the messages behind it.
  */
 export async function serve(
   transport: Transport,
@@ -62,32 +65,31 @@ export async function serve(
   const maxAttempts = options.maxAttempts ?? Number(spec.queue.arguments["x-delivery-limit"] ?? 5);
   const retryDelay = options.retryDelayMs ?? defaultRetryDelay;
   const operations = new Map(spec.operations.map((op) => [op.message.name, op]));
+  const handlers = new Map<string, Handler>();
   for (const op of spec.operations) {
-    if (typeof (implementation as Record<string, unknown>)[op.operationId] !== "function") {
+    const method = (implementation as Record<string, unknown>)[op.operationId];
+    if (typeof method !== "function") {
       throw new TypeError(`${spec.service}: the implementation has no method ${op.operationId}`);
     }
+    handlers.set(op.operationId, (method as Handler).bind(implementation));
   }
+  /** Deliveries of one message id run one after another, so a duplicate waits and then finds it done. */
+  const running = new Map<string, Promise<void>>();
+  let closing = false;
+  const wakeOnClose = new Set<() => void>();
 
-  const handle = async (delivery: Delivery): Promise<void> => {
+  /** Decodes and validates; dead-letters and returns undefined when the message can never be handled. */
+  const admit = async (delivery: Delivery) => {
     const { properties } = delivery;
-    const log = {
-      queue: delivery.queue,
-      type: properties.type,
-      messageId: properties.messageId,
-      saga: properties.correlationId,
-    };
-    const operation = operations.get(properties.type);
-    if (!operation) {
-      logger.warn(log, "unknown message type; dead-lettered");
-      return transport.deadLetter(
-        delivery,
-        "MSG_UNKNOWN_TYPE",
-        `no operation of ${spec.service} receives type "${properties.type}"`,
-      );
-    }
-    let payload: unknown;
     try {
-      payload = decodeJson(delivery.body, properties.type);
+      const payload = decodeJson(delivery.body, properties.type || "(no type)");
+      const operation = operations.get(properties.type);
+      if (!operation) {
+        throw new SagaToolkitError(
+          "MSG_UNKNOWN_TYPE",
+          `no operation of ${spec.service} receives "${properties.type}"`,
+        );
+      }
       checkHeaders(operation.message, properties.headers);
       parsePayload(operation.message, payload);
       if (operation.replies && !properties.replyTo) {
@@ -96,88 +98,104 @@ export async function serve(
           `${properties.type} expects a reply but has no reply_to`,
         );
       }
+      return { operation, payload };
     } catch (error) {
       const code = error instanceof SagaToolkitError ? error.code : "MSG_INVALID_PAYLOAD";
       const reason =
-        error instanceof MessageValidationError ? describeIssues(error.issues) : (error as Error).message;
-      logger.warn({ ...log, code, reason }, "invalid message; dead-lettered");
-      return transport.deadLetter(delivery, code, reason);
+        error instanceof MessageValidationError ? describeIssues(error.issues) : messageOf(error);
+      logger.warn({ ...fieldsOf(delivery), code, reason }, "message cannot be handled; dead-lettered");
+      await transport.deadLetter(delivery, code, reason);
+      return undefined;
     }
-    if (await dedup.has(properties.messageId)) {
-      logger.info(log, "duplicate delivery; acknowledged without handling");
-      return delivery.ack();
-    }
+  };
+
+  const run = async (delivery: Delivery, operation: ReceiveOperation, payload: unknown): Promise<void> => {
+    const { properties } = delivery;
+    const fields = fieldsOf(delivery);
     const context: MessageContext = {
       messageId: properties.messageId,
       correlationId: properties.correlationId,
       type: properties.type,
       deliveryCount: delivery.deliveryCount,
       headers: properties.headers,
-      logger,
+      logger: withFields(logger, fields),
     };
     try {
-      const handler = (implementation as Record<string, Handler>)[operation.operationId]!;
-      const outcome = await handler.call(implementation, payload, context);
-      if (operation.replies) await reply(operation, outcome, delivery);
-      await dedup.add(properties.messageId);
+      // Inside the try: a dedup store that fails is a technical error like any other (backoff, then dead-letter).
+      if (properties.messageId && (await dedup.has(properties.messageId))) {
+        logger.info(fields, "duplicate delivery; acknowledged without handling");
+        return delivery.ack();
+      }
+      const outcome = await handlers.get(operation.operationId)!(payload, context);
+      if (operation.replies) await reply(transport, spec.contractVersion, operation, outcome, delivery);
+      if (properties.messageId) await dedup.add(properties.messageId);
       delivery.ack();
     } catch (error) {
-      if (hasCode(error, "TRANSPORT_CLOSED")) return delivery.nack(true);
-      const reason = error instanceof Error ? error.message : String(error);
-      if (delivery.deliveryCount >= maxAttempts) {
-        logger.error(
-          { ...log, err: error, attempts: delivery.deliveryCount },
-          "handler keeps failing; dead-lettered",
-        );
-        return transport.deadLetter(
-          delivery,
-          "HANDLER_FAILED",
-          `${reason} (after ${delivery.deliveryCount} attempts)`,
-        );
-      }
-      logger.warn(
-        { ...log, err: error, attempt: delivery.deliveryCount },
-        "handler failed; will be redelivered",
-      );
-      await new Promise((resolve) => setTimeout(resolve, retryDelay(delivery.deliveryCount)));
-      delivery.nack(true);
+      await retryOrDeadLetter(delivery, error);
     }
   };
 
-  const reply = async (operation: ReceiveOperation, outcome: unknown, delivery: Delivery): Promise<void> => {
-    const result = outcome as Outcome<unknown, unknown> | undefined;
-    if (!result || typeof result !== "object" || typeof result.ok !== "boolean") {
-      throw new Error(`${operation.operationId} must return success(...) or failure(...)`);
+  const retryOrDeadLetter = async (delivery: Delivery, error: unknown): Promise<void> => {
+    const fields = { ...fieldsOf(delivery), err: error, attempt: delivery.deliveryCount };
+    if (hasCode(error, "TRANSPORT_CLOSED")) return delivery.nack(true);
+    if (delivery.deliveryCount >= maxAttempts) {
+      logger.error(fields, "handler keeps failing; dead-lettered");
+      const reason = `${messageOf(error)} (after ${delivery.deliveryCount} attempts)`;
+      return transport.deadLetter(delivery, "HANDLER_FAILED", reason);
     }
-    const replySpec = result.ok ? operation.replies!.success : operation.replies!.failure;
-    if (!replySpec)
-      throw new Error(
-        `${operation.operationId} returned failure(...) but the contract declares no failure reply`,
-      );
-    // An invalid reply is a handler bug: send() throws before publishing, and the command is retried.
-    await send(
-      transport,
-      { exchange: "", routingKey: delivery.properties.replyTo! },
-      replySpec,
-      result.reply,
-      spec.contractVersion,
-      { correlationId: delivery.properties.correlationId ?? "" },
-    );
+    logger.warn(fields, "handler failed; will be redelivered");
+    if (!closing) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          wakeOnClose.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, retryDelay(delivery.deliveryCount));
+        wakeOnClose.add(done);
+      });
+    }
+    delivery.nack(true);
+  };
+
+  const handle = async (delivery: Delivery): Promise<void> => {
+    const admitted = await admit(delivery);
+    if (!admitted) return;
+    const id = delivery.properties.messageId;
+    const previous = running.get(id);
+    const current = (async () => {
+      if (previous) await previous.catch(() => {});
+      await run(delivery, admitted.operation, admitted.payload);
+    })();
+    if (id) running.set(id, current);
+    try {
+      await current;
+    } finally {
+      if (running.get(id) === current) running.delete(id);
+    }
   };
 
   await transport.declareQueue(spec.queue);
-  const consumer = await transport.consume(
+  const subscription = await transport.consume(
     spec.queue.name,
     (delivery) =>
       handle(delivery).catch((error: unknown) => {
-        // Only dead-lettering itself can get here (the broker is gone): the message stays on the broker.
-        logger.error(
-          { err: error, messageId: delivery.properties.messageId },
-          "could not settle a message; requeued",
-        );
+        // Only settling itself can fail here (the broker went away mid dead-letter): the broker keeps the message.
+        logger.error({ ...fieldsOf(delivery), err: error }, "could not settle a message; requeued");
         delivery.nack(true);
       }),
     { prefetch: options.prefetch ?? 16 },
   );
-  return { close: () => consumer.cancel() };
+  return {
+    close: async () => {
+      closing = true;
+      for (const wake of [...wakeOnClose]) wake(); // pending retries go back to the queue now
+      await subscription.cancel();
+    },
+  };
+}
+
+function fieldsOf(delivery: Delivery): Record<string, unknown> {
+  const { messageId, type, correlationId } = delivery.properties;
+  return { queue: delivery.queue, messageId, type, correlationId };
 }

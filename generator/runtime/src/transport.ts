@@ -31,62 +31,49 @@ export interface Delivery {
   readonly queue: string;
   readonly body: Buffer;
   readonly properties: MessageProperties;
-  /** 1 on the first delivery, then one more per redelivery. */
+  /** 1 on the first delivery, then one more per redelivery (quorum queues count on the broker). */
   readonly deliveryCount: number;
+  /** Settling twice, or after the delivering channel is gone, does nothing: the broker redelivers then. */
   ack(): void;
   nack(requeue: boolean): void;
 }
 
-/** The dead-letter exchange and queue every declared queue gets. */
-export const deadLetterExchange = (queue: string): string => `${queue}.dlx`;
-export const deadLetterQueue = (queue: string): string => `${queue}.dlq`;
+export interface Subscription {
+  /** Stops new deliveries, lets the ones in flight settle (bounded wait), then releases the rest to the queue. */
+  cancel(): Promise<void>;
+}
 
 export interface Transport {
   readonly kind: "amqp" | "in-process";
   /** False while the broker connection is down (health checks). */
   isConnected(): boolean;
   /**
-   * Declares the queue, its dead-letter exchange `<name>.dlx` and queue `<name>.dlq`. Idempotent; remembered so a
-   * reconnect declares it again.
+   * Declares the queue with its dead-letter exchange `<name>.dlx` (fanout) and queue `<name>.dlq` (durable), and sets
+   * x-dead-letter-exchange on the queue. Idempotent; remembered, so a reconnect declares it again.
    */
   declareQueue(spec: QueueSpec): Promise<void>;
   /**
    * Publishes persistent and mandatory; resolves when the broker confirms. Rejects AMQP_UNROUTABLE, AMQP_NACKED,
-   * AMQP_CONFIRM_TIMEOUT or TRANSPORT_CLOSED. Survives reconnects by publishing again (same message id).
+   * AMQP_CONFIRM_TIMEOUT or TRANSPORT_CLOSED. Survives reconnects: waits for a live channel and publishes again
+   * (same message id) when the channel died before the confirm.
    */
   publish(message: OutgoingMessage): Promise<void>;
-  /** Consumes with manual acks and a prefetch; re-consumes after a reconnect. */
+  /**
+   * Consumes with manual acks and a prefetch; re-consumes after a reconnect. A delivery's ack or nack after its
+   * channel died is a no-op (the broker redelivers it), never sent on the new channel.
+   */
   consume(
     queue: string,
     onDelivery: (delivery: Delivery) => Promise<void>,
     options: { readonly prefetch: number },
-  ): Promise<{ cancel(): Promise<void> }>;
+  ): Promise<Subscription>;
   /**
-   * Publishes a copy to the queue's dead-letter exchange with the reason in headers (x-error-code, x-error-reason,
-   * x-original-queue, x-original-type), waits for the confirm, then acks the original.
+   * Publishes a copy to `<queue>.dlx` with the original properties plus headers x-error-code, x-error-reason,
+   * x-original-queue and x-original-type, waits for the confirm, then acks the original.
    */
   deadLetter(delivery: Delivery, code: ErrorCode, reason: string): Promise<void>;
-  /** Messages waiting in a queue; undefined when the queue does not exist (dashboards, health). */
+  /** Messages ready in a queue; undefined when the queue does not exist or the broker is unreachable. */
   queueDepth(queue: string): Promise<number | undefined>;
+  /** Cancels the consumers (letting in-flight deliveries settle), then disconnects. Idempotent. */
   close(): Promise<void>;
-}
-
-/** The copy of a delivery that goes to its dead-letter queue. */
-export function deadLetterCopy(delivery: Delivery, code: ErrorCode, reason: string): OutgoingMessage {
-  return {
-    exchange: deadLetterExchange(delivery.queue),
-    routingKey: delivery.queue,
-    body: delivery.body,
-    properties: {
-      ...delivery.properties,
-      headers: {
-        ...delivery.properties.headers,
-        "x-error-code": code,
-        "x-error-reason": reason.slice(0, 4000),
-        "x-original-queue": delivery.queue,
-        "x-original-type": delivery.properties.type,
-        "x-delivery-count": delivery.deliveryCount,
-      },
-    },
-  };
 }
