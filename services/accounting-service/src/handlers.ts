@@ -6,22 +6,37 @@ import type { AuthorizationStore } from "./store.js";
 export const DECLINED_FROM_AMOUNT = 50;
 
 export function accountingHandlers(store: AuthorizationStore): AccountingServiceHandlers {
-  return {
+  const handlers: AccountingServiceHandlers = {
     async authorizeCard({ card_id, amount }, context) {
-      const log = { saga: context.correlationId, operation: "authorizeCard", card_id, amount };
+      const log = {
+        saga: context.correlationId,
+        operation: "authorizeCard",
+        card_id,
+        amount,
+        attempt: context.deliveryCount,
+      };
       if (amount >= DECLINED_FROM_AMOUNT) {
         context.logger.info(log, "card declined");
-        // The typo is the original's message, kept as it was.
         return failure({
           type: "ValueError",
+          // The typo is the original's message, kept as it was.
           message: "Card authorization failed. Insiffucient balance",
           module: "accounting-service",
           traceback: [],
         });
       }
-      const authorization = store.authorize(context.correlationId ?? context.messageId, card_id, amount);
-      context.logger.info({ ...log, transaction_id: authorization.transaction_id }, "card authorized");
+      // Keyed by the saga: a redelivered or resent command gets the transaction already recorded.
+      const { authorization, created } = store.authorize(
+        context.correlationId ?? context.messageId,
+        card_id,
+        amount,
+      );
+      context.logger.info(
+        { ...log, transaction_id: authorization.transaction_id },
+        created ? "card authorized" : "card already authorized for this saga; same transaction returned",
+      );
       return success({ transaction_id: authorization.transaction_id });
     },
   };
+  return handlers;
 }

@@ -6,22 +6,28 @@ import { AuthorizationStore } from "./store.js";
 
 export interface AccountingServiceOptions {
   readonly transport: Transport;
-  /** SQLite file, or `:memory:`. */
+  /** SQLite file (created and migrated at start), or `:memory:`. */
   readonly databaseFile: string;
   readonly logger: Logger;
 }
 
+/** Opens the card-authorization database and consumes accounting_service.commands until stop(). */
 export async function startAccountingService(
   options: AccountingServiceOptions,
 ): Promise<{ stop(): Promise<void> }> {
   const store = new AuthorizationStore(options.databaseFile);
-  const server = await serveAccountingService(options.transport, accountingHandlers(store), {
-    logger: options.logger,
-  });
-  return {
-    async stop() {
-      await server.close();
-      store.close();
-    },
-  };
+  try {
+    const server = await serveAccountingService(options.transport, accountingHandlers(store), {
+      logger: options.logger,
+    });
+    return {
+      async stop() {
+        await server.close();
+        store.close();
+      },
+    };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
 }

@@ -1,5 +1,6 @@
 import { openSqlite, type SqliteDatabase } from "@saga/service-kit";
 
+/** `MIGRATIONS[i]` moves the schema from version i to i+1 (PRAGMA user_version); append, never edit. */
 const MIGRATIONS = [
   `CREATE TABLE card_authorizations (
      transaction_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -22,20 +23,26 @@ export class AuthorizationStore {
   readonly #insert;
   readonly #find;
 
+  /** `file` is a SQLite file (created, and its schema migrated, if needed) or `:memory:`. */
   constructor(file: string) {
     this.db = openSqlite(file, MIGRATIONS);
-    this.#insert = this.db.prepare(
+    this.#insert = this.db.prepare<[string, number, number, string]>(
       `INSERT INTO card_authorizations (correlation_id, card_id, amount, created_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (correlation_id) DO NOTHING`,
     );
-    this.#find = this.db.prepare(
+    this.#find = this.db.prepare<[string], Authorization>(
       `SELECT transaction_id, card_id, amount FROM card_authorizations WHERE correlation_id = ?`,
     );
   }
 
-  authorize(correlationId: string, cardId: number, amount: number): Authorization {
-    this.#insert.run(correlationId, cardId, amount, new Date().toISOString());
-    return this.#find.get(correlationId) as Authorization;
+  /** Records the saga's authorization, or returns the one an earlier delivery recorded (`created: false`). */
+  authorize(
+    correlationId: string,
+    cardId: number,
+    amount: number,
+  ): { authorization: Authorization; created: boolean } {
+    const { changes } = this.#insert.run(correlationId, cardId, amount, new Date().toISOString());
+    return { authorization: this.#find.get(correlationId)!, created: changes === 1 };
   }
 
   close(): void {

@@ -6,10 +6,11 @@ import type { VerificationStore } from "./store.js";
 export const LOWEST_VALID_CONSUMER_ID = 50;
 
 export function consumerHandlers(store: VerificationStore): ConsumerServiceHandlers {
-  return {
+  const handlers: ConsumerServiceHandlers = {
     async verifyConsumerDetails({ consumer_id }, context) {
       const refused = consumer_id < LOWEST_VALID_CONSUMER_ID;
-      const verdict = store.record(context.correlationId ?? context.messageId, {
+      // Keyed by the saga: a redelivered or resent command repeats the verdict already recorded.
+      const verification = store.record(context.correlationId ?? context.messageId, {
         consumer_id,
         verdict: refused ? "refused" : "accepted",
         reason: refused ? `Consumer has incorrect id = ${consumer_id}` : null,
@@ -19,17 +20,19 @@ export function consumerHandlers(store: VerificationStore): ConsumerServiceHandl
           saga: context.correlationId,
           operation: "verifyConsumerDetails",
           consumer_id,
-          verdict: verdict.verdict,
+          verdict: verification.verdict,
+          attempt: context.deliveryCount,
         },
-        `consumer ${verdict.verdict}`,
+        `consumer ${verification.verdict}`,
       );
-      if (verdict.verdict === "accepted") return success(null);
+      if (verification.verdict === "accepted") return success(null);
       return failure({
         type: "ValueError",
-        message: verdict.reason ?? "refused",
+        message: verification.reason ?? `Consumer has incorrect id = ${verification.consumer_id}`,
         module: "consumer-service",
         traceback: [],
       });
     },
   };
+  return handlers;
 }

@@ -1,5 +1,6 @@
 import { openSqlite, type SqliteDatabase } from "@saga/service-kit";
 
+/** `MIGRATIONS[i]` moves the schema from version i to i+1 (PRAGMA user_version); append, never edit. */
 const MIGRATIONS = [
   `CREATE TABLE verifications (
      correlation_id TEXT PRIMARY KEY,
@@ -10,9 +11,12 @@ const MIGRATIONS = [
    );`,
 ];
 
+export type Verdict = "accepted" | "refused";
+
 export interface Verification {
   readonly consumer_id: number;
-  readonly verdict: "accepted" | "refused";
+  readonly verdict: Verdict;
+  /** Why the consumer was refused; null when accepted. */
   readonly reason: string | null;
 }
 
@@ -22,12 +26,13 @@ export class VerificationStore {
   readonly #find;
   readonly #insert;
 
+  /** `file` is a SQLite file (created, and its schema migrated, if needed) or `:memory:`. */
   constructor(file: string) {
     this.db = openSqlite(file, MIGRATIONS);
-    this.#find = this.db.prepare(
+    this.#find = this.db.prepare<[string], Verification>(
       `SELECT consumer_id, verdict, reason FROM verifications WHERE correlation_id = ?`,
     );
-    this.#insert = this.db.prepare(
+    this.#insert = this.db.prepare<[string, number, Verdict, string | null, string]>(
       `INSERT INTO verifications (correlation_id, consumer_id, verdict, reason, created_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (correlation_id) DO NOTHING`,
     );
@@ -42,7 +47,7 @@ export class VerificationStore {
       verification.reason,
       new Date().toISOString(),
     );
-    return this.#find.get(correlationId) as Verification;
+    return this.#find.get(correlationId)!;
   }
 
   close(): void {

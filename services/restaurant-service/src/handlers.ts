@@ -2,41 +2,59 @@ import type { RestaurantServiceHandlers } from "@saga/generated/restaurant-servi
 import { failure, success } from "@saga/runtime";
 import type { TicketStore } from "./store.js";
 
+/** The original's rate: approving a ticket fails transiently on 30% of attempts. */
+export const DEFAULT_APPROVE_TICKET_FAILURE_RATE = 0.3;
+
 export interface RestaurantRules {
-  /** Probability that approving a ticket fails transiently (the original's 0.3). */
+  /** Probability (0..1) that one attempt to approve a ticket fails transiently. */
   readonly approveTicketFailureRate: number;
-  /** Injectable for tests. */
+  /** Uniform in [0, 1), like Math.random (the default); injectable for tests. */
   readonly random?: () => number;
 }
 
-/** A technical, transient failure: the runtime redelivers the command; it never becomes a failure reply. */
+/** A technical, transient failure: thrown, so the runtime redelivers the command; never a failure reply. */
 export class TransientError extends Error {
   override name = "TransientError";
 }
 
 export function restaurantHandlers(store: TicketStore, rules: RestaurantRules): RestaurantServiceHandlers {
+  const rate = rules.approveTicketFailureRate;
+  if (!(rate >= 0 && rate <= 1)) {
+    throw new RangeError(`approveTicketFailureRate must be between 0 and 1, not ${rate}`);
+  }
   const random = rules.random ?? Math.random;
-  return {
+
+  const handlers: RestaurantServiceHandlers = {
     async createTicket({ order_id, customer_id, items }, context) {
-      const ticket = store.create(order_id, customer_id, items);
+      const { ticket, created } = store.create(order_id, customer_id, items);
       context.logger.info(
-        { saga: context.correlationId, operation: "createTicket", order_id, ticket_id: ticket.id },
-        "ticket created",
+        {
+          saga: context.correlationId,
+          operation: "createTicket",
+          order_id,
+          ticket_id: ticket.id,
+          state: ticket.state,
+          attempt: context.deliveryCount,
+        },
+        created ? "ticket created" : "ticket already exists for this order; same ticket returned",
       );
       return success({ ticket_id: ticket.id });
     },
 
     async rejectTicket({ ticket_id }, context) {
-      const ticket = store.find(ticket_id);
       const log = { saga: context.correlationId, operation: "rejectTicket", ticket_id };
+      const ticket = store.find(ticket_id);
       if (!ticket) {
-        // A compensation must always be able to finish; there is nothing to reject.
+        // A compensation must always be able to finish: there is nothing to reject, and that is confirmed.
         context.logger.warn(log, "reject for an unknown ticket; nothing to do");
       } else if (ticket.state === "approved") {
-        context.logger.warn(log, "reject for an approved ticket; left approved");
+        // Approval comes after the pivot (authorize_card), which is never compensated: keep what was approved.
+        context.logger.warn({ ...log, state: ticket.state }, "reject for an approved ticket; left approved");
+      } else if (ticket.state === "rejected") {
+        context.logger.info({ ...log, state: ticket.state }, "ticket already rejected");
       } else {
         store.setState(ticket_id, "rejected");
-        context.logger.info(log, "ticket rejected");
+        context.logger.info({ ...log, state: "rejected" }, "ticket rejected");
       }
       return success(null);
     },
@@ -50,22 +68,22 @@ export function restaurantHandlers(store: TicketStore, rules: RestaurantRules): 
       };
       const ticket = store.find(ticket_id);
       if (!ticket || ticket.state === "rejected") {
-        return failure({
-          type: "TicketStateError",
-          message: ticket ? `ticket ${ticket_id} is rejected` : `ticket ${ticket_id} does not exist`,
-          module: "restaurant-service",
-          traceback: [],
-        });
+        const message = ticket ? `Ticket ${ticket_id} is rejected` : `Ticket ${ticket_id} does not exist`;
+        context.logger.warn({ ...log, state: ticket?.state ?? null }, `approve refused: ${message}`);
+        return failure({ type: "TicketStateError", message, module: "restaurant-service", traceback: [] });
       }
-      if (ticket.state === "created") {
-        if (random() < rules.approveTicketFailureRate) {
-          context.logger.warn(log, "approve ticket: transient failure; the command will be retried");
-          throw new TransientError("test error message. Task will retry now");
-        }
-        store.setState(ticket_id, "approved");
+      if (ticket.state === "approved") {
+        context.logger.info({ ...log, state: ticket.state }, "ticket already approved");
+        return success(null);
       }
-      context.logger.info(log, "ticket approved");
+      if (random() < rate) {
+        context.logger.warn(log, "approve ticket failed transiently; the command will be redelivered");
+        throw new TransientError("test error message. Task will retry now");
+      }
+      store.setState(ticket_id, "approved");
+      context.logger.info({ ...log, state: "approved" }, "ticket approved");
       return success(null);
     },
   };
+  return handlers;
 }

@@ -1,5 +1,7 @@
+import type { OrderItem } from "@saga/generated/restaurant-service";
 import { openSqlite, type SqliteDatabase } from "@saga/service-kit";
 
+/** `MIGRATIONS[i]` moves the schema from version i to i+1 (PRAGMA user_version); append, never edit. */
 const MIGRATIONS = [
   `CREATE TABLE tickets (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -15,11 +17,23 @@ const MIGRATIONS = [
 export type TicketState = "created" | "rejected" | "approved";
 
 export interface Ticket {
+  /** The ticket_id of the messages. */
   readonly id: number;
   readonly order_id: number;
   readonly customer_id: number;
+  readonly items: readonly OrderItem[];
   readonly state: TicketState;
 }
+
+interface TicketRow {
+  readonly id: number;
+  readonly order_id: number;
+  readonly customer_id: number;
+  readonly items: string;
+  readonly state: TicketState;
+}
+
+const toTicket = (row: TicketRow): Ticket => ({ ...row, items: JSON.parse(row.items) as OrderItem[] });
 
 /** The restaurant's tickets: one per order, whatever number of times the command arrives. */
 export class TicketStore {
@@ -29,28 +43,41 @@ export class TicketStore {
   readonly #byId;
   readonly #setState;
 
+  /** `file` is a SQLite file (created, and its schema migrated, if needed) or `:memory:`. */
   constructor(file: string) {
     this.db = openSqlite(file, MIGRATIONS);
-    this.#insert = this.db.prepare(
+    this.#insert = this.db.prepare<[number, number, string, string, string]>(
       `INSERT INTO tickets (order_id, customer_id, items, state, created_at, updated_at)
        VALUES (?, ?, ?, 'created', ?, ?) ON CONFLICT (order_id) DO NOTHING`,
     );
-    this.#byOrder = this.db.prepare(
-      `SELECT id, order_id, customer_id, state FROM tickets WHERE order_id = ?`,
+    this.#byOrder = this.db.prepare<[number], TicketRow>(
+      `SELECT id, order_id, customer_id, items, state FROM tickets WHERE order_id = ?`,
     );
-    this.#byId = this.db.prepare(`SELECT id, order_id, customer_id, state FROM tickets WHERE id = ?`);
-    this.#setState = this.db.prepare(`UPDATE tickets SET state = ?, updated_at = ? WHERE id = ?`);
+    this.#byId = this.db.prepare<[number], TicketRow>(
+      `SELECT id, order_id, customer_id, items, state FROM tickets WHERE id = ?`,
+    );
+    this.#setState = this.db.prepare<[TicketState, string, number]>(
+      `UPDATE tickets SET state = ?, updated_at = ? WHERE id = ?`,
+    );
   }
 
-  /** Creates the order's ticket, or returns the one a previous delivery created. */
-  create(orderId: number, customerId: number, items: unknown): Ticket {
+  /**
+   * Creates the order's ticket in state `created`, or returns the one an earlier delivery of the command created
+   * (`created: false`), whatever its state now.
+   */
+  create(
+    orderId: number,
+    customerId: number,
+    items: readonly OrderItem[],
+  ): { ticket: Ticket; created: boolean } {
     const now = new Date().toISOString();
-    this.#insert.run(orderId, customerId, JSON.stringify(items), now, now);
-    return this.#byOrder.get(orderId) as Ticket;
+    const { changes } = this.#insert.run(orderId, customerId, JSON.stringify(items), now, now);
+    return { ticket: toTicket(this.#byOrder.get(orderId)!), created: changes === 1 };
   }
 
   find(id: number): Ticket | undefined {
-    return this.#byId.get(id) as Ticket | undefined;
+    const row = this.#byId.get(id);
+    return row && toTicket(row);
   }
 
   setState(id: number, state: TicketState): void {
