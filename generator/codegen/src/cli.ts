@@ -101,17 +101,28 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
     )
     .command(
       "diff [dirs..]",
-      "Report contract changes with their verdict (breaking or safe) and the services they affect",
+      "Breaking-change check: compare two contract folders (old new), or the contracts at a git ref with the " +
+        "working tree; report each change with its rule, verdict (breaking, allowed by a major bump, safe) and " +
+        "the services it breaks; exit 1 on a breaking change",
       (y) =>
         y
           .positional("dirs", { type: "string", array: true, describe: "Old and new contract folders" })
           .option("against", {
             type: "string",
             describe:
-              "Compare the contracts at this git ref with the working tree (auto: ASYNCGEN_DIFF_BASE, else HEAD if contracts/ changed, else HEAD~1)",
+              "Compare the contracts at this git ref with the working tree (default auto: ASYNCGEN_DIFF_BASE, " +
+              "else HEAD if contracts/ has uncommitted changes, else HEAD~1; skipped when that ref does not exist)",
           })
-          .option("format", { choices: ["text", "json", "github"] as const, default: "text" as const }),
+          .option("format", {
+            choices: ["text", "json", "github"] as const,
+            default: "text" as const,
+            describe: "github: workflow annotations (::error file=...,line=...,col=...,title=...::...)",
+          }),
       async (a) => {
+        const count = a.dirs?.length ?? 0;
+        if (count !== 0 && count !== 2) throw new UsageError("diff takes two folders (old new), or none");
+        if (count === 2 && a.against !== undefined)
+          throw new UsageError("give two folders or --against, not both");
         const { runDiff } = await import("./commands/diff-command.js");
         code = await runDiff(
           {

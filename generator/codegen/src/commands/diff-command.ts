@@ -1,148 +1,90 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
-import { diffGraphs } from "../diff/contract-diff.js";
-import { buildGraph, type ContractGraph } from "../diff/graph.js";
-import { renderFindings, type DiffFormat } from "../diff/report.js";
+import { diffGraphs, type DiffFinding } from "../diff/contract-diff.js";
+import { defaultBase, gitTop, materialise, refExists } from "../diff/git-ref.js";
+import { loadGraphs, type ContractSide } from "../diff/load-graph.js";
+import { renderFindings, summarise, type DiffFormat } from "../diff/report.js";
 import { codegenError } from "../errors.js";
-import { discoverContracts } from "../load/discover.js";
-import { ContractLoader } from "../load/load-contracts.js";
-import { buildServiceModel } from "../model/build-model.js";
 
 export interface DiffArgs {
-  /** Two folders of contracts, old then new; empty with `against`. */
+  /** Two folders of contracts, old then new; empty to compare with a git ref. */
   readonly dirs: readonly string[];
-  /** A git ref, or `auto`: the last accepted state (see `defaultBase`). */
+  /** A git ref, or `auto` (or undefined): the last accepted state (see `defaultBase`). */
   readonly against: string | undefined;
   readonly contractsDir: string;
   readonly format: DiffFormat;
   readonly allowRemoteRefs: boolean;
+  /** The folder to run in (relative paths, the git work tree); the process's by default. */
+  readonly cwd?: string;
 }
 
-/** `asyncgen diff`: exit 1 on a breaking change whose owner did not bump its major version. */
+const HERE = { file: ".", line: 1, column: 1 };
+
+/** `asyncgen diff`: exit 1 on a breaking change whose owning contract did not bump its major version. */
 export async function runDiff(args: DiffArgs, print: (line: string) => void): Promise<number> {
-  const root = process.cwd();
-  if (args.dirs.length === 2) {
-    const [before, after] = await Promise.all(
-      args.dirs.map((dir) => loadGraph(dir, root, args.allowRemoteRefs)),
-    );
-    return report(diffGraphs(before!, after!), args.format, print);
+  const cwd = args.cwd ?? process.cwd();
+  if (args.dirs.length > 0) {
+    if (args.dirs.length !== 2) throw new Error("diff takes two folders (old new), or a git ref");
+    const [before, after] = args.dirs as [string, string];
+    return compare({ root: cwd, dir: before }, { root: cwd, dir: after }, undefined, args, print);
   }
-  if (args.dirs.length !== 0) {
-    throw codegenError("CODEGEN_IO", "diff takes two folders (old new), or --against <git-ref>", {
-      file: ".",
-      line: 1,
-      column: 1,
-    });
+
+  const auto = args.against === undefined || args.against === "auto";
+  const top = gitTop(cwd);
+  if (!top) {
+    if (auto)
+      return skipped(
+        "this is not a git work tree, so there is no accepted state to compare with",
+        args,
+        print,
+      );
+    throw codegenError("CODEGEN_IO", `--against ${args.against}: ${cwd} is not in a git work tree`, HERE);
   }
-  const ref =
-    args.against === undefined || args.against === "auto"
-      ? defaultBase(root, args.contractsDir)
-      : args.against;
-  if (!refExists(root, ref)) {
-    print(
-      `asyncgen diff: skipped: there is no ${ref} to compare with (first commit or shallow clone); set ASYNCGEN_DIFF_BASE`,
-    );
-    return 0;
+  const prefix = path.relative(top, path.resolve(cwd, args.contractsDir)).split(path.sep).join("/");
+  const base = auto ? defaultBase(top, prefix) : { ref: args.against!, why: "--against" };
+  if (!refExists(top, base.ref)) {
+    if (!auto) throw codegenError("CODEGEN_IO", `--against ${base.ref}: no such git ref`, HERE);
+    const hint =
+      base.why === "ASYNCGEN_DIFF_BASE"
+        ? `ASYNCGEN_DIFF_BASE=${base.ref} is not a commit here (not fetched?)`
+        : base.ref === "HEAD"
+          ? "there is no commit yet"
+          : "HEAD has no parent commit (first commit, or a shallow clone: fetch more history or set ASYNCGEN_DIFF_BASE)";
+    return skipped(hint, args, print);
   }
-  const checkout = mkdtempSync(path.join(tmpdir(), "asyncgen-diff-"));
+  const checkout = materialise(top, base.ref, prefix);
   try {
-    const prefix = path.relative(gitTop(root), path.resolve(root, args.contractsDir));
-    const archive = execFileSync("git", ["archive", "--format=tar", ref, "--", prefix], {
-      cwd: gitTop(root),
-      maxBuffer: 1 << 28,
-    });
-    execFileSync("tar", ["-x", "-C", checkout], { input: archive });
-    const before = await loadGraph(path.join(checkout, prefix), checkout, args.allowRemoteRefs, `${ref}:`);
-    const after = await loadGraph(args.contractsDir, root, args.allowRemoteRefs);
-    return report(diffGraphs(before, after), args.format, print, ref);
+    return await compare(
+      { root: checkout, dir: prefix, label: `${base.ref}:`, mayBeMissing: true },
+      { root: top, dir: prefix },
+      base.ref,
+      args,
+      print,
+    );
   } finally {
     rmSync(checkout, { recursive: true, force: true });
   }
 }
 
-function report(
-  findings: ReturnType<typeof diffGraphs>,
-  format: DiffFormat,
+async function compare(
+  before: ContractSide,
+  after: ContractSide,
+  ref: string | undefined,
+  args: DiffArgs,
   print: (line: string) => void,
-  ref?: string,
-): number {
-  for (const line of renderFindings(findings, format)) print(line);
-  const breaking = findings.filter((f) => f.verdict === "breaking").length;
-  if (format === "text") {
-    print(
-      findings.length === 0
-        ? `asyncgen diff: no contract changes${ref ? ` since ${ref}` : ""}`
-        : `asyncgen diff: ${findings.length} change(s), ${breaking} breaking${ref ? ` since ${ref}` : ""}`,
-    );
-  }
-  return breaking > 0 ? 1 : 0;
+): Promise<number> {
+  const graphs = await loadGraphs(before, after, args.allowRemoteRefs);
+  const findings: DiffFinding[] = graphs.identical ? [] : diffGraphs(graphs.before, graphs.after);
+  const summary = summarise(findings, ref);
+  for (const line of renderFindings(findings, args.format, summary)) print(line);
+  return summary.breaking > 0 ? 1 : 0;
 }
 
-async function loadGraph(
-  dir: string,
-  root: string,
-  allowRemoteRefs: boolean,
-  label = "",
-): Promise<ContractGraph> {
-  const loader = new ContractLoader({ root, allowRemoteRefs });
-  const contracts = await loader.loadAll(discoverContracts(path.resolve(root, dir)));
-  const graph = buildGraph(contracts, contracts.map(buildServiceModel));
-  if (!label) return graph;
-  // Places in the old contracts are shown as <ref>:<path>.
-  const relabel = <T extends { location: { file: string } }>(value: T): T => ({
-    ...value,
-    location: { ...value.location, file: `${label}${value.location.file}` },
-  });
-  return {
-    ...graph,
-    messages: new Map(
-      [...graph.messages].map(([name, node]) => [
-        name,
-        {
-          ...node,
-          locate: (schema: string | undefined, p: readonly string[]) =>
-            relabel({ location: node.locate(schema, p) }).location,
-        },
-      ]),
-    ),
-    queues: new Map([...graph.queues].map(([name, q]) => [name, relabel(q)])),
-    operations: new Map(
-      [...graph.operations].map(([key, op]) => [
-        key,
-        { ...op, operation: { ...op.operation, location: relabel(op.operation).location } },
-      ]),
-    ),
-  };
-}
-
-/**
- * The last accepted state of the contracts: `ASYNCGEN_DIFF_BASE` when set; `HEAD` while contracts/ has uncommitted
- * changes (a developer's edit); otherwise `HEAD~1` (on main, the state before the commit under test).
- */
-export function defaultBase(root: string, contractsDir: string): string {
-  const configured = process.env.ASYNCGEN_DIFF_BASE;
-  if (configured) return configured;
-  const dirty = execFileSync("git", ["status", "--porcelain", "--", contractsDir], {
-    cwd: root,
-    encoding: "utf8",
-  }).trim();
-  return dirty.length > 0 ? "HEAD" : "HEAD~1";
-}
-
-function refExists(root: string, ref: string): boolean {
-  try {
-    execFileSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
-      cwd: root,
-      stdio: "pipe",
-    });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function gitTop(root: string): string {
-  return execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd: root, encoding: "utf8" }).trim();
+/** No accepted state to compare with: one line that says so, and success. */
+function skipped(why: string, args: DiffArgs, print: (line: string) => void): number {
+  const text = `asyncgen diff: skipped the breaking-change check: ${why}`;
+  if (args.format === "json") print(JSON.stringify({ skipped: why, findings: [] }, null, 2));
+  else if (args.format === "github") print(`::notice title=asyncgen diff skipped::${text}`);
+  else print(text);
+  return 0;
 }

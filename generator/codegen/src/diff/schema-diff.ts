@@ -1,58 +1,103 @@
+import { isDeepStrictEqual } from "node:util";
 import type { JsonSchema } from "../model/service-model.js";
-import { refName, resolve, typesOf, typesWithin, type SchemaContext } from "./schema-walk.js";
+import type { DiffRule, Effect } from "./rules.js";
+import { combine, refName, resolve, typesOf, typesWithin, type SchemaContext } from "./schema-walk.js";
 
-/**
- * What a schema change does to the set of valid messages: `narrows` (the new schema rejects some data the old one
- * accepted), `widens` (it accepts data the old one rejected), `both`, or `none`. Which of these breaks whom depends
- * on who owns the message (see rules.ts).
- */
-export type Effect = "narrows" | "widens" | "both" | "none";
-
+/** One structural change between two versions of a message part (payload or headers). */
 export interface SchemaChange {
-  readonly rule: string;
+  readonly rule: DiffRule;
   readonly effect: Effect;
-  /** Where in the payload (or headers), e.g. `/items/[]/quantity`. */
+  /** Where in the message part, e.g. `/items/[]/quantity` (`/` for the part itself). */
   readonly path: string;
   readonly detail: string;
-  /** The nearest named schema and the path inside it, to locate the change in its file. */
+  /** The nearest named schema (its new name, else its old one) and the path inside it, to locate the change. */
   readonly schema: string | undefined;
-  readonly schemaPath: readonly string[];
+  readonly schemaPath: readonly (string | number)[];
 }
 
-const LOWER_BOUNDS = ["minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties"];
-const UPPER_BOUNDS = ["maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties"];
+/** A schema with the named schemas it may `$ref`. */
+export interface SchemaSide {
+  readonly root: unknown;
+  readonly context: SchemaContext;
+}
+
+/** The rule ids to use for removed and newly required properties (headers have their own). */
+export interface FieldRules {
+  readonly removed: DiffRule;
+  readonly requiredAdded: DiffRule;
+}
+
+const PAYLOAD_RULES: FieldRules = { removed: "field-removed", requiredAdded: "field-required-added" };
+const LOWER_BOUNDS = ["minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties", "minContains"];
+const UPPER_BOUNDS = ["maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties", "maxContains"];
 const EXACT = ["pattern", "format", "const", "multipleOf"];
+const SUBSCHEMA_LISTS = ["allOf", "anyOf", "oneOf", "prefixItems"];
+/** Keywords that do not change which messages are valid. */
+const ANNOTATIONS = new Set([
+  "$ref",
+  "$id",
+  "$schema",
+  "$comment",
+  "title",
+  "description",
+  "examples",
+  "example",
+  "default",
+  "deprecated",
+  "readOnly",
+  "writeOnly",
+]);
+const COMPARED = new Set([
+  "type",
+  "enum",
+  "properties",
+  "required",
+  "additionalProperties",
+  "items",
+  "uniqueItems",
+  ...LOWER_BOUNDS,
+  ...UPPER_BOUNDS,
+  ...EXACT,
+  ...SUBSCHEMA_LISTS,
+]);
 
 interface Place {
   readonly path: string;
   readonly schema: string | undefined;
-  readonly schemaPath: readonly string[];
+  readonly schemaPath: readonly (string | number)[];
 }
 
-/** Compares two schemas of one message part; every change is reported once, at the deepest place it happens. */
+type Add = (
+  rule: DiffRule,
+  effect: Effect,
+  detail: string,
+  sub?: readonly (string | number)[],
+  field?: string,
+) => void;
+
+/**
+ * Compares two versions of a schema structurally. Each pair of named schemas is compared once (so recursion ends
+ * and a schema used twice is reported once), each change at the deepest place it happens.
+ */
 export function diffSchemas(
-  oldRoot: unknown,
-  newRoot: unknown,
-  oldContext: SchemaContext,
-  newContext: SchemaContext,
-  rules: { readonly removed: string; readonly requiredAdded: string } = {
-    removed: "field-removed",
-    requiredAdded: "field-required-added",
-  },
+  before: SchemaSide,
+  after: SchemaSide,
+  rules: FieldRules = PAYLOAD_RULES,
 ): SchemaChange[] {
   const changes: SchemaChange[] = [];
-  const seen = new Set<string>();
+  const compared = new Set<string>();
 
   const walk = (oldNode: unknown, newNode: unknown, place: Place): void => {
-    const named = refName(newNode) ?? refName(oldNode);
+    const oldName = refName(oldNode);
+    const newName = refName(newNode);
+    const named = newName ?? oldName;
+    if (oldName !== undefined && newName !== undefined) {
+      const pair = `${oldName}\0${newName}`;
+      if (compared.has(pair)) return;
+      compared.add(pair);
+    }
     const here: Place = named ? { path: place.path, schema: named, schemaPath: [] } : place;
-    const key = `${here.path}|${named ?? ""}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    const a = resolve(oldNode, oldContext);
-    const b = resolve(newNode, newContext);
-    if (!a || !b) return;
-    const add = (rule: string, effect: Effect, detail: string, sub: readonly string[] = [], field?: string) =>
+    const add: Add = (rule, effect, detail, sub = [], field) =>
       changes.push({
         rule,
         effect,
@@ -61,107 +106,138 @@ export function diffSchemas(
         schema: here.schema,
         schemaPath: [...here.schemaPath, ...sub],
       });
+    const into = (segment: string, sub: readonly (string | number)[]): Place => ({
+      path: `${here.path}/${segment}`,
+      schema: here.schema,
+      schemaPath: [...here.schemaPath, ...sub],
+    });
 
-    const oldTypes = typesOf(a);
-    const newTypes = typesOf(b);
-    const narrower = typesWithin(newTypes, oldTypes);
-    const wider = typesWithin(oldTypes, newTypes);
-    if (!(narrower && wider)) {
-      add(
-        "type-changed",
-        narrower ? "narrows" : wider ? "widens" : "both",
-        `type ${[...oldTypes].join("|")} -> ${[...newTypes].join("|")}`,
-        ["type"],
-      );
+    const a = resolve(oldNode, before.context);
+    const b = resolve(newNode, after.context);
+    if (!a || !b) {
+      // Boolean schemas (or a named schema that is missing): compare as data.
+      if (!isDeepStrictEqual(a ?? oldNode, b ?? newNode)) add("schema-changed", "both", "schema replaced");
+      return;
     }
-
-    compareEnum(a, b, add);
-    compareConstraints(a, b, add);
-
-    const oldProps = (a.properties ?? {}) as Record<string, unknown>;
-    const newProps = (b.properties ?? {}) as Record<string, unknown>;
-    const oldRequired = new Set((a.required ?? []) as string[]);
-    const newRequired = new Set((b.required ?? []) as string[]);
-    const oldClosed = a.additionalProperties === false;
-    const newClosed = b.additionalProperties === false;
-    if (!oldClosed && newClosed)
-      add("additional-properties-closed", "narrows", "additionalProperties is now false", [
-        "additionalProperties",
-      ]);
-    if (oldClosed && !newClosed)
-      add("additional-properties-opened", "widens", "additionalProperties is no longer false", [
-        "additionalProperties",
-      ]);
-
-    for (const field of Object.keys(oldProps)) {
-      if (field in newProps) continue;
-      const effect = combine(newClosed ? "narrows" : "none", oldRequired.has(field) ? "widens" : "none");
-      add(
-        rules.removed,
-        effect,
-        `field ${field} removed${oldRequired.has(field) ? " (it was required)" : ""}`,
-        ["properties"],
-        field,
-      );
+    // A type replaced by an unrelated one says it all: the old type's constraints no longer apply.
+    if (compareTypes(a, b, add) !== "both") {
+      compareEnum(a, b, add);
+      compareConstraints(a, b, add);
     }
-    for (const field of Object.keys(newProps)) {
-      const sub = ["properties", field];
-      if (!(field in oldProps)) {
-        if (newRequired.has(field))
-          add(
-            rules.requiredAdded,
-            combine("narrows", oldClosed ? "widens" : "none"),
-            `required field ${field} added`,
-            sub,
-            field,
-          );
-        else add("field-added", oldClosed ? "widens" : "none", `optional field ${field} added`, sub, field);
-        continue;
-      }
-      if (newRequired.has(field) && !oldRequired.has(field))
-        add(rules.requiredAdded, "narrows", `field ${field} is now required`, sub, field);
-      if (!newRequired.has(field) && oldRequired.has(field))
-        add("field-made-optional", "widens", `field ${field} is no longer required`, sub, field);
-      walk(oldProps[field], newProps[field], {
-        path: `${here.path}/${field}`,
-        schema: here.schema,
-        schemaPath: [...here.schemaPath, ...sub],
-      });
+    compareObject(a, b, add, into, walk, rules);
+    if (isSchema(a.items) && isSchema(b.items)) walk(a.items, b.items, into("[]", ["items"]));
+    else if (!isDeepStrictEqual(a.items, b.items)) add("schema-changed", "both", "items changed", ["items"]);
+    for (const key of SUBSCHEMA_LISTS) {
+      const x = a[key];
+      const y = b[key];
+      if (Array.isArray(x) && Array.isArray(y) && x.length === y.length)
+        x.forEach((item, i) => walk(item, y[i], into(`${key}[${i}]`, [key, i])));
+      else if (!isDeepStrictEqual(x, y)) add("schema-changed", "both", `${key} changed`, [key]);
     }
-    if (
-      a.items !== undefined &&
-      b.items !== undefined &&
-      !Array.isArray(a.items) &&
-      !Array.isArray(b.items)
-    ) {
-      walk(a.items, b.items, {
-        path: `${here.path}/[]`,
-        schema: here.schema,
-        schemaPath: [...here.schemaPath, "items"],
-      });
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (ANNOTATIONS.has(key) || COMPARED.has(key)) continue;
+      if (!isDeepStrictEqual(a[key], b[key])) add("schema-changed", "both", `${key} changed`, [key]);
     }
   };
 
-  walk(oldRoot, newRoot, { path: "", schema: undefined, schemaPath: [] });
+  walk(before.root, after.root, { path: "", schema: undefined, schemaPath: [] });
   return changes;
 }
 
-type Add = (rule: string, effect: Effect, detail: string, sub?: readonly string[]) => void;
+function compareTypes(a: JsonSchema, b: JsonSchema, add: Add): Effect {
+  const oldTypes = typesOf(a);
+  const newTypes = typesOf(b);
+  const narrower = typesWithin(newTypes, oldTypes);
+  const wider = typesWithin(oldTypes, newTypes);
+  if (narrower && wider) return "none";
+  const effect: Effect = narrower ? "narrows" : wider ? "widens" : "both";
+  add("type-changed", effect, `type ${[...oldTypes].join("|")} -> ${[...newTypes].join("|")}`, ["type"]);
+  return effect;
+}
+
+function compareObject(
+  a: JsonSchema,
+  b: JsonSchema,
+  add: Add,
+  into: (segment: string, sub: readonly (string | number)[]) => Place,
+  walk: (x: unknown, y: unknown, place: Place) => void,
+  rules: FieldRules,
+): void {
+  const oldProps = (a.properties ?? {}) as Record<string, unknown>;
+  const newProps = (b.properties ?? {}) as Record<string, unknown>;
+  const oldRequired = new Set((a.required ?? []) as string[]);
+  const newRequired = new Set((b.required ?? []) as string[]);
+  const oldExtra = extraKind(a.additionalProperties);
+  const newExtra = extraKind(b.additionalProperties);
+  const oldClosed = oldExtra === "closed";
+  const newClosed = newExtra === "closed";
+  const extra = ["additionalProperties"];
+  if (oldExtra !== newExtra) {
+    if (newClosed) add("additional-properties-closed", "narrows", "additionalProperties is now false", extra);
+    else if (oldClosed)
+      add("additional-properties-opened", "widens", "additionalProperties is no longer false", extra);
+    else if (newExtra === "schema")
+      add("constraint-tightened", "narrows", "additional properties must now match a schema", extra);
+    else
+      add("constraint-loosened", "widens", "additional properties no longer need to match a schema", extra);
+  } else if (oldExtra === "schema") {
+    walk(a.additionalProperties, b.additionalProperties, into("*", extra));
+  }
+
+  for (const field of Object.keys(oldProps)) {
+    if (field in newProps) continue;
+    const wasRequired = oldRequired.has(field) && !newRequired.has(field);
+    add(
+      rules.removed,
+      combine<Effect>(newClosed ? "narrows" : "none", wasRequired ? "widens" : "none"),
+      `field ${field} removed${oldRequired.has(field) ? " (it was required)" : ""}`,
+      ["properties", field],
+      field,
+    );
+  }
+  for (const field of Object.keys(newProps)) {
+    const at = (rule: DiffRule, effect: Effect, detail: string) =>
+      add(rule, effect, detail, ["properties", field], field);
+    if (!(field in oldProps)) {
+      if (newRequired.has(field))
+        at(
+          rules.requiredAdded,
+          combine<Effect>("narrows", oldClosed ? "widens" : "none"),
+          `required field ${field} added`,
+        );
+      else at("field-added", oldClosed ? "widens" : "none", `optional field ${field} added`);
+      continue;
+    }
+    if (newRequired.has(field) && !oldRequired.has(field))
+      at(rules.requiredAdded, "narrows", `field ${field} is now required`);
+    if (!newRequired.has(field) && oldRequired.has(field))
+      at("field-made-optional", "widens", `field ${field} is no longer required`);
+    walk(oldProps[field], newProps[field], into(field, ["properties", field]));
+  }
+  // Required names without a property definition (open schemas).
+  for (const field of newRequired) {
+    if (!oldRequired.has(field) && !(field in newProps) && !(field in oldProps))
+      add(rules.requiredAdded, "narrows", `field ${field} is now required`, ["required"], field);
+  }
+  for (const field of oldRequired) {
+    if (!newRequired.has(field) && !(field in newProps) && !(field in oldProps))
+      add("field-made-optional", "widens", `field ${field} is no longer required`, ["required"], field);
+  }
+}
 
 function compareEnum(a: JsonSchema, b: JsonSchema, add: Add): void {
   if (!Array.isArray(a.enum) && !Array.isArray(b.enum)) return;
   const oldValues = Array.isArray(a.enum) ? a.enum.map((v) => JSON.stringify(v)) : undefined;
   const newValues = Array.isArray(b.enum) ? b.enum.map((v) => JSON.stringify(v)) : undefined;
-  const removed = oldValues ? oldValues.filter((v) => !newValues || !newValues.includes(v)) : [];
-  const added = newValues ? newValues.filter((v) => !oldValues || !oldValues.includes(v)) : [];
-  if (!oldValues) add("constraint-tightened", "narrows", `enum ${newValues!.join(", ")} added`, ["enum"]);
-  else if (!newValues) add("constraint-loosened", "widens", "enum removed", ["enum"]);
-  else {
-    if (removed.length > 0)
-      add("enum-value-removed", "narrows", `enum value(s) ${removed.join(", ")} removed`, ["enum"]);
-    if (added.length > 0)
-      add("enum-value-added", "widens", `enum value(s) ${added.join(", ")} added`, ["enum"]);
-  }
+  if (!oldValues)
+    return add("constraint-tightened", "narrows", `enum [${newValues!.join(", ")}] added`, ["enum"]);
+  if (!newValues) return add("constraint-loosened", "widens", "enum removed", ["enum"]);
+  const removed = oldValues.filter((v) => !newValues.includes(v));
+  const added = newValues.filter((v) => !oldValues.includes(v));
+  if (removed.length > 0)
+    add("enum-value-removed", "narrows", `enum value(s) ${removed.join(", ")} removed`, ["enum"]);
+  if (added.length > 0)
+    add("enum-value-added", "widens", `enum value(s) ${added.join(", ")} added`, ["enum"]);
 }
 
 function compareConstraints(a: JsonSchema, b: JsonSchema, add: Add): void {
@@ -182,16 +258,23 @@ function compareConstraints(a: JsonSchema, b: JsonSchema, add: Add): void {
   for (const key of EXACT) {
     const o = a[key];
     const n = b[key];
-    if (JSON.stringify(o) === JSON.stringify(n)) continue;
-    if (o === undefined) add("constraint-tightened", "narrows", `${key} ${JSON.stringify(n)} added`, [key]);
-    else if (n === undefined)
-      add("constraint-loosened", "widens", `${key} ${JSON.stringify(o)} removed`, [key]);
-    else add("constraint-changed", "both", `${key} ${JSON.stringify(o)} -> ${JSON.stringify(n)}`, [key]);
+    if (isDeepStrictEqual(o, n)) continue;
+    const show = (v: unknown) => JSON.stringify(v);
+    if (o === undefined) add("constraint-tightened", "narrows", `${key} ${show(n)} added`, [key]);
+    else if (n === undefined) add("constraint-loosened", "widens", `${key} ${show(o)} removed`, [key]);
+    else add("constraint-changed", "both", `${key} ${show(o)} -> ${show(n)}`, [key]);
   }
+  const oldUnique = a.uniqueItems === true;
+  const newUnique = b.uniqueItems === true;
+  if (!oldUnique && newUnique) add("constraint-tightened", "narrows", "uniqueItems added", ["uniqueItems"]);
+  if (oldUnique && !newUnique) add("constraint-loosened", "widens", "uniqueItems removed", ["uniqueItems"]);
 }
 
-function combine(x: Effect, y: Effect): Effect {
-  if (x === "none") return y;
-  if (y === "none" || x === y) return x;
-  return "both";
+function extraKind(value: unknown): "open" | "closed" | "schema" {
+  if (value === false) return "closed";
+  return isSchema(value) && Object.keys(value).length > 0 ? "schema" : "open";
+}
+
+function isSchema(value: unknown): value is JsonSchema {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

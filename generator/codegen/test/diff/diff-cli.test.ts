@@ -2,113 +2,145 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { cli, REPO } from "../helpers.js";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { runDiff, type DiffArgs } from "../../src/commands/diff-command.js";
+import { cli, FIXTURES, REPO } from "../helpers.js";
+import { DIFF_FIXTURES } from "./fixture-cases.js";
 
-/** `asyncgen diff` on the real contracts, its output formats, and `--against` a git ref. */
-function realContracts(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "asyncgen-real-"));
-  cpSync(path.join(REPO, "contracts"), dir, { recursive: true });
-  return dir;
+/** The command: two folders, a git ref, the default base for the gate, output formats, usage errors. */
+const KITCHEN = "contracts/kitchen.yaml";
+let repo: string;
+
+function git(...args: string[]): string {
+  return execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], {
+    cwd: repo,
+    encoding: "utf8",
+    stdio: "pipe",
+  });
 }
 
 function edit(file: string, find: string, replace: string): void {
-  const text = readFileSync(file, "utf8");
+  const target = path.join(repo, file);
+  const text = readFileSync(target, "utf8");
   if (!text.includes(find)) throw new Error(`${find} not in ${file}`);
-  writeFileSync(file, text.replace(find, replace));
+  writeFileSync(target, text.replace(find, replace));
 }
 
-const cwd = process.cwd();
-afterEach(() => process.chdir(cwd));
+async function diffIn(args: Partial<DiffArgs> = {}): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const code = await runDiff(
+    {
+      dirs: [],
+      against: undefined,
+      contractsDir: "contracts",
+      format: "text",
+      allowRemoteRefs: false,
+      cwd: repo,
+      ...args,
+    },
+    (line) => lines.push(line),
+  );
+  return { code, out: lines.join("\n") };
+}
 
-describe("asyncgen diff on the real contracts", () => {
-  it("finds nothing between the contracts and themselves", async () => {
-    const result = await cli("diff", "contracts", "contracts");
-    expect(result.out).toContain("no contract changes");
-    expect(result.code).toBe(0);
+const saved = { cwd: process.cwd(), base: process.env.ASYNCGEN_DIFF_BASE };
+afterEach(() => {
+  process.chdir(saved.cwd);
+  if (saved.base === undefined) delete process.env.ASYNCGEN_DIFF_BASE;
+  else process.env.ASYNCGEN_DIFF_BASE = saved.base;
+});
+
+beforeAll(() => {
+  delete process.env.ASYNCGEN_DIFF_BASE;
+  repo = mkdtempSync(path.join(tmpdir(), "asyncgen-git-"));
+  cpSync(path.join(FIXTURES, "basic"), path.join(repo, "contracts"), { recursive: true });
+  git("init", "-q");
+  git("add", ".");
+  git("commit", "-qm", "accepted contracts");
+});
+
+describe("asyncgen diff --against a git ref", () => {
+  it("skips, saying why, when there is no accepted state to compare with", async () => {
+    const first = await diffIn(); // clean tree: HEAD~1, which a first commit (or a shallow clone) lacks
+    expect(first).toEqual({
+      code: 0,
+      out: expect.stringMatching(
+        /^asyncgen diff: skipped the breaking-change check: HEAD has no parent commit/,
+      ),
+    });
+    expect((await diffIn({ format: "github" })).out).toMatch(/^::notice title=asyncgen diff skipped::/);
+    process.env.ASYNCGEN_DIFF_BASE = "origin/main";
+    expect((await diffIn()).out).toContain("ASYNCGEN_DIFF_BASE=origin/main is not a commit here");
   });
 
-  it("calls a required field added to create_ticket breaking for order-service, its sender", async () => {
-    const after = realContracts();
-    const file = path.join(after, "restaurant-service.yaml");
-    edit(
-      file,
-      "      required: [order_id, customer_id, items]",
-      "      required: [order_id, customer_id, items, table]",
-    );
-    edit(
-      file,
-      "        order_id:\n          type: integer\n",
-      "        table:\n          type: integer\n        order_id:\n          type: integer\n",
-    );
-    const result = await cli("diff", "contracts", after);
-    expect(result.code).toBe(1);
-    expect(result.out).toMatch(
-      /restaurant-service\.yaml:\d+:\d+ field-required-added breaking restaurant_service\.create_ticket \/table: .*breaks its senders.*\[affects order-service\]/,
-    );
-  });
-
-  it("calls ticket_id removed from the create_ticket reply breaking for order-service, its receiver", async () => {
-    const after = realContracts();
-    edit(
-      path.join(after, "restaurant-service.yaml"),
-      "      required: [ticket_id]\n      properties:\n        ticket_id:\n          type: integer\n          description: The new ticket.\n",
-      "      properties: {}\n",
-    );
-    const result = await cli("diff", "contracts", after);
-    expect(result.code).toBe(1);
-    expect(result.out).toMatch(
-      /field-removed breaking restaurant_service\.create_ticket\.response\.success \/ticket_id: .*breaks its receivers.*\[affects order-service\]/,
-    );
-  });
-
-  it("does not call a description edit a change", async () => {
-    const after = realContracts();
-    edit(
-      path.join(after, "restaurant-service.yaml"),
-      "description: The new ticket.",
-      "description: The ticket just created.",
-    );
-    const result = await cli("diff", "contracts", after);
-    expect(result.code).toBe(0);
-    expect(result.out).toContain("no contract changes");
-  });
-
-  it("writes well-formed GitHub annotations", async () => {
-    const after = realContracts();
-    edit(path.join(after, "accounting-service.yaml"), "          minimum: 0\n", "          minimum: 1\n");
-    edit(path.join(after, "restaurant-service.yaml"), "description: The new ticket.", "description: x");
-    const result = await cli("diff", "contracts", after, "--format", "github");
-    const lines = result.out.split("\n").filter(Boolean);
-    expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines)
-      expect(line).toMatch(/^::(error|warning|notice) file=[^,]+,line=\d+,col=\d+,title=[^:]+::.+$/);
-  });
-
-  it("compares --against a git ref with the working tree, and skips when the ref does not exist", async () => {
-    const repo = mkdtempSync(path.join(tmpdir(), "asyncgen-git-"));
-    cpSync(path.join(REPO, "contracts"), path.join(repo, "contracts"), { recursive: true });
-    const git = (...args: string[]) =>
-      execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], {
-        cwd: repo,
-        stdio: "pipe",
-      });
-    git("init", "-q");
-    git("add", ".");
-    git("commit", "-qm", "accepted contracts");
+  it("refuses an explicit ref that does not exist (exit 2)", async () => {
     process.chdir(repo);
-    expect((await cli("diff", "--against", "HEAD~1")).out).toContain("skipped");
-    edit(
-      path.join(repo, "contracts/accounting-service.yaml"),
-      "          minimum: 0\n",
-      "          minimum: 1\n",
-    );
-    const dirty = await cli("diff"); // contracts/ changed: compared with HEAD
+    const result = await cli("diff", "--against", "HEAD~1");
+    expect(result.code).toBe(2);
+    expect(result.err).toContain("--against HEAD~1: no such git ref");
+  });
+
+  it("compares with HEAD while contracts/ has uncommitted changes, then with HEAD~1 once committed", async () => {
+    edit("contracts/shared/headers.yaml", "format: uuid", "format: email"); // a file in a subfolder
+    edit(KITCHEN, "enum: [starter, main, dessert]", "enum: [starter, main]");
+    const dirty = await diffIn();
     expect(dirty.code).toBe(1);
-    expect(dirty.out).toMatch(/constraint-tightened breaking accounting_service\.authorize_card \/amount/);
-    git("commit", "-qam", "tighten");
-    const committed = await cli("diff"); // clean: compared with HEAD~1, as CI on main does
+    expect(dirty.out).toMatch(
+      /^contracts\/kitchen\.yaml:\d+:\d+ enum-value-removed breaking kitchen\.cook_dish \/type/m,
+    );
+    expect(dirty.out).toMatch(/^contracts\/shared\/headers\.yaml:\d+:\d+ constraint-changed breaking/m);
+    expect(dirty.out).toContain("2 change(s) since HEAD: 2 breaking");
+
+    git("commit", "-qam", "unannounced break");
+    const committed = await diffIn();
     expect(committed.code).toBe(1);
     expect(committed.out).toContain("since HEAD~1");
+
+    process.env.ASYNCGEN_DIFF_BASE = "HEAD";
+    expect(await diffIn()).toEqual({ code: 0, out: "asyncgen diff: no contract changes since HEAD" });
+  });
+
+  it("lets a breaking change pass when its owner bumps the major version", async () => {
+    edit(KITCHEN, "version: 2.1.0", "version: 3.0.0");
+    const json = await diffIn({ against: "HEAD~1", format: "json" });
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.out) as {
+      base: string;
+      breaking: number;
+      findings: { verdict: string }[];
+    };
+    expect(report.base).toBe("HEAD~1");
+    expect(report.breaking).toBe(0);
+    // Both changes are to kitchen.cook_dish (one in a shared file it references), which kitchen owns.
+    expect(report.findings.map((f) => f.verdict)).toEqual(["allowed", "allowed"]);
+  });
+});
+
+describe("asyncgen diff <old> <new>", () => {
+  it("exits 0 on safe changes and 1 on breaking ones, in every format", async () => {
+    const pair = (name: string, from: string, to: string) => [
+      path.join(DIFF_FIXTURES, name, from),
+      path.join(DIFF_FIXTURES, name, to),
+    ];
+    const safe = await cli("diff", ...pair("enum-value-removed", "new", "old"));
+    expect(safe.code).toBe(0);
+    expect(safe.out).toMatch(/kitchen\.yaml:\d+:\d+ enum-value-added safe kitchen\.cook_dish \/type/);
+    const github = await cli("diff", ...pair("enum-value-removed", "old", "new"), "--format", "github");
+    expect(github.code).toBe(1);
+    expect(github.out).toMatch(
+      /^::error file=[^,]+kitchen\.yaml,line=\d+,col=\d+,title=enum-value-removed \(breaking\)::kitchen\.cook_dish \/type: .* \[affects waiter \(sender\)\]: /,
+    );
+  });
+
+  it("refuses one folder, or folders with --against (exit 2)", async () => {
+    expect((await cli("diff", "contracts")).code).toBe(2);
+    expect((await cli("diff", "a", "b", "--against", "HEAD")).code).toBe(2);
+  });
+
+  it("is described by --help", () => {
+    const help = execFileSync("node", [path.join(REPO, "generator/codegen/bin/asyncgen.js"), "--help"], {
+      encoding: "utf8",
+    });
+    expect(help).toMatch(/asyncgen diff \[dirs\.\.\]\s+Breaking-change check/);
   });
 });

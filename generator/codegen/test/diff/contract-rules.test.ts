@@ -1,0 +1,40 @@
+import { readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { DIFF_RULES } from "../../src/diff/rules.js";
+import { CONTRACT_CASES, DIFF_FIXTURES, diffFixture, SCHEMA_CASES, summary } from "./fixture-cases.js";
+
+/** Messages, channels, queues, operations and replies; the major-version allowance; edits that change nothing. */
+describe("asyncgen diff contract rules, both directions", () => {
+  it.each(Object.entries(CONTRACT_CASES))("%s", async (name, { forward, backward }) => {
+    const there = await diffFixture(name, "old", "new");
+    const back = await diffFixture(name, "new", "old");
+    expect(summary(there), JSON.stringify(there, null, 1)).toEqual([...forward].sort());
+    expect(summary(back), JSON.stringify(back, null, 1)).toEqual([...backward].sort());
+    for (const finding of [...there, ...back]) {
+      expect(finding.location.file).toMatch(/^(kitchen|waiter|shared\/headers)\.yaml$/);
+      expect(finding.location.line).toBeGreaterThan(1);
+    }
+  });
+
+  it("reports where the change is: the new file, or the parent of what was removed", async () => {
+    const [removed] = await diffFixture("field-removed", "old", "new");
+    expect(removed?.location).toMatchObject({ file: "kitchen.yaml", line: 87, column: 7 }); // Dish.properties
+    const [added] = await diffFixture("field-removed", "new", "old");
+    expect(added?.location).toMatchObject({ file: "kitchen.yaml", line: 97, column: 9 }); // Dish.properties.delete
+    const [header] = await diffFixture("header-required-added", "old", "new");
+    expect(header?.location).toMatchObject({ file: "shared/headers.yaml", line: 11, column: 9 });
+  });
+
+  it("has a fixture pair for every rule, and a case for every fixture pair", () => {
+    const cases = { ...SCHEMA_CASES, ...CONTRACT_CASES };
+    expect(readdirSync(DIFF_FIXTURES).sort()).toEqual(Object.keys(cases).sort());
+    const judged = new Set(
+      Object.values(cases).flatMap((c) => [...c.forward, ...c.backward].map((s) => s.split(" ")[0])),
+    );
+    expect([...judged].sort()).toEqual(Object.keys(DIFF_RULES).sort());
+    for (const rule of Object.keys(DIFF_RULES)) {
+      if (rule in cases) continue;
+      throw new Error(`no fixture pair named after ${rule}`);
+    }
+  });
+});
