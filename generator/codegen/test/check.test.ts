@@ -59,3 +59,23 @@ describe("generate --check without parsing", () => {
     expect(slow.out).toContain(`changed  ${out}/waiter/client.ts`);
   });
 });
+
+describe("generator fingerprint", () => {
+  it("covers the code and templates that shape the output, and not the diff or lint commands", async () => {
+    const { generatorSources } = await import("../src/output/manifest.js");
+    const sources = generatorSources();
+    expect(sources).toEqual(
+      expect.arrayContaining([
+        "emit/types.ts",
+        "model/build-model.ts",
+        "load/load-contracts.ts",
+        "diff/graph.ts", // the docs draw the message flow from it
+        "templates/client.ts.hbs",
+        "templates/docs/index.html.hbs",
+      ]),
+    );
+    expect(sources).not.toContain("diff/report.ts");
+    expect(sources).not.toContain("lint/lint.ts");
+    expect(sources).not.toContain("cli.ts");
+  });
+});

@@ -18,22 +18,34 @@ export interface Manifest {
   readonly files: Readonly<Record<string, string>>;
 }
 
+const SRC = fileURLToPath(new URL("..", import.meta.url));
+
 const sha256 = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex");
 
-/** Everything that decides the output besides the contracts. */
+/** The modules whose code decides the output; the fingerprint follows their relative imports from here. */
+const OUTPUT_ENTRIES = [
+  "generate.ts",
+  "docs/site.ts",
+  "output/manifest.ts",
+  "output/tree.ts",
+  "commands/generate-command.ts",
+];
+// Top-level `import`/`export ... from` statements and dynamic `import()` of the generator's own modules.
+const RELATIVE_IMPORT =
+  /^(?:import|export)\b[^;]*?\bfrom\s+"(\.{1,2}\/[^"]+)\.js";|\bimport\(\s*"(\.{1,2}\/[^"]+)\.js"\s*\)/gm;
+
+/**
+ * Everything that decides the output besides the contracts: the generator modules reachable from the output entries
+ * (so editing `diff` or `lint` does not ask for a regeneration), its templates, and the libraries that shape the code.
+ */
 export function generatorFingerprint(): string {
-  const src = fileURLToPath(new URL("..", import.meta.url));
   const hash = createHash("sha256");
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-      a.name < b.name ? -1 : 1,
-    )) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else hash.update(path.relative(src, full)).update("\0").update(readFileSync(full));
-    }
-  };
-  walk(src);
+  for (const file of generatorSources()) {
+    hash
+      .update(file)
+      .update("\0")
+      .update(readFileSync(path.join(SRC, file)));
+  }
   const require = createRequire(import.meta.url);
   for (const pkg of [
     "@asyncapi/modelina",
@@ -89,4 +101,26 @@ export function unchangedSinceGeneration(
 
 function sortKeys(record: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** The generator's source files (relative to src/) that the fingerprint covers. */
+export function generatorSources(): string[] {
+  const files = new Set<string>();
+  const visit = (file: string): void => {
+    if (files.has(file)) return;
+    files.add(file);
+    for (const [, staticImport, dynamicImport] of readFileSync(file, "utf8").matchAll(RELATIVE_IMPORT)) {
+      visit(path.resolve(path.dirname(file), `${staticImport ?? dynamicImport}.ts`));
+    }
+  };
+  for (const entry of OUTPUT_ENTRIES) visit(path.join(SRC, entry));
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files.add(full);
+    }
+  };
+  walk(path.join(SRC, "templates"));
+  return [...files].map((f) => path.relative(SRC, f).split(path.sep).join("/")).sort();
 }
