@@ -7,7 +7,7 @@ import {
   type OrderServiceHandlers,
 } from "@saga/generated/order-service";
 import type { MessageContext, Transport } from "@saga/runtime";
-import { openSqlite, type Logger, type SqliteDatabase } from "@saga/service-kit";
+import { openSqlite, OutboxRelay, type Logger, type SqliteDatabase } from "@saga/service-kit";
 import { createOrderSaga, type CreateOrderSagaData } from "./create-order-saga/definition.js";
 import {
   createOrderSagaStore,
@@ -18,7 +18,6 @@ import type { NewOrder } from "./http/demo-scenarios.js";
 import { buildApi } from "./http/server.js";
 import { DeadlinePoller } from "./saga-engine/deadline-poller.js";
 import { SagaEngine } from "./saga-engine/engine.js";
-import { OutboxRelay } from "./saga-engine/outbox-relay.js";
 import type { OutboxRow } from "./saga-engine/sqlite-store.js";
 
 export interface OrderServiceOptions {

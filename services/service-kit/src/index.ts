@@ -1,6 +1,7 @@
 export { numberFromEnv, readConfig, type ServiceConfig } from "./config.js";
 export { stopOnSignals } from "./lifecycle.js";
 export { createLogger, type Logger } from "./logger.js";
+export { OutboxRelay, type OutboxRowRef, type OutboxSource } from "./outbox-relay.js";
 export { openSqlite, type SqliteDatabase } from "./sqlite.js";
 export { openTransport, redactUrl } from "./transport.js";
 export { fakeContext } from "./testing.js";

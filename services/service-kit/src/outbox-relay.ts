@@ -1,19 +1,25 @@
 import type { Logger } from "pino";
-import type { OutboxRow } from "./sqlite-store.js";
 
-export interface OutboxSource {
-  pendingOutbox(limit: number): OutboxRow[] | Promise<OutboxRow[]>;
+/** The least an outbox row carries: its id, and the message id it is published with (for the logs). */
+export interface OutboxRowRef {
+  readonly id: number;
+  readonly messageId: string;
+}
+
+/** Where the relay reads unsent rows from and marks them sent: a service's database. */
+export interface OutboxSource<Row extends OutboxRowRef> {
+  pendingOutbox(limit: number): Row[] | Promise<Row[]>;
   markSent(ids: readonly number[]): void | Promise<void>;
 }
 
 /**
- * Publishes what the saga transitions recorded in the outbox, and marks each row sent once the broker confirmed it.
+ * Publishes what a service's transactions recorded in its outbox, and marks each row sent once the broker confirmed it.
  * A crash between confirm and mark resends the row: receivers deduplicate, so that is safe, while losing it is not.
  * Runs when kicked after a commit and on a timer (for rows left by a crash or a broker outage).
  */
-export class OutboxRelay {
-  readonly #source: OutboxSource;
-  readonly #publish: (row: OutboxRow) => Promise<void>;
+export class OutboxRelay<Row extends OutboxRowRef> {
+  readonly #source: OutboxSource<Row>;
+  readonly #publish: (row: Row) => Promise<void>;
   readonly #logger: Logger;
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
@@ -21,8 +27,8 @@ export class OutboxRelay {
   #again = false;
 
   constructor(
-    source: OutboxSource,
-    publish: (row: OutboxRow) => Promise<void>,
+    source: OutboxSource<Row>,
+    publish: (row: Row) => Promise<void>,
     logger: Logger,
     intervalMs = 500,
   ) {
@@ -70,12 +76,7 @@ export class OutboxRelay {
         if (result.status === "rejected") {
           failed++;
           this.#logger.error(
-            {
-              err: result.reason,
-              saga: row.correlationId,
-              operation: row.operation,
-              messageId: row.messageId,
-            },
+            { err: result.reason, outboxRow: row.id, messageId: row.messageId },
             "outbox publish failed; will retry",
           );
         }
