@@ -40,15 +40,15 @@ say();
 say("## Saga throughput and latency (HTTP POST to `succeeded`, four service processes, RabbitMQ)");
 say();
 say(
-  "| concurrent orders | sagas/s | p50 | p99 | ceiling sagas/s (plain amqplib, 4 round trips) | ratio = ours / ceiling |",
+  "| concurrent orders | sagas/s | p50 | p99 | ceiling sagas/s (plain amqplib, 4 round trips) | ratio = ours / ceiling | load driver CPU |",
 );
-say("|---|---|---|---|---|---|");
+say("|---|---|---|---|---|---|---|");
 const runs: SagaRun[] = [];
 for (const concurrency of [1, 16, 64]) {
   const run = await measureSagas(concurrency, quick ? 3 : 8);
   runs.push(run);
   say(
-    `| ${concurrency} | ${fmt(run.perSecond, 1)} | ${fmt(run.p50Ms)} ms | ${fmt(run.p99Ms)} ms | ${fmt(run.ceilingPerSecond, 1)} | ${fmt(run.perSecond / run.ceilingPerSecond, 2)} |`,
+    `| ${concurrency} | ${fmt(run.perSecond, 1)} | ${fmt(run.p50Ms)} ms | ${fmt(run.p99Ms)} ms | ${fmt(run.ceilingPerSecond, 1)} | ${fmt(run.perSecond / run.ceilingPerSecond, 2)} | ${fmt(run.driverCpuPercent)} % |`,
   );
 }
 say();

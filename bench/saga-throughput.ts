@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { createTestVhost } from "@saga/runtime/testing";
 import { startSystem } from "../services/order-service/testing/system-under-test.js";
 import { measurePlainRoundTrips } from "./round-trip.js";
+import { OrderDriver } from "./order-driver.js";
 import { SagaCompletions } from "./saga-events.js";
 
 /** Each saga's happy path is four request/reply round trips (verify, create ticket, authorize, approve). */
@@ -17,6 +18,8 @@ export interface SagaRun {
   readonly p99Ms: number;
   readonly ceilingPerSecond: number;
   readonly peakRssMb: Record<string, number>;
+  /** CPU the load driver itself used, in % of one core: it shares the machine with the system it measures. */
+  readonly driverCpuPercent: number;
 }
 
 /**
@@ -37,29 +40,28 @@ export async function measureSagas(concurrency: number, seconds: number): Promis
     const until = Date.now() + seconds * 1000;
     let placed = 0;
     const completions = await SagaCompletions.connect(system.url);
+    const driver = new OrderDriver(system.url, concurrency);
     const waitDone = (id: number) => completions.done(id);
     const started = Date.now();
+    const driverCpu = process.cpuUsage();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (Date.now() < until) {
-          const response = await fetch(`${system.url}/orders`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({
-              consumer_id: 70,
-              card_id: 3,
-              price: 20,
-              items: [{ name: "Dish 1", quantity: 2 }],
-            }),
+          const saga_id = await driver.place({
+            consumer_id: 70,
+            card_id: 3,
+            price: 20,
+            items: [{ name: "Dish 1", quantity: 2 }],
           });
-          const { saga_id } = (await response.json()) as { saga_id: number };
           await waitDone(saga_id);
           placed++;
         }
       }),
     );
     const elapsed = (Date.now() - started) / 1000;
+    const { user, system: kernel } = process.cpuUsage(driverCpu);
     completions.close();
+    driver.close();
     const db = new Database(path.join(system.dataDir, "order-service.sqlite"), { readonly: true });
     const latencies = (
       db
@@ -81,6 +83,7 @@ export async function measureSagas(concurrency: number, seconds: number): Promis
       p99Ms: percentile(latencies, 0.99),
       ceilingPerSecond: ceiling / ROUND_TRIPS_PER_SAGA,
       peakRssMb,
+      driverCpuPercent: ((user + kernel) / 1e6 / elapsed) * 100,
     };
   } finally {
     clearInterval(sampler);
