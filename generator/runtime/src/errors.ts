@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   MSG_MALFORMED_JSON: "a message body is not valid JSON",
   MSG_UNKNOWN_TYPE: "a message's type property names no message this queue receives",
   MSG_MISSING_REPLY_TO: "a command that expects a reply arrived without reply_to",
+  MSG_MISSING_MESSAGE_ID: "a message served with a unit of work has no message_id to deduplicate it by",
   AMQP_UNROUTABLE: "the broker returned a message: no queue is bound for its exchange and routing key",
   AMQP_NACKED: "the broker refused a published message (negative confirm)",
   AMQP_CONFIRM_TIMEOUT: "the broker did not confirm a published message in time",

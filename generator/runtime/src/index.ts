@@ -23,7 +23,7 @@ export {
   type Validator,
 } from "./messages.js";
 export { failure, success, type Outcome } from "./outcome.js";
-export { send, type SendOptions } from "./send.js";
+export { buildMessage, send, type SendOptions } from "./send.js";
 export {
   serve,
   type MessageContext,
@@ -39,3 +39,4 @@ export type {
   Subscription,
   Transport,
 } from "./transport.js";
+export type { UnitOfWork } from "./unit-of-work.js";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { checkHeaders, encodeJson, parsePayload, type MessageSpec } from "./messages.js";
-import type { Transport } from "./transport.js";
+import type { OutgoingMessage, Transport } from "./transport.js";
 
 export interface SendOptions {
   /** The saga (or conversation) this message belongs to; replies carry it back. */
@@ -14,8 +14,38 @@ export interface SendOptions {
 }
 
 /**
- * Validates and publishes one message with the AMQP properties of DESIGN §4; resolves when the broker confirms.
- * An invalid payload or header set throws MessageValidationError before anything touches the wire.
+ * Builds one message with the AMQP properties of DESIGN §4, ready to publish now or to store in an outbox.
+ * An invalid payload or header set throws MessageValidationError, so nothing invalid is ever built.
+ */
+export function buildMessage<T>(
+  route: { readonly exchange: string; readonly routingKey: string },
+  spec: MessageSpec<T>,
+  payload: T,
+  contractVersion: string,
+  options: SendOptions,
+): OutgoingMessage {
+  parsePayload(spec, payload);
+  const headers = { contract_version: contractVersion, ...options.headers };
+  checkHeaders(spec, headers);
+  return {
+    exchange: route.exchange,
+    routingKey: route.routingKey,
+    body: encodeJson(payload),
+    properties: {
+      messageId: options.messageId ?? randomUUID(),
+      type: spec.name,
+      correlationId: options.correlationId,
+      replyTo: options.replyTo,
+      timestamp: Math.floor(Date.now() / 1000),
+      contentType: "application/json",
+      headers,
+    },
+  };
+}
+
+/**
+ * Validates and publishes one message (see buildMessage); resolves when the broker confirms. An invalid payload or
+ * header set throws MessageValidationError before anything touches the wire.
  */
 export async function send<T>(
   transport: Transport,
@@ -25,23 +55,7 @@ export async function send<T>(
   contractVersion: string,
   options: SendOptions,
 ): Promise<{ messageId: string }> {
-  parsePayload(spec, payload);
-  const headers = { contract_version: contractVersion, ...options.headers };
-  checkHeaders(spec, headers);
-  const messageId = options.messageId ?? randomUUID();
-  await transport.publish({
-    exchange: route.exchange,
-    routingKey: route.routingKey,
-    body: encodeJson(payload),
-    properties: {
-      messageId,
-      type: spec.name,
-      correlationId: options.correlationId,
-      replyTo: options.replyTo,
-      timestamp: Math.floor(Date.now() / 1000),
-      contentType: "application/json",
-      headers,
-    },
-  });
-  return { messageId };
+  const message = buildMessage(route, spec, payload, contractVersion, options);
+  await transport.publish(message);
+  return { messageId: message.properties.messageId };
 }

@@ -2,8 +2,9 @@ import { memoryDedup, type Dedup } from "./dedup.js";
 import { describeIssues, hasCode, MessageValidationError, messageOf, SagaToolkitError } from "./errors.js";
 import { silentLogger, withFields, type Logger } from "./logger.js";
 import { checkHeaders, decodeJson, parsePayload, type MessageSpec } from "./messages.js";
-import { reply } from "./reply.js";
+import { buildReply, reply } from "./reply.js";
 import type { Delivery, QueueSpec, Transport } from "./transport.js";
+import type { UnitOfWork } from "./unit-of-work.js";
 
 export interface ReceiveOperation {
   /** The implementation's method name. */
@@ -39,8 +40,16 @@ export interface ServeOptions {
   /** Wait before a failed delivery goes back to the queue (it keeps its prefetch slot, the others keep flowing). */
   readonly retryDelayMs?: (attempt: number) => number;
   readonly logger?: Logger;
-  /** Default: a memoryDedup() per serve() call. */
+  /** Default: a memoryDedup() per serve() call. Not with `unitOfWork`, which records consumed messages itself. */
   readonly dedup?: Dedup;
+  /**
+   * Handle each message in the service's database transaction (transactional outbox): the handler's state change,
+   * its reply (stored, not published) and the message's dedup record commit together, and the delivery is acked
+   * after the commit. A message recorded before is acked without calling the handler. Messages without a
+   * message_id are dead-lettered (MSG_MISSING_MESSAGE_ID): they could not be deduplicated. Without this option
+   * serve() publishes the reply itself and dedups with `dedup`.
+   */
+  readonly unitOfWork?: UnitOfWork;
 }
 
 type Handler = (payload: unknown, context: MessageContext) => Promise<unknown>;
@@ -50,7 +59,8 @@ const defaultRetryDelay = (attempt: number): number => Math.min(100 * 2 ** (atte
 
 /**
  * Consumes a service's queue: decodes, validates, dispatches by message type, publishes the declared reply and
- * acks only after the reply is confirmed. A bad message (malformed, unknown type, invalid, no reply_to) goes to the
+ * acks only after the reply is confirmed (or, with `unitOfWork`, after the state change and the reply are committed
+ * together in the service's database). A bad message (malformed, unknown type, invalid, no reply_to) goes to the
  * dead-letter queue at once with the reason; a handler that throws is retried with backoff and dead-lettered at
  * the attempt limit. Nothing is dropped silently and nothing blocks the messages behind it.
  */
@@ -61,6 +71,10 @@ export async function serve(
   options: ServeOptions = {},
 ): Promise<{ close(): Promise<void> }> {
   const logger = options.logger ?? silentLogger;
+  if (options.unitOfWork && options.dedup) {
+    throw new TypeError(`${spec.service}: give serve() a dedup or a unitOfWork, not both`);
+  }
+  const { unitOfWork } = options;
   const dedup = options.dedup ?? memoryDedup();
   const maxAttempts = options.maxAttempts ?? Number(spec.queue.arguments["x-delivery-limit"] ?? 5);
   const retryDelay = options.retryDelayMs ?? defaultRetryDelay;
@@ -98,6 +112,12 @@ export async function serve(
           `${properties.type} expects a reply but has no reply_to`,
         );
       }
+      if (unitOfWork && !properties.messageId) {
+        throw new SagaToolkitError(
+          "MSG_MISSING_MESSAGE_ID",
+          `${properties.type} has no message_id, so its handling could not be deduplicated`,
+        );
+      }
       return { operation, payload };
     } catch (error) {
       const code = error instanceof SagaToolkitError ? error.code : "MSG_INVALID_PAYLOAD";
@@ -120,13 +140,23 @@ export async function serve(
       headers: properties.headers,
       logger: withFields(logger, fields),
     };
+    const handler = handlers.get(operation.operationId)!;
     try {
+      if (unitOfWork) {
+        // A throw anywhere in here (handler, reply validation, commit) rolls everything back: retried, then dead-lettered.
+        const result = await unitOfWork.transact(properties.messageId, async () => {
+          const outcome = await handler(payload, context);
+          return operation.replies ? [buildReply(spec.contractVersion, operation, outcome, delivery)] : [];
+        });
+        if (result === "duplicate") logger.info(fields, "duplicate delivery; acknowledged without handling");
+        return delivery.ack();
+      }
       // Inside the try: a dedup store that fails is a technical error like any other (backoff, then dead-letter).
       if (properties.messageId && (await dedup.has(properties.messageId))) {
         logger.info(fields, "duplicate delivery; acknowledged without handling");
         return delivery.ack();
       }
-      const outcome = await handlers.get(operation.operationId)!(payload, context);
+      const outcome = await handler(payload, context);
       if (operation.replies) await reply(transport, spec.contractVersion, operation, outcome, delivery);
       if (properties.messageId) await dedup.add(properties.messageId);
       delivery.ack();
