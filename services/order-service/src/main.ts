@@ -8,7 +8,9 @@ const transport = await openTransport(config, logger, "order-service");
 const service = await startOrderService({
   transport,
   logger,
-  databaseFile: `${config.dataDir}/order-service.sqlite`,
+  ...(config.databaseUrl
+    ? { databaseUrl: config.databaseUrl }
+    : { databaseFile: `${config.dataDir}/order-service.sqlite` }),
   port: numberFromEnv(process.env, "PORT", 3000),
   host: process.env.HOST ?? "127.0.0.1",
   stepDeadlineMs: numberFromEnv(process.env, "STEP_DEADLINE_MS", 10_000),

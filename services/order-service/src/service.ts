@@ -7,23 +7,21 @@ import {
   type OrderServiceHandlers,
 } from "@saga/generated/order-service";
 import type { MessageContext, Transport } from "@saga/runtime";
-import { openSqlite, OutboxRelay, type Logger, type SqliteDatabase } from "@saga/service-kit";
+import { OutboxRelay, redactUrl, type Logger } from "@saga/service-kit";
 import { createOrderSaga, type CreateOrderSagaData } from "./create-order-saga/definition.js";
 import {
-  createOrderSagaStore,
-  ORDER_SERVICE_MIGRATIONS,
+  openOrderDatabase,
   OrderQueries,
+  type OrderDatabaseLocation,
 } from "./create-order-saga/order-store.js";
 import type { NewOrder } from "./http/demo-scenarios.js";
 import { buildApi } from "./http/server.js";
 import { DeadlinePoller } from "./saga-engine/deadline-poller.js";
 import { SagaEngine } from "./saga-engine/engine.js";
-import type { OutboxRow } from "./saga-engine/sqlite-store.js";
+import type { OutboxRow, SagaDatabase } from "./saga-engine/sql.js";
 
-export interface OrderServiceOptions {
+export type OrderServiceOptions = OrderDatabaseLocation & {
   readonly transport: Transport;
-  /** SQLite file, or `:memory:`. */
-  readonly databaseFile: string;
   readonly logger: Logger;
   /** HTTP port; 0 picks a free one. */
   readonly port: number;
@@ -34,11 +32,11 @@ export interface OrderServiceOptions {
   readonly deadlinePollMs?: number;
   /** Served at /contracts/<file>; default: the repository's contracts/. */
   readonly contractsDir?: string;
-}
+};
 
 export interface RunningOrderService {
   readonly url: string;
-  readonly db: SqliteDatabase;
+  readonly store: SagaDatabase<CreateOrderSagaData>;
   readonly engine: SagaEngine<CreateOrderSagaData>;
   stop(): Promise<void>;
 }
@@ -46,8 +44,7 @@ export interface RunningOrderService {
 /** Starts the orchestrator: database, saga engine, outbox relay, reply consumer, deadline poller, HTTP API. */
 export async function startOrderService(options: OrderServiceOptions): Promise<RunningOrderService> {
   const { transport, logger } = options;
-  const db = openSqlite(options.databaseFile, ORDER_SERVICE_MIGRATIONS);
-  const store = createOrderSagaStore(db);
+  const store = await openOrderDatabase(options, logger.child({ component: "database" }));
   const definition = createOrderSaga({
     stepDeadlineMs: options.stepDeadlineMs ?? 10_000,
     maxResends: options.maxResends ?? 3,
@@ -84,7 +81,7 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
   poller.start();
 
   const api = buildApi({
-    queries: new OrderQueries(db),
+    queries: new OrderQueries(store),
     logger,
     subscribe: (listener) => engine.subscribe(listener),
     docsFile: createRequire(import.meta.url).resolve("@saga/generated/docs"),
@@ -102,33 +99,35 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
         transaction_id: null,
       }),
     health: async () => {
-      const database = (() => {
-        try {
-          return db.prepare("SELECT 1 AS ok").get() !== undefined;
-        } catch {
-          return false;
-        }
-      })();
+      const database = await store.ping().then(
+        () => true,
+        () => false,
+      );
       const broker = transport.isConnected();
-      return { ok: database && broker, checks: { database, broker, transport: transport.kind } };
+      return {
+        ok: database && broker,
+        checks: { database, database_kind: store.dialect, broker, transport: transport.kind },
+      };
     },
   });
   await api.listen({ port: options.port, host: options.host ?? "127.0.0.1" });
   const address = api.server.address();
   const url =
     typeof address === "object" && address ? `http://${options.host ?? "127.0.0.1"}:${address.port}` : "";
-  logger.info({ url, database: path.basename(options.databaseFile) }, `order-service: HTTP API on ${url}`);
+  const database =
+    "databaseUrl" in options ? redactUrl(options.databaseUrl) : path.basename(options.databaseFile);
+  logger.info({ url, database }, `order-service: HTTP API on ${url} (database: ${database})`);
 
   return {
     url,
-    db,
+    store,
     engine,
     async stop() {
       await api.close();
       await poller.stop();
       await consumer.close();
       await relay.stop();
-      db.close();
+      await store.close();
     },
   };
 }

@@ -6,6 +6,8 @@ export interface ServiceConfig {
   readonly broker: "auto" | "amqp" | "in-process";
   /** Folder for SQLite files. */
   readonly dataDir: string;
+  /** `DATABASE_URL` (postgres://...): the order service keeps its state in PostgreSQL instead of SQLite. */
+  readonly databaseUrl: string | undefined;
   readonly logLevel: string;
 }
 
@@ -14,10 +16,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
   if (broker !== "auto" && broker !== "amqp" && broker !== "in-process") {
     throw new Error(`BROKER must be auto, amqp or in-process, not ${JSON.stringify(broker)}`);
   }
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    // Only the scheme is shown: the rest may hold a password.
+    throw new Error(
+      `DATABASE_URL must be a postgres:// URL, not ${JSON.stringify(databaseUrl.split(":")[0])}:...`,
+    );
+  }
   return {
     amqpUrl: env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672",
     broker,
     dataDir: env.DATA_DIR ?? "./data",
+    databaseUrl,
     logLevel: env.LOG_LEVEL ?? "info",
   };
 }

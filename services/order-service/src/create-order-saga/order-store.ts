@@ -1,5 +1,13 @@
-import type { SqliteDatabase } from "@saga/service-kit";
-import { SAGA_MIGRATIONS, SqliteSagaStore, type Projection } from "../saga-engine/sqlite-store.js";
+import type { Logger } from "pino";
+import { PostgresSagaStore } from "../saga-engine/postgres-store.js";
+import {
+  SAGA_MIGRATIONS,
+  type Migration,
+  type Projection,
+  type SagaDatabase,
+  type SqlReader,
+} from "../saga-engine/sql.js";
+import { SqliteSagaStore } from "../saga-engine/sqlite-store.js";
 import {
   CREATE_ORDER_SAGA,
   type CreateOrderSagaData,
@@ -8,10 +16,10 @@ import {
 } from "./definition.js";
 
 /** The order service's schema: the saga engine's tables, then orders as a projection of saga data. */
-export const ORDER_SERVICE_MIGRATIONS = [
+export const ORDER_SERVICE_MIGRATIONS: readonly Migration[] = [
   ...SAGA_MIGRATIONS,
-  `CREATE TABLE orders (
-     id INTEGER PRIMARY KEY REFERENCES sagas (id),
+  (d) => `CREATE TABLE orders (
+     id ${d.bigint} PRIMARY KEY REFERENCES sagas (id),
      status TEXT NOT NULL,
      consumer_id INTEGER NOT NULL,
      card_id INTEGER NOT NULL,
@@ -22,48 +30,62 @@ export const ORDER_SERVICE_MIGRATIONS = [
      updated_at TEXT NOT NULL
    );
    CREATE TABLE order_items (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     order_id INTEGER NOT NULL REFERENCES orders (id),
+     id ${d.serialKey},
+     order_id ${d.bigint} NOT NULL REFERENCES orders (id),
      name TEXT NOT NULL,
      quantity INTEGER NOT NULL
    );`,
 ];
 
 /** Keeps `orders` in step with the saga's data in the saga's own transaction. The order id is the saga id. */
-function orderProjection(db: SqliteDatabase): Projection<CreateOrderSagaData> {
-  const insertOrder = db.prepare(
-    `INSERT INTO orders (id, status, consumer_id, card_id, price, restaurant_ticket_id, transaction_id, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insertItem = db.prepare(`INSERT INTO order_items (order_id, name, quantity) VALUES (?, ?, ?)`);
-  const update = db.prepare(
-    `UPDATE orders SET status = ?, restaurant_ticket_id = ?, transaction_id = ?, updated_at = ?
-     WHERE id = ? AND (status, restaurant_ticket_id, transaction_id) IS NOT (?, ?, ?)`,
-  );
-  return (_db, sagaId, data, created) => {
-    const now = new Date().toISOString();
-    if (created) {
-      insertOrder.run(
-        sagaId,
-        data.status,
-        data.consumer_id,
-        data.card_id,
-        data.price,
-        data.restaurant_ticket_id,
-        data.transaction_id,
-        now,
-        now,
-      );
-      for (const { name, quantity } of data.items) insertItem.run(sagaId, name, quantity);
-      return;
-    }
-    const { status, restaurant_ticket_id: ticket, transaction_id: transaction } = data;
-    update.run(status, ticket, transaction, now, sagaId, status, ticket, transaction);
-  };
-}
+const orderProjection: Projection<CreateOrderSagaData> = (sagaId, data, created) => {
+  const now = new Date().toISOString();
+  const { status, restaurant_ticket_id: ticket, transaction_id: transaction } = data;
+  if (!created) {
+    return [
+      {
+        sql: `UPDATE orders SET status = ?, restaurant_ticket_id = ?, transaction_id = ?, updated_at = ?
+              WHERE id = ? AND (status, restaurant_ticket_id, transaction_id) IS DISTINCT FROM (?, ?, ?)`,
+        params: [status, ticket, transaction, now, sagaId, status, ticket, transaction],
+      },
+    ];
+  }
+  return [
+    {
+      sql: `INSERT INTO orders (id, status, consumer_id, card_id, price, restaurant_ticket_id, transaction_id,
+              created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      params: [sagaId, status, data.consumer_id, data.card_id, data.price, ticket, transaction, now, now],
+    },
+    ...data.items.map(({ name, quantity }) => ({
+      sql: `INSERT INTO order_items (order_id, name, quantity) VALUES (?, ?, ?)`,
+      params: [sagaId, name, quantity],
+    })),
+  ];
+};
 
-export function createOrderSagaStore(db: SqliteDatabase): SqliteSagaStore<CreateOrderSagaData> {
-  return new SqliteSagaStore<CreateOrderSagaData>(db, CREATE_ORDER_SAGA, orderProjection(db));
+/** Where the order service keeps its state: PostgreSQL when `databaseUrl` is given, else the SQLite file. */
+export type OrderDatabaseLocation = { readonly databaseUrl: string } | { readonly databaseFile: string };
+
+export async function openOrderDatabase(
+  location: OrderDatabaseLocation,
+  logger: Logger,
+): Promise<SagaDatabase<CreateOrderSagaData>> {
+  if ("databaseUrl" in location) {
+    return PostgresSagaStore.open({
+      url: location.databaseUrl,
+      migrations: ORDER_SERVICE_MIGRATIONS,
+      schemaName: "order_service",
+      type: CREATE_ORDER_SAGA,
+      project: orderProjection,
+      logger,
+    });
+  }
+  return SqliteSagaStore.open(
+    location.databaseFile,
+    ORDER_SERVICE_MIGRATIONS,
+    CREATE_ORDER_SAGA,
+    orderProjection,
+  );
 }
 
 export interface OrderView {
@@ -93,61 +115,59 @@ export interface SagaView {
   readonly history?: readonly { status: string; at: string; detail?: unknown }[];
 }
 
-/** Read side of the HTTP API. */
+/** Read side of the HTTP API and the dashboard; the same queries on SQLite and PostgreSQL. */
 export class OrderQueries {
-  readonly #db: SqliteDatabase;
+  readonly #db: SqlReader;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqlReader) {
     this.#db = db;
   }
 
-  order(id: number): OrderView | undefined {
-    const row = this.#db.prepare(`SELECT * FROM orders WHERE id = ?`).get(id) as
-      Omit<OrderView, "items" | "saga_id"> | undefined;
+  async order(id: number): Promise<OrderView | undefined> {
+    const [row] = await this.#db.all<Omit<OrderView, "items" | "saga_id">>(
+      `SELECT * FROM orders WHERE id = ?`,
+      [id],
+    );
     if (!row) return undefined;
-    const items = this.#db
-      .prepare(`SELECT name, quantity FROM order_items WHERE order_id = ? ORDER BY id`)
-      .all(id) as OrderItem[];
+    const items = await this.#db.all<OrderItem>(
+      `SELECT name, quantity FROM order_items WHERE order_id = ? ORDER BY id`,
+      [id],
+    );
     return { ...row, saga_id: row.id, items };
   }
 
-  saga(id: number): SagaView | undefined {
-    const row = this.#db.prepare(`SELECT * FROM sagas WHERE id = ?`).get(id) as SagaRow | undefined;
+  async saga(id: number): Promise<SagaView | undefined> {
+    const [row] = await this.#db.all<SagaRow>(`SELECT * FROM sagas WHERE id = ?`, [id]);
     if (!row) return undefined;
-    const history = (
-      this.#db
-        .prepare(`SELECT status, at, detail FROM saga_history WHERE saga_id = ? ORDER BY id`)
-        .all(id) as {
-        status: string;
-        at: string;
-        detail: string | null;
-      }[]
-    ).map((h) => ({
-      status: h.status,
-      at: h.at,
-      ...(h.detail === null ? {} : { detail: JSON.parse(h.detail) as unknown }),
-    }));
-    return { ...sagaView(row), history };
+    const history = await this.#db.all<{ status: string; at: string; detail: string | null }>(
+      `SELECT status, at, detail FROM saga_history WHERE saga_id = ? ORDER BY id`,
+      [id],
+    );
+    return {
+      ...sagaView(row),
+      history: history.map((h) => ({
+        status: h.status,
+        at: h.at,
+        ...(h.detail === null ? {} : { detail: JSON.parse(h.detail) as unknown }),
+      })),
+    };
   }
 
-  sagas(options: { limit: number; status?: string }): SagaView[] {
-    const rows = (
-      options.status
-        ? this.#db
-            .prepare(`SELECT * FROM sagas WHERE status = ? ORDER BY id DESC LIMIT ?`)
-            .all(options.status, options.limit)
-        : this.#db.prepare(`SELECT * FROM sagas ORDER BY id DESC LIMIT ?`).all(options.limit)
-    ) as SagaRow[];
+  async sagas(options: { limit: number; status?: string }): Promise<SagaView[]> {
+    const rows = options.status
+      ? await this.#db.all<SagaRow>(`SELECT * FROM sagas WHERE status = ? ORDER BY id DESC LIMIT ?`, [
+          options.status,
+          options.limit,
+        ])
+      : await this.#db.all<SagaRow>(`SELECT * FROM sagas ORDER BY id DESC LIMIT ?`, [options.limit]);
     return rows.map(sagaView);
   }
 
-  counts(): Record<"running" | "succeeded" | "failed", number> {
-    const rows = this.#db
-      .prepare(
-        `SELECT CASE WHEN status IN ('succeeded', 'failed') THEN status ELSE 'running' END AS state, COUNT(*) AS n
-         FROM sagas GROUP BY state`,
-      )
-      .all() as { state: "running" | "succeeded" | "failed"; n: number }[];
+  async counts(): Promise<Record<"running" | "succeeded" | "failed", number>> {
+    const rows = await this.#db.all<{ state: "running" | "succeeded" | "failed"; n: number }>(
+      `SELECT CASE WHEN status IN ('succeeded', 'failed') THEN status ELSE 'running' END AS state, COUNT(*) AS n
+       FROM sagas GROUP BY 1`,
+    );
     const counts = { running: 0, succeeded: 0, failed: 0 };
     for (const row of rows) counts[row.state] = row.n;
     return counts;

@@ -115,7 +115,7 @@ export function buildApi(deps: ApiDependencies) {
   });
 
   app.get("/stats", async () => ({
-    counts: deps.queries.counts(),
+    counts: await deps.queries.counts(),
     dead_lettered: await deps.deadLettered(),
   }));
 
@@ -137,7 +137,7 @@ export function buildApi(deps: ApiDependencies) {
     "/orders/:id",
     { schema: { params: ID_PARAMS } },
     async (request, reply) => {
-      const order = deps.queries.order(request.params.id);
+      const order = await deps.queries.order(request.params.id);
       return (
         order ??
         reply.status(404).send({ error: `order ${request.params.id} not found`, code: "HTTP_NOT_FOUND" })
@@ -149,7 +149,7 @@ export function buildApi(deps: ApiDependencies) {
     "/sagas/:id",
     { schema: { params: ID_PARAMS } },
     async (request, reply) => {
-      const saga = deps.queries.saga(request.params.id);
+      const saga = await deps.queries.saga(request.params.id);
       return (
         saga ??
         reply.status(404).send({ error: `saga ${request.params.id} not found`, code: "HTTP_NOT_FOUND" })
@@ -171,8 +171,8 @@ export function buildApi(deps: ApiDependencies) {
       },
     },
     async (request) => ({
-      counts: deps.queries.counts(),
-      sagas: deps.queries.sagas({
+      counts: await deps.queries.counts(),
+      sagas: await deps.queries.sagas({
         limit: request.query.limit,
         ...(request.query.status ? { status: request.query.status } : {}),
       }),

@@ -30,7 +30,15 @@ export class DeadlinePoller<Data> {
   }
 
   async poll(): Promise<void> {
-    for (const id of await this.#store.overdue(Date.now(), 100)) {
+    let overdue: number[];
+    try {
+      overdue = await this.#store.overdue(Date.now(), 100);
+    } catch (error) {
+      // The database is unreachable (PostgreSQL restarting, network cut): the next tick asks again.
+      this.#logger.error({ err: error }, "reading overdue sagas failed; will retry");
+      return;
+    }
+    for (const id of overdue) {
       try {
         await this.#engine.onDeadline(id);
       } catch (error) {

@@ -225,12 +225,17 @@ export class SagaEngine<Data> {
     return this.#definition.stepDeadlineMs * Math.min(2 ** (attempt - 1), 10);
   }
 
+  /**
+   * Another transition (a racing deadline, or another instance on the same database) committed first: plan again
+   * from the fresh state, where the work is usually already done. Not a failure, so logged at debug only.
+   */
   async #retryOnConflict<T>(work: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await work();
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= 5) throw error;
+        this.#logger.debug({ err: error, attempt }, "concurrent update; planning again from the fresh state");
       }
     }
   }

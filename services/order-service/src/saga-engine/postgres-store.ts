@@ -1,0 +1,250 @@
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import type { Logger } from "pino";
+import { redactUrl } from "@saga/service-kit";
+import {
+  POSTGRES,
+  SAGA_SQL,
+  toOutboxRow,
+  toRecord,
+  transitionStatements,
+  type Migration,
+  type OutboxRow,
+  type OutboxTableRow,
+  type Projection,
+  type SagaDatabase,
+  type SagaRow,
+  type SqlStatement,
+} from "./sql.js";
+import { ConcurrencyError, type SagaRecord, type UnitOfWork } from "./state.js";
+
+/** PostgreSQL's code for a unique violation. */
+const UNIQUE_VIOLATION = "23505";
+
+export interface PostgresStoreOptions<Data> {
+  /** `postgres://user:password@host:port/database`; only ever logged redacted. */
+  readonly url: string;
+  readonly migrations: readonly Migration[];
+  /** Names the migrations' advisory lock and table, so services sharing a database do not collide. */
+  readonly schemaName: string;
+  readonly type: string;
+  readonly project?: Projection<Data>;
+  readonly logger: Logger;
+  /** How long a relay owns the outbox rows it claimed before another instance may take them. */
+  readonly outboxLeaseMs?: number;
+}
+
+/**
+ * The saga store on PostgreSQL (`pg`), for several instances of the service on one database. A transition's saga
+ * update, history, outbox rows, consumed reply and projection commit in one transaction; the version check makes a
+ * concurrent transition (another instance's, or a racing deadline) fail with ConcurrencyError, which the engine
+ * retries on the fresh state. Outbox rows are leased to one relay at a time (`FOR UPDATE SKIP LOCKED`).
+ */
+export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
+  readonly dialect = "postgres";
+  readonly #pool: pg.Pool;
+  readonly #type: string;
+  readonly #project: Projection<Data>;
+  readonly #leaseMs: number;
+  /** This instance's name on the outbox rows it claims. */
+  readonly #owner = randomUUID();
+
+  private constructor(pool: pg.Pool, options: PostgresStoreOptions<Data>) {
+    this.#pool = pool;
+    this.#type = options.type;
+    this.#project = options.project ?? (() => []);
+    this.#leaseMs = options.outboxLeaseMs ?? 30_000;
+  }
+
+  /** Connects and brings the schema up to date; safe when several instances start at once. */
+  static async open<Data>(options: PostgresStoreOptions<Data>): Promise<PostgresSagaStore<Data>> {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      connectionTimeoutMillis: 5000,
+      // Counts, ids and epoch milliseconds are BIGINT; all stay far below 2^53, so read them as numbers.
+      types: {
+        getTypeParser: ((oid: number, format?: "text" | "binary") =>
+          oid === pg.types.builtins.INT8
+            ? Number
+            : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
+      },
+    });
+    // An idle connection that breaks must not crash the process; the next query reconnects.
+    pool.on("error", (error) =>
+      options.logger.error({ err: error, database: redactUrl(options.url) }, "PostgreSQL connection lost"),
+    );
+    try {
+      await migrate(pool, options.migrations, options.schemaName);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresSagaStore(pool, options);
+  }
+
+  async create(build: (id: number) => UnitOfWork<Data>): Promise<number> {
+    return this.#transaction(async (client) => {
+      const now = new Date().toISOString();
+      const { rows } = await client.query<{ id: number }>(numbered(SAGA_SQL.insertSaga), [
+        this.#type,
+        now,
+        now,
+      ]);
+      const id = rows[0]!.id;
+      await this.#write(client, { ...build(id), expectedVersion: 0 }, true);
+      return id;
+    });
+  }
+
+  async commit(work: UnitOfWork<Data>): Promise<void> {
+    await this.#transaction((client) => this.#write(client, work, false));
+  }
+
+  async #write(client: pg.PoolClient, work: UnitOfWork<Data>, created: boolean): Promise<void> {
+    const { updateSaga, rest } = transitionStatements(work, created, this.#project, new Date().toISOString());
+    // Under READ COMMITTED a concurrent update of the row waits for the other commit, then re-checks the version.
+    if ((await run(client, updateSaga)).rowCount !== 1)
+      throw new ConcurrencyError(`saga ${work.next.id} changed since version ${work.expectedVersion}`);
+    try {
+      for (const statement of rest) await run(client, statement);
+    } catch (error) {
+      // The same reply consumed by another instance in between: the engine retries and finds it consumed.
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION && work.consumedMessageId)
+        throw new ConcurrencyError(`message ${work.consumedMessageId} was consumed concurrently`);
+      throw error;
+    }
+  }
+
+  async load(id: number): Promise<SagaRecord<Data> | undefined> {
+    const [row] = await this.all<SagaRow>(SAGA_SQL.load, [id]);
+    return row && toRecord<Data>(row);
+  }
+
+  async hasConsumed(messageId: string): Promise<boolean> {
+    return (await this.all(SAGA_SQL.consumed, [messageId])).length > 0;
+  }
+
+  async overdue(now: number, limit: number): Promise<number[]> {
+    return (await this.all<{ id: number }>(SAGA_SQL.overdue, [now, limit])).map((row) => row.id);
+  }
+
+  /**
+   * Claims unsent rows for this instance's relay: rows nobody holds, whose lease ran out (a crashed instance), or
+   * that this instance already holds (a failed publish to retry). SKIP LOCKED lets two relays claim disjoint rows
+   * without waiting on each other.
+   */
+  async pendingOutbox(limit: number): Promise<OutboxRow[]> {
+    const rows = await this.all<OutboxTableRow>(
+      `UPDATE outbox SET claimed_by = ?, claimed_until = now() + ? * interval '1 millisecond'
+       WHERE id IN (
+         SELECT id FROM outbox
+         WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < now() OR claimed_by = ?)
+         ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
+       RETURNING id, message_id, correlation_id, operation, payload`,
+      [this.#owner, this.#leaseMs, this.#owner, limit],
+    );
+    return rows.sort((a, b) => a.id - b.id).map(toOutboxRow);
+  }
+
+  async markSent(ids: readonly number[]): Promise<void> {
+    await this.all(`UPDATE outbox SET sent_at = ? WHERE id = ANY(?)`, [new Date().toISOString(), ids]);
+  }
+
+  async all<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return (await this.#pool.query(numbered(sql), params as unknown[])).rows as Row[];
+  }
+
+  async ping(): Promise<void> {
+    await this.#pool.query(SAGA_SQL.ping);
+  }
+
+  /** Hands this instance's unsent rows back at once (another instance need not wait for the lease), then disconnects. */
+  async close(): Promise<void> {
+    try {
+      await this.all(
+        `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND sent_at IS NULL`,
+        [this.#owner],
+      );
+    } finally {
+      await this.#pool.end();
+    }
+  }
+
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      // A connection that cannot even roll back is discarded, not handed to the next transaction.
+      client.release(broken);
+    }
+  }
+}
+
+/**
+ * Applies what is new of `migrations` in one transaction under an advisory lock: a second instance starting at the
+ * same time waits, then finds the schema current.
+ */
+async function migrate(pool: pg.Pool, migrations: readonly Migration[], schemaName: string): Promise<void> {
+  const table = `${schemaName.replace(/\W/g, "_")}_migrations`;
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`${schemaName} migrations`]);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${table} (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+    );
+    const { rows } = await client.query<{ version: number }>(
+      `SELECT COALESCE(MAX(version), 0) AS version FROM ${table}`,
+    );
+    for (let version = rows[0]!.version; version < migrations.length; version++) {
+      try {
+        await client.query(migrations[version]!(POSTGRES));
+      } catch (error) {
+        throw new MigrationError(
+          `${schemaName}: migration ${version + 1} failed: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      await client.query(`INSERT INTO ${table} (version) VALUES ($1)`, [version + 1]);
+    }
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export class MigrationError extends Error {
+  override name = "MigrationError";
+  readonly code = "DB_MIGRATION_FAILED";
+}
+
+function run(client: pg.PoolClient, statement: SqlStatement): Promise<pg.QueryResult> {
+  return client.query(numbered(statement.sql), statement.params as unknown[]);
+}
+
+/** Keyed by statement text: our statements are a fixed set of constants, so this stays small. */
+const numberedCache = new Map<string, string>();
+
+/** `?` placeholders (shared with SQLite) as PostgreSQL's `$1, $2, ...`; none of our statements has `?` in a literal. */
+export function numbered(sql: string): string {
+  let text = numberedCache.get(sql);
+  if (text === undefined) {
+    let index = 0;
+    text = sql.replace(/\?/g, () => `$${++index}`);
+    numberedCache.set(sql, text);
+  }
+  return text;
+}

@@ -1,0 +1,218 @@
+import type { OutboxSource } from "@saga/service-kit";
+import type { HistoryEntry, SagaRecord, SagaStore, UnitOfWork } from "./state.js";
+
+/**
+ * What the SQLite and PostgreSQL saga stores share: the schema (rendered per dialect), the statements both run
+ * (written once with `?` placeholders; the PostgreSQL store numbers them), and the mapping between rows and records.
+ * How a statement runs, how a transaction is held and how the outbox is claimed is each store's own.
+ */
+
+/** The few places where the two databases' DDL differs. */
+export interface SqlDialect {
+  readonly name: "sqlite" | "postgres";
+  /** An auto-assigned integer primary key. */
+  readonly serialKey: string;
+  /** A 64-bit integer (epoch milliseconds, ids). */
+  readonly bigint: string;
+  /** Extra outbox columns: the PostgreSQL store leases rows to one instance's relay at a time. */
+  readonly outboxClaimColumns: string;
+}
+
+export const SQLITE: SqlDialect = {
+  name: "sqlite",
+  serialKey: "INTEGER PRIMARY KEY AUTOINCREMENT",
+  bigint: "INTEGER",
+  outboxClaimColumns: "",
+};
+
+export const POSTGRES: SqlDialect = {
+  name: "postgres",
+  serialKey: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+  bigint: "BIGINT",
+  outboxClaimColumns: ", claimed_by TEXT, claimed_until TIMESTAMPTZ",
+};
+
+/** `migrations[i]` moves the schema from version i to i+1; append, never edit. */
+export type Migration = (dialect: SqlDialect) => string;
+
+/** Tables of the saga engine; the service adds its own (e.g. orders) in later migrations. */
+export const SAGA_MIGRATIONS: readonly Migration[] = [
+  (d) => `CREATE TABLE sagas (
+     id ${d.serialKey},
+     type TEXT NOT NULL,
+     status TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     data TEXT NOT NULL,
+     awaiting TEXT,
+     deadline_at ${d.bigint},
+     failed_step TEXT,
+     failure_details TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE INDEX sagas_deadline ON sagas (deadline_at) WHERE deadline_at IS NOT NULL;
+   CREATE INDEX sagas_status ON sagas (status);
+   CREATE TABLE saga_history (
+     id ${d.serialKey},
+     saga_id ${d.bigint} NOT NULL REFERENCES sagas (id),
+     status TEXT NOT NULL,
+     at TEXT NOT NULL,
+     detail TEXT
+   );
+   CREATE INDEX saga_history_saga ON saga_history (saga_id, id);
+   CREATE TABLE outbox (
+     id ${d.serialKey},
+     message_id TEXT NOT NULL UNIQUE,
+     correlation_id TEXT NOT NULL,
+     operation TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     sent_at TEXT${d.outboxClaimColumns}
+   );
+   CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL;
+   CREATE TABLE consumed_messages (
+     message_id TEXT PRIMARY KEY,
+     consumed_at TEXT NOT NULL
+   );`,
+];
+
+/** One statement with `?` placeholders, run by whichever store holds the transaction. */
+export interface SqlStatement {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+/** Read queries (`?` placeholders) for the service's own read side, on either database. */
+export interface SqlReader {
+  all<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+}
+
+/**
+ * Keeps the service's own tables in step with the saga's data: the statements it returns run in the saga's
+ * transaction. Pure, so both stores run the same projection.
+ */
+export type Projection<Data> = (sagaId: number, data: Data, created: boolean) => SqlStatement[];
+
+export interface OutboxRow {
+  readonly id: number;
+  readonly messageId: string;
+  readonly correlationId: string;
+  readonly operation: string;
+  readonly payload: unknown;
+}
+
+/** A saga store with its outbox and read side: what the service runs on, whichever the database. */
+export interface SagaDatabase<Data> extends SagaStore<Data>, OutboxSource<OutboxRow>, SqlReader {
+  readonly dialect: SqlDialect["name"];
+  /** Resolves when the database answers a query; for /health. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The statements both stores run, in the same order of parameters. */
+export const SAGA_SQL = {
+  insertSaga: `INSERT INTO sagas (type, status, version, data, created_at, updated_at)
+     VALUES (?, 'not_started', 0, '{}', ?, ?) RETURNING id`,
+  updateSaga: `UPDATE sagas SET status = ?, version = version + 1, data = ?, awaiting = ?, deadline_at = ?,
+       failed_step = ?, failure_details = ?, updated_at = ?
+     WHERE id = ? AND version = ?`,
+  insertHistory: `INSERT INTO saga_history (saga_id, status, at, detail) VALUES (?, ?, ?, ?)`,
+  insertOutbox: `INSERT INTO outbox (message_id, correlation_id, operation, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
+  insertConsumed: `INSERT INTO consumed_messages (message_id, consumed_at) VALUES (?, ?)`,
+  consumed: `SELECT 1 AS consumed FROM consumed_messages WHERE message_id = ?`,
+  load: `SELECT * FROM sagas WHERE id = ?`,
+  overdue: `SELECT id FROM sagas WHERE deadline_at <= ? ORDER BY deadline_at LIMIT ?`,
+  ping: `SELECT 1 AS ok`,
+} as const;
+
+/**
+ * Every statement one transition writes after the saga row itself (whose update is checked for its version first):
+ * history, outbox, the consumed message and the projection.
+ */
+export function transitionStatements<Data>(
+  work: UnitOfWork<Data>,
+  created: boolean,
+  project: Projection<Data>,
+  now: string,
+): { updateSaga: SqlStatement; rest: SqlStatement[] } {
+  const { next } = work;
+  const updateSaga = {
+    sql: SAGA_SQL.updateSaga,
+    params: [
+      next.status,
+      JSON.stringify(next.data),
+      next.awaiting ? JSON.stringify(next.awaiting) : null,
+      next.awaiting?.deadlineAt ?? null,
+      next.failedStep,
+      next.failureDetails === null ? null : JSON.stringify(next.failureDetails),
+      now,
+      next.id,
+      work.expectedVersion,
+    ],
+  };
+  const rest: SqlStatement[] = [
+    ...work.history.map((entry) => ({
+      sql: SAGA_SQL.insertHistory,
+      params: [next.id, entry.status, entry.at, detailJson(entry)],
+    })),
+    ...work.outbox.map((message) => ({
+      sql: SAGA_SQL.insertOutbox,
+      params: [message.messageId, String(next.id), message.operation, JSON.stringify(message.payload), now],
+    })),
+    ...(work.consumedMessageId
+      ? [{ sql: SAGA_SQL.insertConsumed, params: [work.consumedMessageId, now] }]
+      : []),
+    ...project(next.id, next.data, created),
+  ];
+  return { updateSaga, rest };
+}
+
+function detailJson(entry: HistoryEntry): string | null {
+  return entry.detail === undefined ? null : JSON.stringify(entry.detail);
+}
+
+export interface SagaRow {
+  id: number;
+  type: string;
+  status: string;
+  version: number;
+  data: string;
+  awaiting: string | null;
+  failed_step: string | null;
+  failure_details: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export function toRecord<Data>(row: SagaRow): SagaRecord<Data> {
+  return {
+    id: row.id,
+    type: row.type,
+    status: row.status,
+    version: row.version,
+    data: JSON.parse(row.data) as Data,
+    awaiting: row.awaiting ? (JSON.parse(row.awaiting) as SagaRecord<Data>["awaiting"]) : null,
+    failedStep: row.failed_step,
+    failureDetails: row.failure_details === null ? null : (JSON.parse(row.failure_details) as unknown),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export interface OutboxTableRow {
+  id: number;
+  message_id: string;
+  correlation_id: string;
+  operation: string;
+  payload: string;
+}
+
+export function toOutboxRow(row: OutboxTableRow): OutboxRow {
+  return {
+    id: row.id,
+    messageId: row.message_id,
+    correlationId: row.correlation_id,
+    operation: row.operation,
+    payload: JSON.parse(row.payload) as unknown,
+  };
+}

@@ -1,0 +1,142 @@
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOrderSaga, type CreateOrderSagaData } from "../src/create-order-saga/definition.js";
+import { openOrderDatabase, OrderQueries } from "../src/create-order-saga/order-store.js";
+import { SagaEngine } from "../src/saga-engine/engine.js";
+import { PostgresSagaStore } from "../src/saga-engine/postgres-store.js";
+import type { SagaDatabase } from "../src/saga-engine/sql.js";
+import { newOrder } from "../testing/orders.js";
+import { createTestDatabase } from "../testing/postgres.js";
+import { waitFor } from "../testing/system-under-test.js";
+
+/**
+ * Two order-service instances on one PostgreSQL database, reduced to what decides "exactly once": two stores (two
+ * connection pools) and two engines racing on the same saga, the same reply, the same outbox rows.
+ */
+const logger = pino({ level: "silent" });
+const VERIFY_SUCCESS = "consumer_service.verify_consumer_details.response.success";
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let first: SagaDatabase<CreateOrderSagaData>;
+let second: SagaDatabase<CreateOrderSagaData>;
+let clock = Date.parse("2026-11-26T12:00:00Z");
+const engineOn = (store: SagaDatabase<CreateOrderSagaData>) =>
+  new SagaEngine(createOrderSaga({ stepDeadlineMs: 1000, maxResends: 3 }), store, logger, () => clock);
+const order = newOrder();
+
+beforeAll(async () => {
+  database = await createTestDatabase("store");
+  // Two instances starting at once: the advisory lock lets one migrate while the other waits.
+  [first, second] = await Promise.all([
+    openOrderDatabase({ databaseUrl: database.url }, logger),
+    openOrderDatabase({ databaseUrl: database.url }, logger),
+  ]);
+});
+
+afterAll(async () => {
+  await first?.close();
+  await second?.close();
+  await database?.drop();
+});
+
+describe("PostgreSQL saga store, two instances on one database", () => {
+  it("migrates once when two instances start at once", async () => {
+    expect(await first.all(`SELECT version FROM order_service_migrations ORDER BY version`)).toEqual([
+      { version: 1 },
+      { version: 2 },
+    ]);
+  });
+
+  it("acts on an overdue saga once when both deadline pollers race; the loser is no failure", async () => {
+    const id = await engineOn(first).start(order);
+    clock += 1001;
+    await Promise.all([engineOn(first).onDeadline(id), engineOn(second).onDeadline(id)]);
+    const saga = (await new OrderQueries(second).saga(id))!;
+    expect(saga.version).toBe(2);
+    expect(saga.history!.filter((h) => h.detail !== undefined)).toEqual([
+      expect.objectContaining({
+        detail: { deadline: "passed", resent: "verifyConsumerDetails", attempt: 2 },
+      }),
+    ]);
+    const commands = await first.all(`SELECT operation FROM outbox WHERE correlation_id = ?`, [String(id)]);
+    expect(commands).toEqual([
+      { operation: "verifyConsumerDetails" },
+      { operation: "verifyConsumerDetails" },
+    ]);
+  });
+
+  it("applies one reply delivered to both instances at once exactly once", async () => {
+    const id = await engineOn(first).start(order);
+    const outcomes = await Promise.all([
+      engineOn(first).handleReply(id, VERIFY_SUCCESS, null, `reply-${id}`),
+      engineOn(second).handleReply(id, VERIFY_SUCCESS, null, `reply-${id}`),
+    ]);
+    // The loser either finds the message consumed, or (having checked just before the winner committed) finds
+    // the saga no longer waiting for it.
+    expect(outcomes.filter((outcome) => outcome === "applied")).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome !== "applied")[0]).toMatch(/^(duplicate|ignored)$/);
+    const saga = (await new OrderQueries(first).saga(id))!;
+    expect(saga).toMatchObject({ version: 2, status: "create_restaurant_ticket.running" });
+    expect(saga.history!.filter((h) => h.status === "create_restaurant_ticket.running")).toHaveLength(1);
+  });
+
+  it("refuses a transition consuming a message already consumed, and writes none of it", async () => {
+    const engine = engineOn(first);
+    const a = await engine.start(order);
+    const b = await engine.start(order);
+    expect(await engine.handleReply(a, VERIFY_SUCCESS, null, `shared-${a}`)).toBe("applied");
+    const saga = (await second.load(b))!;
+    await expect(
+      second.commit({
+        next: { ...saga, status: "create_restaurant_ticket.running" },
+        expectedVersion: saga.version,
+        history: [{ status: "create_restaurant_ticket.running", at: new Date().toISOString() }],
+        outbox: [{ operation: "createTicket", payload: {}, messageId: `m-${b}` }],
+        consumedMessageId: `shared-${a}`,
+      }),
+    ).rejects.toMatchObject({ code: "SAGA_CONCURRENT_UPDATE" });
+    expect((await second.load(b))!).toMatchObject({ version: saga.version, status: saga.status });
+    expect(await second.all(`SELECT 1 FROM outbox WHERE message_id = ?`, [`m-${b}`])).toEqual([]);
+  });
+
+  it("leases outbox rows to one relay: two relays claim disjoint rows, and a closed one hands its rows back", async () => {
+    await first.markSent((await first.pendingOutbox(1000)).map((row) => row.id));
+    const engine = engineOn(first);
+    const ids = await Promise.all(Array.from({ length: 20 }, () => engine.start(order)));
+    const [mine, theirs] = await Promise.all([first.pendingOutbox(10), second.pendingOutbox(1000)]);
+    const claimed = [...mine, ...theirs].map((row) => Number(row.correlationId)).sort((x, y) => x - y);
+    expect(claimed).toEqual(ids.sort((x, y) => x - y)); // every row once, none twice
+    expect(await second.pendingOutbox(1000)).toEqual(theirs); // its own rows again (a retry), not the other's
+
+    const third = await openOrderDatabase({ databaseUrl: database.url }, logger);
+    try {
+      expect(await third.pendingOutbox(1000)).toEqual([]);
+      await second.close(); // hands its claims back
+      second = await openOrderDatabase({ databaseUrl: database.url }, logger);
+      expect(await third.pendingOutbox(1000)).toEqual(theirs);
+    } finally {
+      await third.close();
+    }
+  });
+
+  it("lets another instance take the rows of one that died once their lease ran out", async () => {
+    await first.markSent((await first.pendingOutbox(1000)).map((row) => row.id));
+    const id = await engineOn(first).start(order);
+    // An instance that claims rows and then stops answering (a crash); a short lease keeps the test quick.
+    const crashed = await PostgresSagaStore.open<CreateOrderSagaData>({
+      url: database.url,
+      migrations: [],
+      schemaName: "order_service",
+      type: "create_order_saga",
+      logger,
+      outboxLeaseMs: 300,
+    });
+    try {
+      expect((await crashed.pendingOutbox(10)).map((row) => row.correlationId)).toEqual([String(id)]);
+      expect(await first.pendingOutbox(10)).toEqual([]); // leased to the other instance for now
+      await waitFor(async () => (await first.pendingOutbox(10)).length === 1, 10_000);
+      expect(await crashed.pendingOutbox(10)).toEqual([]); // now leased to `first`
+    } finally {
+      await crashed.close();
+    }
+  });
+});
