@@ -1,33 +1,16 @@
 import { serveAccountingService } from "@saga/generated/accounting-service";
-import type { Transport } from "@saga/runtime";
-import type { Logger } from "@saga/service-kit";
+import { startParticipant, type ParticipantOptions, type RunningParticipant } from "@saga/service-kit";
 import { accountingHandlers } from "./handlers.js";
 import { AuthorizationStore } from "./store.js";
 
-export interface AccountingServiceOptions {
-  readonly transport: Transport;
-  /** SQLite file (created and migrated at start), or `:memory:`. */
-  readonly databaseFile: string;
-  readonly logger: Logger;
-}
+export type AccountingServiceOptions = ParticipantOptions;
 
 /** Opens the card-authorization database and consumes accounting_service.commands until stop(). */
-export async function startAccountingService(
-  options: AccountingServiceOptions,
-): Promise<{ stop(): Promise<void> }> {
-  const store = new AuthorizationStore(options.databaseFile);
-  try {
-    const server = await serveAccountingService(options.transport, accountingHandlers(store), {
-      logger: options.logger,
-    });
-    return {
-      async stop() {
-        await server.close();
-        store.close();
-      },
-    };
-  } catch (error) {
-    store.close();
-    throw error;
-  }
+export function startAccountingService(options: AccountingServiceOptions): Promise<RunningParticipant> {
+  return startParticipant(
+    options,
+    (file) => new AuthorizationStore(file),
+    (store, serveOptions) =>
+      serveAccountingService(options.transport, accountingHandlers(store), serveOptions),
+  );
 }

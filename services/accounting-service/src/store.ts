@@ -1,4 +1,4 @@
-import { openSqlite, type SqliteDatabase } from "@saga/service-kit";
+import { OUTBOX_MIGRATION, openSqlite, type SqliteDatabase } from "@saga/service-kit";
 
 /** `MIGRATIONS[i]` moves the schema from version i to i+1 (PRAGMA user_version); append, never edit. */
 const MIGRATIONS = [
@@ -9,6 +9,8 @@ const MIGRATIONS = [
      amount INTEGER NOT NULL,
      created_at TEXT NOT NULL
    );`,
+  // Transactional outbox: replies are stored with the state change and published by the relay.
+  OUTBOX_MIGRATION,
 ];
 
 export interface Authorization {

@@ -1,5 +1,5 @@
 import type { OrderItem } from "@saga/generated/restaurant-service";
-import { openSqlite, type SqliteDatabase } from "@saga/service-kit";
+import { OUTBOX_MIGRATION, openSqlite, type SqliteDatabase } from "@saga/service-kit";
 
 /** `MIGRATIONS[i]` moves the schema from version i to i+1 (PRAGMA user_version); append, never edit. */
 const MIGRATIONS = [
@@ -12,6 +12,8 @@ const MIGRATIONS = [
      created_at TEXT NOT NULL,
      updated_at TEXT NOT NULL
    );`,
+  // Transactional outbox: replies are stored with the state change and published by the relay.
+  OUTBOX_MIGRATION,
 ];
 
 export type TicketState = "created" | "rejected" | "approved";

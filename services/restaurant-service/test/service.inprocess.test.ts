@@ -47,6 +47,10 @@ async function setUp(rules: Rules = { approveTicketFailureRate: 0 }) {
   return { transport, client, recorder, store, service, start, createTicket };
 }
 
+/** Replies committed but not yet published. */
+const pendingOutbox = (store: TicketStore) =>
+  (store.db.prepare("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL").get() as { n: number }).n;
+
 const deadLettered = (transport: InProcessTransport) =>
   transport.inspect("restaurant_service.commands.dlq").messages;
 
@@ -70,8 +74,8 @@ describe("restaurant-service over the in-process transport", () => {
     });
   });
 
-  it("a redelivered create (same message, after a restart lost the in-memory dedup) makes no second ticket", async () => {
-    const { client, recorder, store, service, start } = await setUp();
+  it("a create delivered again after a restart is acked without a second ticket or reply; a resend is answered alike", async () => {
+    const { transport, client, recorder, store, service, start } = await setUp();
     await client.createTicket(
       { order_id: 12, customer_id: 70, items },
       { correlationId: "s-2", messageId: "m-12" },
@@ -79,15 +83,38 @@ describe("restaurant-service over the in-process transport", () => {
     await recorder.waitFor("s-2");
     await service.stop();
     await start();
+    // The same message again (a redelivery after a crash before the ack): recorded in consumed_messages, so acked
+    // without running the handler; its reply is already in the outbox.
     await client.createTicket(
       { order_id: 12, customer_id: 70, items },
       { correlationId: "s-2", messageId: "m-12" },
     );
-    // and the saga resending it after a deadline (a new message id)
+    // and the saga resending it after a deadline (a new message id): answered with the same ticket
     await client.createTicket({ order_id: 12, customer_id: 70, items }, { correlationId: "s-2" });
-    const replies = await recorder.waitFor("s-2", 3);
+    const replies = await recorder.waitFor("s-2", 2);
+    await waitUntil(
+      () =>
+        transport.inspect("restaurant_service.commands").ready +
+          transport.inspect("restaurant_service.commands").unacked ===
+        0,
+      5000,
+      () => "for both commands to be acked",
+    );
+    await waitUntil(
+      () => pendingOutbox(store) === 0,
+      5000,
+      () => "for the outbox to drain",
+    );
     expect(new Set(replies.map((r) => JSON.stringify(r.payload))).size).toBe(1);
     expect(store.db.prepare("SELECT COUNT(*) AS n FROM tickets WHERE order_id = 12").get()).toEqual({ n: 1 });
+    // One reply per handled command, all sent: nothing is left to answer the duplicate with.
+    expect(
+      store.db.prepare("SELECT message_id, sent_at IS NOT NULL AS sent FROM outbox ORDER BY id").all(),
+    ).toEqual([
+      { message_id: "m-12.reply", sent: 1 },
+      { message_id: expect.stringMatching(/\.reply$/), sent: 1 },
+    ]);
+    expect(recorder.forSaga("s-2")).toHaveLength(2);
   });
 
   it("retries transient approve failures by redelivery until approved: one success reply, no failure", async () => {

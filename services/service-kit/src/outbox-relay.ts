@@ -25,6 +25,7 @@ export class OutboxRelay<Row extends OutboxRowRef> {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
+  #stopped = false;
 
   constructor(
     source: OutboxSource<Row>,
@@ -39,22 +40,30 @@ export class OutboxRelay<Row extends OutboxRowRef> {
   }
 
   start(): void {
+    this.#stopped = false;
     this.#timer = setInterval(() => this.kick(), this.#intervalMs);
     this.kick();
   }
 
+  /** Stops the timer and waits for the pass in flight; rows it did not publish stay for the next start. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     clearInterval(this.#timer);
     await this.#running;
   }
 
   /** Drains the outbox now; concurrent kicks coalesce into one more pass. */
   kick(): void {
+    if (this.#stopped) return;
     if (this.#running) {
       this.#again = true;
       return;
     }
-    this.#running = this.#drain().finally(() => {
+    const pass = this.#drain().catch((error: unknown) => {
+      // Reading or marking the outbox failed (database busy or closing): the rows stay, the timer retries.
+      this.#logger.error({ err: error }, "outbox relay pass failed; will retry");
+    });
+    this.#running = pass.finally(() => {
       this.#running = undefined;
       if (this.#again) {
         this.#again = false;

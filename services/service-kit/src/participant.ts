@@ -1,0 +1,73 @@
+import type { ServeOptions, Transport } from "@saga/runtime";
+import type { Logger } from "pino";
+import { OutboxRelay } from "./outbox-relay.js";
+import type { SqliteDatabase } from "./sqlite.js";
+import { publishStoredMessage, SqliteOutbox } from "./sqlite-outbox.js";
+import { exclusive } from "./sqlite-transaction.js";
+
+/** What every saga participant is started with. */
+export interface ParticipantOptions {
+  readonly transport: Transport;
+  /** SQLite file (created and migrated at start), or `:memory:`. */
+  readonly databaseFile: string;
+  readonly logger: Logger;
+  /** Wait before a technically failed command goes back to the queue. Default: the runtime's backoff. */
+  readonly retryDelayMs?: (attempt: number) => number;
+  /** How often the outbox relay looks for rows left unsent (by a crash or a broker outage). Default 500 ms. */
+  readonly relayIntervalMs?: number;
+}
+
+/** A participant's store: its SQLite database (whose migrations include OUTBOX_MIGRATION), closed at stop. */
+export interface ParticipantStore {
+  readonly db: SqliteDatabase;
+  close(): void;
+}
+
+export interface RunningParticipant {
+  /** Stops consuming, lets the transactions in flight finish, stops the relay and closes the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a saga participant on the transactional outbox: opens its store, starts the outbox relay (which first
+ * publishes whatever an earlier run committed but did not send), then serves its queue with the store's database as
+ * the unit of work. A command's state change, its reply and its dedup record commit together; the command is acked
+ * after the commit, and the relay publishes the reply with confirms.
+ */
+export async function startParticipant<Store extends ParticipantStore>(
+  options: ParticipantOptions,
+  openStore: (databaseFile: string) => Store,
+  serve: (store: Store, serveOptions: ServeOptions) => Promise<{ close(): Promise<void> }>,
+): Promise<RunningParticipant> {
+  const { logger } = options;
+  const store = openStore(options.databaseFile);
+  const outbox = new SqliteOutbox(store.db);
+  const relay = new OutboxRelay(
+    outbox,
+    publishStoredMessage(options.transport),
+    logger.child({ component: "outbox" }),
+    options.relayIntervalMs,
+  );
+  outbox.onCommit = () => relay.kick();
+  const close = async () => {
+    await relay.stop();
+    await exclusive(store.db, () => store.close()); // after the last transaction in flight
+  };
+  try {
+    relay.start();
+    const server = await serve(store, {
+      logger,
+      unitOfWork: outbox,
+      ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
+    });
+    return {
+      async stop() {
+        await server.close();
+        await close();
+      },
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

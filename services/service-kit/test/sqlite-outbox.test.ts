@@ -1,0 +1,135 @@
+import { describe, expect, it } from "vitest";
+import type { OutgoingMessage } from "@saga/runtime";
+import { OUTBOX_MIGRATION, openSqlite, SqliteOutbox, transaction } from "../src/index.js";
+
+function setUp() {
+  const db = openSqlite(":memory:", [`CREATE TABLE effects (name TEXT NOT NULL);`, OUTBOX_MIGRATION]);
+  const outbox = new SqliteOutbox(db);
+  const count = (table: string) =>
+    (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  return { db, outbox, count };
+}
+
+const message = (messageId: string, extra: Partial<OutgoingMessage["properties"]> = {}): OutgoingMessage => ({
+  exchange: "",
+  routingKey: "replies",
+  body: Buffer.from(JSON.stringify({ ok: messageId })),
+  properties: {
+    messageId,
+    type: "calc.add.response.success",
+    correlationId: "saga-1",
+    timestamp: 1_700_000_000,
+    contentType: "application/json",
+    headers: { contract_version: "1.2.0", tenant: "t1" },
+    ...extra,
+  },
+});
+
+/** A promise the test resolves when it wants to. */
+function gate(): { wait: Promise<void>; open(): void } {
+  let open = (): void => {};
+  const wait = new Promise<void>((resolve) => (open = resolve));
+  return { wait, open };
+}
+
+/** Lets every already-runnable callback run (no timer involved). */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("SqliteOutbox", () => {
+  it("stores a message exactly as built and gives it back for the relay; marked sent, it is not pending", async () => {
+    const { outbox } = setUp();
+    const built = message("m-1.reply", { replyTo: undefined });
+    const other = message("m-2.reply", { correlationId: undefined, replyTo: "back" });
+    expect(await outbox.transact("m-1", async () => [built])).toBe("committed");
+    expect(await outbox.transact("m-2", async () => [other])).toBe("committed");
+    const pending = await outbox.pendingOutbox(10);
+    expect(pending.map((row) => row.message)).toEqual([built, other]);
+    expect(pending.map((row) => row.messageId)).toEqual(["m-1.reply", "m-2.reply"]);
+    await outbox.markSent([pending[0]!.id]);
+    expect((await outbox.pendingOutbox(10)).map((row) => row.messageId)).toEqual(["m-2.reply"]);
+  });
+
+  it("records the consumed message: the same id again is a duplicate and its work does not run", async () => {
+    const { outbox, count } = setUp();
+    let runs = 0;
+    const work = async () => (runs++, [message("m-1.reply")]);
+    expect(await outbox.transact("m-1", work)).toBe("committed");
+    expect(await outbox.transact("m-1", work)).toBe("duplicate");
+    expect(runs).toBe(1);
+    expect([count("outbox"), count("consumed_messages")]).toEqual([1, 1]);
+  });
+
+  it("rolls back the work's writes, its messages and the dedup record when the work throws", async () => {
+    const { db, outbox, count } = setUp();
+    const failing = outbox.transact("m-1", async () => {
+      db.prepare(`INSERT INTO effects (name) VALUES ('half')`).run();
+      await settle();
+      throw new Error("handler failed");
+    });
+    await expect(failing).rejects.toThrow("handler failed");
+    expect([count("effects"), count("outbox"), count("consumed_messages")]).toEqual([0, 0, 0]);
+    expect(db.inTransaction).toBe(false);
+    // The redelivery runs again and commits.
+    expect(
+      await outbox.transact("m-1", async () => {
+        db.prepare(`INSERT INTO effects (name) VALUES ('whole')`).run();
+        return [message("m-1.reply")];
+      }),
+    ).toBe("committed");
+    expect([count("effects"), count("outbox"), count("consumed_messages")]).toEqual([1, 1, 1]);
+  });
+
+  it("holds the connection across the work's awaits: the relay's read and other transactions wait for the commit", async () => {
+    const { db, outbox } = setUp();
+    const held = gate();
+    const first = outbox.transact("m-1", async () => {
+      db.prepare(`INSERT INTO effects (name) VALUES ('first')`).run();
+      await held.wait;
+      return [message("m-1.reply")];
+    });
+    await settle(); // the first transaction is open, its rows written but not committed
+    let read: string[] | undefined;
+    const relayRead = outbox.pendingOutbox(10).then((rows) => (read = rows.map((row) => row.messageId)));
+    const second = outbox.transact("m-2", async () => [message("m-2.reply")]);
+    await settle();
+    expect(read).toBeUndefined(); // waiting, not reading uncommitted rows
+    expect(db.inTransaction).toBe(true);
+    held.open();
+    expect(await first).toBe("committed");
+    await relayRead;
+    expect(read).toEqual(["m-1.reply"]); // in call order: after the first commit, before the second transaction
+    expect(await second).toBe("committed");
+  });
+
+  it("tells the relay after each commit that stored messages, not after duplicates, empty or failed work", async () => {
+    const { outbox } = setUp();
+    let kicks = 0;
+    outbox.onCommit = () => void kicks++;
+    await outbox.transact("m-1", async () => [message("m-1.reply")]);
+    await outbox.transact("m-1", async () => [message("m-1.reply")]);
+    await outbox.transact("event", async () => []);
+    await outbox.transact("m-2", () => Promise.reject(new Error("no"))).catch(() => {});
+    expect(kicks).toBe(1);
+  });
+});
+
+describe("transaction()", () => {
+  it("commits what the awaited work wrote and returns its result; work that throws leaves nothing", async () => {
+    const { db, count } = setUp();
+    expect(
+      await transaction(db, async () => {
+        db.prepare(`INSERT INTO effects (name) VALUES ('a')`).run();
+        await settle();
+        return "done";
+      }),
+    ).toBe("done");
+    await expect(
+      transaction(db, async () => {
+        db.prepare(`INSERT INTO effects (name) VALUES ('b')`).run();
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    expect(db.prepare(`SELECT name FROM effects`).all()).toEqual([{ name: "a" }]);
+    expect(count("effects")).toBe(1);
+  });
+});
