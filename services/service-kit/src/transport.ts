@@ -1,5 +1,6 @@
 import { connectAmqp, createInProcessTransport, hasCode, type Transport } from "@saga/runtime";
 import type { Logger } from "pino";
+import { duplicatingTransport } from "./chaos.js";
 import type { ServiceConfig } from "./config.js";
 
 /** Redacts the password of an AMQP URL for logs. */
@@ -8,10 +9,24 @@ export function redactUrl(url: string): string {
 }
 
 /**
+ * Opens the broker transport; `CHAOS_DUPLICATE_DELIVERY=1` (TEST ONLY, for the fault suite) makes every publish go
+ * out twice with the same message id.
+ */
+export async function openTransport(config: ServiceConfig, logger: Logger, name: string): Promise<Transport> {
+  const transport = await openBroker(config, logger, name);
+  if (process.env.CHAOS_DUPLICATE_DELIVERY !== "1") return transport;
+  logger.warn(
+    { chaos: "duplicate-delivery" },
+    "CHAOS_DUPLICATE_DELIVERY=1: every message is published twice (test only)",
+  );
+  return duplicatingTransport(transport);
+}
+
+/**
  * Connects to RabbitMQ; in `auto` mode falls back to the in-process broker when nothing answers, and says which in
  * one line. The in-process broker only connects services inside the same process.
  */
-export async function openTransport(config: ServiceConfig, logger: Logger, name: string): Promise<Transport> {
+async function openBroker(config: ServiceConfig, logger: Logger, name: string): Promise<Transport> {
   if (config.broker === "in-process") {
     logger.info({ broker: "in-process" }, "broker: in-process (BROKER=in-process)");
     return createInProcessTransport({ logger });

@@ -1,0 +1,122 @@
+import type { ChildProcess } from "node:child_process";
+import { createTestVhost } from "@saga/runtime/testing";
+import {
+  startSystem,
+  waitFor,
+  type RunningSystem,
+  type ServiceName,
+} from "../../order-service/testing/system-under-test.js";
+import { OrderDriver } from "./orders.js";
+
+/** One bad message the suite published, and what its dead letter must say. */
+export interface InjectedMessage {
+  readonly messageId: string;
+  readonly queue: string;
+  readonly code: string;
+  readonly label: string;
+}
+
+/** Faults injected, by kind, over the whole run. */
+export class FaultCounter {
+  readonly byKind = new Map<string, number>();
+  add(kind: string, n = 1): void {
+    this.byKind.set(kind, (this.byKind.get(kind) ?? 0) + n);
+  }
+}
+
+/** A log line (JSON, pino) said a duplicate was recognised and absorbed. */
+const ABSORBED =
+  /duplicate delivery; acknowledged without handling|reply (duplicate|ignored)|already exists for this order|already authorized for this saga|ticket already (approved|rejected)/;
+
+/**
+ * The four service processes on a private vhost, with the order driver and the bookkeeping the invariants need:
+ * the bad messages injected and not yet found in a dead-letter queue.
+ */
+export class Harness {
+  readonly injected: InjectedMessage[] = [];
+  readonly driver: OrderDriver;
+
+  private constructor(
+    readonly label: string,
+    readonly vhost: ReturnType<typeof createTestVhost>,
+    readonly system: RunningSystem,
+    readonly faults: FaultCounter,
+  ) {
+    this.driver = new OrderDriver(system.url);
+  }
+
+  static async start(label: string, env: Record<string, string>, faults: FaultCounter): Promise<Harness> {
+    const vhost = createTestVhost(`faults-${label}`);
+    try {
+      return new Harness(label, vhost, await startSystem(vhost.url, env), faults);
+    } catch (error) {
+      vhost.remove();
+      throw error;
+    }
+  }
+
+  /** SIGKILLs a service (no shutdown hook runs), starts it again and waits until it serves. */
+  async killAndRestart(service: ServiceName): Promise<void> {
+    await this.signal(service, "SIGKILL");
+    this.faults.add(`SIGKILL ${service}`);
+    await this.restart(service);
+  }
+
+  /** Sends `signal` and, for one that ends the process, waits until it exited. */
+  async signal(service: ServiceName, signal: NodeJS.Signals): Promise<void> {
+    const child = this.system.processes[service];
+    if (signal === "SIGSTOP" || signal === "SIGCONT") {
+      child.kill(signal);
+      return;
+    }
+    const exited = exitOf(child);
+    child.kill(signal);
+    await exited;
+  }
+
+  /** Starts the service again and waits until it consumes (and, for the order service, answers /health). */
+  async restart(service: ServiceName): Promise<void> {
+    const logs = this.system.logs[service];
+    const from = logs.length;
+    this.system.start(service);
+    await waitFor(
+      () =>
+        logs
+          .slice(from)
+          .join("")
+          .includes(service === "order-service" ? "HTTP API on" : "consuming"),
+      30_000,
+      () => `${service} did not start: ${logs.slice(from).join("").slice(-2000)}`,
+    );
+    if (service === "order-service") await this.healthy();
+  }
+
+  /** Waits until the order service says its database and broker connection are up. */
+  async healthy(): Promise<void> {
+    await waitFor(
+      async () => (await fetch(`${this.system.url}/health`).catch(() => undefined))?.ok === true,
+      60_000,
+      () => "the order service did not become healthy",
+    );
+  }
+
+  /** Duplicates the services recognised and absorbed, counted from their log lines. */
+  duplicatesAbsorbed(): number {
+    let count = 0;
+    for (const chunks of Object.values(this.system.logs)) {
+      for (const line of chunks.join("").split("\n")) if (ABSORBED.test(line)) count++;
+    }
+    return count;
+  }
+
+  async stop(): Promise<void> {
+    for (const child of Object.values(this.system.processes)) child.kill("SIGCONT");
+    await this.system.stop();
+    this.vhost.remove();
+  }
+}
+
+function exitOf(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once("exit", () => resolve()));
+}

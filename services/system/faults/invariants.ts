@@ -1,0 +1,218 @@
+import type Database from "better-sqlite3";
+import { SERVICES } from "../../order-service/testing/system-under-test.js";
+import { readDatabase, pendingOutbox } from "./databases.js";
+import type { AcceptedOrder, Expected } from "./orders.js";
+
+/** One broken invariant: which one, for which order (when it is about one), and what was seen. */
+export interface Violation {
+  readonly invariant: string;
+  readonly order?: number | undefined;
+  readonly seen: string;
+}
+
+interface SagaRow {
+  id: number;
+  status: string;
+  failed_step: string | null;
+  order_status: string | null;
+  consumer_id: number | null;
+  price: number | null;
+  max_quantity: number | null;
+  restaurant_ticket_id: number | null;
+  transaction_id: number | null;
+}
+
+interface Effects {
+  /** Tickets by order id. */
+  readonly tickets: Map<number, { id: number; state: string }[]>;
+  /** Card authorizations by saga id. */
+  readonly authorizations: Map<number, { transaction_id: number }[]>;
+  /** Consumer verdicts by saga id. */
+  readonly verdicts: Map<number, string[]>;
+}
+
+/** What the saga must end in, from the order as stored (so orders whose 202 was lost are judged too). */
+export function expectedOutcome(order: Pick<SagaRow, "consumer_id" | "price" | "max_quantity">): Expected {
+  if (order.consumer_id! < 50) return { order: "rejected", failedStep: "verify_consumer_details" };
+  if (order.max_quantity === 100500) return { order: "rejected", failedStep: "create_restaurant_ticket" };
+  if (order.price! >= 50) return { order: "rejected", failedStep: "authorize_card" };
+  return { order: "approved", failedStep: null };
+}
+
+/**
+ * The saga invariants over every order in the order service's database and the participants' effects: each
+ * accepted order exists and ended approved or rejected as its input dictates, with the consumer's verdict; an approved order has exactly one
+ * approved ticket and one authorization; a rejected one has no live ticket and no authorization; no effect belongs
+ * to no order; no saga transition was applied twice.
+ */
+export function checkSagas(dataDir: string, accepted: ReadonlyMap<number, AcceptedOrder>): Violation[] {
+  const sagas = readDatabase(
+    dataDir,
+    "order-service",
+    (db) =>
+      db
+        .prepare(
+          `SELECT s.id, s.status, s.failed_step, o.status AS order_status, o.consumer_id, o.price,
+                o.restaurant_ticket_id, o.transaction_id,
+                (SELECT max(quantity) FROM order_items i WHERE i.order_id = s.id) AS max_quantity
+         FROM sagas s LEFT JOIN orders o ON o.id = s.id ORDER BY s.id`,
+        )
+        .all() as SagaRow[],
+  );
+  const repeated = readDatabase(dataDir, "order-service", repeatedTransitions);
+  const effects = readEffects(dataDir);
+  const violations: Violation[] = [];
+  const byId = new Map(sagas.map((s) => [s.id, s]));
+  for (const order of accepted.values()) {
+    if (!byId.has(order.id)) {
+      violations.push({
+        invariant: "order lost",
+        order: order.id,
+        seen: "accepted (202) but not in the database",
+      });
+    }
+  }
+  for (const saga of sagas) {
+    violations.push(...checkOne(saga, accepted.get(saga.id), effects));
+    for (const status of repeated.get(saga.id) ?? []) {
+      violations.push({
+        invariant: "no transition applied twice",
+        order: saga.id,
+        seen: `${status} recorded twice`,
+      });
+    }
+  }
+  violations.push(...orphanEffects(new Set(byId.keys()), effects));
+  return violations;
+}
+
+function checkOne(saga: SagaRow, accepted: AcceptedOrder | undefined, effects: Effects): Violation[] {
+  const v = (invariant: string, seen: string): Violation => ({ invariant, order: saga.id, seen });
+  if (saga.status !== "succeeded" && saga.status !== "failed") {
+    const invariant = accepted ? "order lost (accepted, never finished)" : "every saga finishes";
+    return [v(invariant, `saga still ${saga.status}, order ${saga.order_status}`)];
+  }
+  const out: Violation[] = [];
+  const ended = saga.status === "succeeded" ? "approved" : "rejected";
+  if (saga.order_status !== ended)
+    out.push(v("order matches its saga", `saga ${saga.status}, order ${saga.order_status}`));
+  const expected = expectedOutcome(saga);
+  if (ended !== expected.order || saga.failed_step !== expected.failedStep) {
+    out.push(
+      v(
+        `ended as its input dictates (${accepted?.kind ?? "order"})`,
+        `expected ${expected.order}${expected.failedStep ? ` at ${expected.failedStep}` : ""}, ` +
+          `saw ${ended}${saga.failed_step ? ` at ${saga.failed_step}` : ""}`,
+      ),
+    );
+  }
+  const tickets = effects.tickets.get(saga.id) ?? [];
+  const authorizations = effects.authorizations.get(saga.id) ?? [];
+  if (ended === "approved") {
+    const approved = tickets.filter((t) => t.state === "approved");
+    if (tickets.length !== 1 || approved.length !== 1 || approved[0]!.id !== saga.restaurant_ticket_id) {
+      out.push(
+        v(
+          "approved: exactly one approved ticket",
+          `tickets ${JSON.stringify(tickets)}, order says ticket ${saga.restaurant_ticket_id}`,
+        ),
+      );
+    }
+    if (authorizations.length !== 1 || authorizations[0]!.transaction_id !== saga.transaction_id) {
+      out.push(
+        v(
+          "approved: exactly one card authorization",
+          `authorizations ${JSON.stringify(authorizations)}, order says transaction ${saga.transaction_id}`,
+        ),
+      );
+    }
+  } else {
+    const live = tickets.filter((t) => t.state !== "rejected");
+    if (live.length > 0) out.push(v("rejected: no live ticket", `tickets ${JSON.stringify(tickets)}`));
+    if (authorizations.length > 0) {
+      out.push(v("rejected: no card authorization", `authorizations ${JSON.stringify(authorizations)}`));
+    }
+  }
+  // Every saga starts by verifying the consumer: its verdict must be recorded, and be the rule's.
+  const verdict = effects.verdicts.get(saga.id)?.[0];
+  const rule = saga.consumer_id! < 50 ? "refused" : "accepted";
+  if (verdict !== rule) out.push(v("the consumer's verdict is recorded", `expected ${rule}, saw ${verdict}`));
+  return out;
+}
+
+/** Participants' effects recorded for a saga the order service does not have (e.g. a bad message handled). */
+function orphanEffects(sagaIds: ReadonlySet<number>, effects: Effects): Violation[] {
+  const out: Violation[] = [];
+  for (const [name, map] of Object.entries(effects)) {
+    for (const [id, rows] of map as Map<number, unknown[]>) {
+      if (!sagaIds.has(id)) {
+        out.push({
+          invariant: "no effect without an order",
+          seen: `${name} for saga ${id}: ${JSON.stringify(rows)}`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** Statuses a saga's history records more than once as a transition (resend and retry entries carry a detail). */
+function repeatedTransitions(db: Database.Database): Map<number, string[]> {
+  const rows = db
+    .prepare(
+      `SELECT saga_id, status FROM saga_history WHERE detail IS NULL
+       GROUP BY saga_id, status HAVING count(*) > 1`,
+    )
+    .all() as { saga_id: number; status: string }[];
+  const out = new Map<number, string[]>();
+  for (const row of rows) out.set(row.saga_id, [...(out.get(row.saga_id) ?? []), row.status]);
+  return out;
+}
+
+function readEffects(dataDir: string): Effects {
+  const group = <T>(rows: (T & { key: number })[]) => {
+    const map = new Map<number, Omit<T, "key">[]>();
+    for (const { key, ...rest } of rows) map.set(key, [...(map.get(key) ?? []), rest]);
+    return map;
+  };
+  const tickets = readDatabase(dataDir, "restaurant-service", (db) =>
+    db.prepare(`SELECT order_id AS key, id, state FROM tickets`).all(),
+  ) as ({ key: number } & { id: number; state: string })[];
+  const authorizations = readDatabase(dataDir, "accounting-service", (db) =>
+    db
+      .prepare(`SELECT CAST(correlation_id AS INTEGER) AS key, transaction_id FROM card_authorizations`)
+      .all(),
+  ) as ({ key: number } & { transaction_id: number })[];
+  const verdicts = readDatabase(dataDir, "consumer-service", (db) =>
+    db.prepare(`SELECT CAST(correlation_id AS INTEGER) AS key, verdict FROM verifications`).all(),
+  ) as ({ key: number } & { verdict: string })[];
+  return {
+    tickets: group(tickets),
+    authorizations: group(authorizations),
+    verdicts: new Map([...group(verdicts)].map(([k, rows]) => [k, rows.map((r) => r.verdict)])),
+  };
+}
+
+/** Unsent outbox rows per service; which services have an outbox table and which have none. */
+export function checkOutboxes(dataDir: string): {
+  violations: Violation[];
+  checked: string[];
+  withoutOutbox: string[];
+} {
+  const result = { violations: [] as Violation[], checked: [] as string[], withoutOutbox: [] as string[] };
+  for (const service of SERVICES) {
+    const pending = readDatabase(dataDir, service, pendingOutbox);
+    if (pending === undefined) {
+      result.withoutOutbox.push(service);
+      continue;
+    }
+    result.checked.push(service);
+    if (pending > 0) {
+      result.violations.push({
+        invariant: "outboxes drained",
+        seen: `${service}: ${pending} outbox rows never sent`,
+      });
+    }
+  }
+  return result;
+}

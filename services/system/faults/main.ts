@@ -1,0 +1,107 @@
+import { ensureBrokerRunning } from "./broker.js";
+import { settleAndCheck } from "./check.js";
+import { FaultCounter, Harness } from "./harness.js";
+import { checkOutboxes, type Violation } from "./invariants.js";
+import { printScenario, printSummary, type ScenarioResult } from "./report.js";
+import { badMessages } from "./scenarios/bad-messages.js";
+import { brokerRestarts } from "./scenarios/broker-restart.js";
+import { connectionCloses } from "./scenarios/connection-close.js";
+import { duplicateDelivery } from "./scenarios/duplicate-delivery.js";
+import { killServices } from "./scenarios/kill-services.js";
+import { participantStalls } from "./scenarios/participant-stall.js";
+import type { Scenario } from "./scenarios/scenario.js";
+
+/**
+ * `npm run test:faults`: drives orders through the HTTP API of the four service processes while injecting faults,
+ * checks the saga invariants after each scenario, prints a summary and exits 1 on any violation.
+ */
+
+/** Short, so a stopped participant outlasts it quickly; the saga gives up only after ~15 deadlines. */
+const STEP_DEADLINE_MS = 2000;
+const ENV = {
+  STEP_DEADLINE_MS: String(STEP_DEADLINE_MS),
+  // Transient approve failures are retried; at 0.1 five in a row (the delivery limit) are ~1e-5 per approval.
+  APPROVE_TICKET_FAILURE_RATE: "0.1",
+  LOG_LEVEL: "info",
+  // The invariants read the order service's SQLite file: never let an inherited DATABASE_URL move it to PostgreSQL.
+  DATABASE_URL: "",
+};
+
+/** Each phase runs on its own system and vhost. */
+const PHASES: { label: string; env: Record<string, string>; scenarios: Scenario[] }[] = [
+  {
+    label: "faults",
+    env: ENV,
+    scenarios: [
+      killServices(12),
+      brokerRestarts(3, 1500),
+      connectionCloses(8),
+      badMessages(3),
+      participantStalls(STEP_DEADLINE_MS),
+    ],
+  },
+  {
+    label: "duplicates",
+    env: { ...ENV, CHAOS_DUPLICATE_DELIVERY: "1" },
+    scenarios: [duplicateDelivery(100), killServices(4), connectionCloses(3)],
+  },
+];
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const faults = new FaultCounter();
+  const results: ScenarioResult[] = [];
+  const drivers = [];
+  const outboxes = { checked: [] as string[], withoutOutbox: [] as string[] };
+  let duplicatesAbsorbed = 0;
+  for (const phase of PHASES) {
+    const h = await Harness.start(phase.label, phase.env, faults);
+    drivers.push(h.driver);
+    let failed = false;
+    try {
+      for (const scenario of phase.scenarios) {
+        const t0 = Date.now();
+        const before = h.driver.accepted.size;
+        let violations: Violation[];
+        try {
+          await scenario.run(h);
+          violations = await settleAndCheck(h);
+        } catch (error) {
+          violations = [{ invariant: "the scenario runs", seen: (error as Error).stack ?? String(error) }];
+        }
+        const result = {
+          phase: phase.label,
+          name: scenario.name,
+          seconds: (Date.now() - t0) / 1000,
+          accepted: h.driver.accepted.size - before,
+          violations,
+        };
+        results.push(result);
+        printScenario(result);
+        failed ||= violations.length > 0;
+      }
+      const { checked, withoutOutbox } = checkOutboxes(h.system.dataDir);
+      outboxes.checked.push(...checked);
+      outboxes.withoutOutbox.push(...withoutOutbox);
+      duplicatesAbsorbed += h.duplicatesAbsorbed();
+    } finally {
+      if (failed) console.log(`${phase.label}: databases kept in ${h.system.dataDir}`);
+      await h.stop();
+    }
+  }
+  printSummary({
+    drivers,
+    faults,
+    results,
+    duplicatesAbsorbed,
+    outboxes,
+    seconds: (Date.now() - started) / 1000,
+  });
+  return results.some((r) => r.violations.length > 0) ? 1 : 0;
+}
+
+try {
+  process.exitCode = await main();
+} finally {
+  ensureBrokerRunning();
+}
