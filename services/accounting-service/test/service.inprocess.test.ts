@@ -1,31 +1,12 @@
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { OrderServiceClient, serveOrderService } from "@saga/generated/order-service";
-import { createInProcessTransport } from "@saga/runtime";
-import { createLogger } from "@saga/service-kit";
 import { startAccountingService } from "../src/service.js";
-import { AuthorizationStore } from "../src/store.js";
-import { replyRecorder, tempDir } from "../../restaurant-service/test/support.js";
+import { inProcessParticipant, waitUntil } from "../../restaurant-service/test/support.js";
 
 /** The service as it runs, on the in-process broker: commands from the generated client, replies recorded. */
 async function setUp() {
-  const transport = createInProcessTransport();
-  const recorder = replyRecorder();
-  const orders = await serveOrderService(transport, recorder.handlers, recorder.options);
-  const databaseFile = path.join(tempDir("accounting-service"), "accounting-service.sqlite");
-  const service = await startAccountingService({
-    transport,
-    databaseFile,
-    logger: createLogger("accounting-service", "silent"),
-  });
-  const store = new AuthorizationStore(databaseFile);
-  cleanups.push(async () => {
-    await service.stop();
-    await orders.close();
-    await transport.close();
-    store.close();
-  });
-  return { client: new OrderServiceClient(transport), recorder, db: store.db };
+  const running = await inProcessParticipant("accounting-service", startAccountingService);
+  cleanups.push(() => running.close());
+  return running;
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -80,5 +61,24 @@ describe("accounting-service over the in-process transport", () => {
     expect(
       db.prepare("SELECT correlation_id FROM card_authorizations ORDER BY transaction_id").all(),
     ).toEqual([{ correlation_id: "s-3" }, { correlation_id: "s-4" }]);
+  });
+
+  it("a command delivered twice (same message id) charges once and is answered once; the outbox drains", async () => {
+    const { transport, client, recorder, db, unsentReplies } = await setUp();
+    const command = { card_id: 3, amount: 20 };
+    await client.authorizeCard(command, { correlationId: "s-5", messageId: "m-5" });
+    await client.authorizeCard(command, { correlationId: "s-5", messageId: "m-5" });
+    await recorder.waitFor("s-5");
+    await waitUntil(() => {
+      const { ready, unacked } = transport.inspect("accounting_service.commands");
+      return ready + unacked === 0 && unsentReplies() === 0;
+    }, 5000);
+    // Every reply that will ever go out is an outbox row: one, sent, and one consumed command.
+    expect(db.prepare("SELECT message_id, sent_at IS NOT NULL AS sent FROM outbox").all()).toEqual([
+      { message_id: "m-5.reply", sent: 1 },
+    ]);
+    expect(db.prepare("SELECT message_id FROM consumed_messages").all()).toEqual([{ message_id: "m-5" }]);
+    expect(db.prepare("SELECT COUNT(*) AS n FROM card_authorizations").get()).toEqual({ n: 1 });
+    expect(recorder.forSaga("s-5")).toHaveLength(1);
   });
 });

@@ -1,31 +1,12 @@
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { OrderServiceClient, serveOrderService } from "@saga/generated/order-service";
-import { createInProcessTransport } from "@saga/runtime";
-import { createLogger } from "@saga/service-kit";
 import { startConsumerService } from "../src/service.js";
-import { VerificationStore } from "../src/store.js";
-import { replyRecorder, tempDir } from "../../restaurant-service/test/support.js";
+import { inProcessParticipant } from "../../restaurant-service/test/support.js";
 
 /** The service as it runs, on the in-process broker: commands from the generated client, replies recorded. */
 async function setUp() {
-  const transport = createInProcessTransport();
-  const recorder = replyRecorder();
-  const orders = await serveOrderService(transport, recorder.handlers, recorder.options);
-  const databaseFile = path.join(tempDir("consumer-service"), "consumer-service.sqlite");
-  const service = await startConsumerService({
-    transport,
-    databaseFile,
-    logger: createLogger("consumer-service", "silent"),
-  });
-  const store = new VerificationStore(databaseFile);
-  cleanups.push(async () => {
-    await service.stop();
-    await orders.close();
-    await transport.close();
-    store.close();
-  });
-  return { client: new OrderServiceClient(transport), recorder, db: store.db };
+  const running = await inProcessParticipant("consumer-service", startConsumerService);
+  cleanups.push(() => running.close());
+  return running;
 }
 
 const cleanups: (() => Promise<void>)[] = [];

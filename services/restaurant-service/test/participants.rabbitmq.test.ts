@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OrderServiceClient, serveOrderService } from "@saga/generated/order-service";
 import { connectAmqp, type Transport } from "@saga/runtime";
-import { createTestVhost } from "@saga/runtime/testing";
+import { createTestVhost, queueDepths } from "@saga/runtime/testing";
 import { createLogger, openSqlite, type SqliteDatabase } from "@saga/service-kit";
 import { startAccountingService } from "../../accounting-service/src/service.js";
 import { startConsumerService } from "../../consumer-service/src/service.js";
@@ -274,6 +274,49 @@ describe("restaurant-service on RabbitMQ", () => {
       });
     },
   );
+});
+
+describe("a participant killed after the commit, before its reply is published (RabbitMQ)", () => {
+  it("after a restart on the same database file exactly one reply arrives, and the command is not handled again", async () => {
+    // No reply queue yet: the reply is committed with the authorization, but the relay cannot publish it (returned
+    // as unroutable), so the process is killed with the reply only in its outbox.
+    await purge("accounting_service.commands");
+    await promisify(execFile)("rabbitmqctl", ["-q", "delete_queue", "-p", vhost.vhost, RESPONSES]).catch(
+      () => {
+        // not declared yet
+      },
+    );
+    const dataDir = tempDir("accounting-crash");
+    const env = { BROKER: "amqp", AMQP_URL: vhost.url, DATA_DIR: dataDir, LOG_LEVEL: "info" };
+    const crashing = npmStart("accounting-service", env);
+    cleanups.push(() => crashing.stop());
+    await crashing.waitForOutput(/"msg":"accounting-service: consuming accounting_service\.commands"/);
+    const id = saga("crash");
+    await new OrderServiceClient(await connect()).authorizeCard(
+      { card_id: 3, amount: 20 },
+      { correlationId: id, messageId: `${id}.authorize` },
+    );
+    await crashing.waitForOutput(/AMQP_UNROUTABLE.*"msg":"outbox publish failed; will retry"/);
+    const db = database(path.join(dataDir, "accounting-service.sqlite"));
+    const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+    await waitUntil(() => queueDepths(vhost.vhost)["accounting_service.commands"] === 0, 10_000); // acked
+    expect(count("SELECT count(*) AS n FROM consumed_messages")).toBe(1);
+    expect(count("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL")).toBe(1);
+    await crashing.kill();
+
+    const { recorder } = await orderSide(); // declares the reply queue
+    const restarted = npmStart("accounting-service", env);
+    cleanups.push(() => restarted.stop());
+    const [reply] = await recorder.waitFor(id, 1, 20_000);
+    await waitUntil(() => count("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL") === 0, 10_000);
+    expect(reply).toMatchObject({ operation: "onAuthorizeCardSuccess", correlationId: id });
+    const transaction = db.prepare("SELECT transaction_id FROM card_authorizations").all();
+    expect(transaction).toEqual([reply!.payload]);
+    // Every reply that will ever go out is an outbox row: one, now sent; the command was recorded once.
+    expect(count("SELECT count(*) AS n FROM outbox")).toBe(1);
+    expect(count("SELECT count(*) AS n FROM consumed_messages")).toBe(1);
+    expect(recorder.forSaga(id)).toHaveLength(1);
+  });
 });
 
 describe("npm start -w services/<participant> on RabbitMQ", () => {

@@ -6,8 +6,19 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { OrderServiceHandlers } from "@saga/generated/order-service";
-import type { Dedup, MessageContext, ServeOptions } from "@saga/runtime";
+import {
+  OrderServiceClient,
+  serveOrderService,
+  type OrderServiceHandlers,
+} from "@saga/generated/order-service";
+import { createInProcessTransport, type Dedup, type MessageContext, type ServeOptions } from "@saga/runtime";
+import {
+  createLogger,
+  openSqlite,
+  type ParticipantOptions,
+  type RunningParticipant,
+  type SqliteDatabase,
+} from "@saga/service-kit";
 
 export const REPO = path.resolve(import.meta.dirname, "../../..");
 
@@ -97,6 +108,8 @@ export interface StartedProcess {
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** SIGTERM to the process group (as Ctrl-C in a terminal would); resolves when every process of it is gone. */
   stop(timeoutMs?: number): Promise<void>;
+  /** SIGKILL to the process group: a crash, nothing gets to clean up; resolves when every process of it is gone. */
+  kill(): Promise<void>;
 }
 
 /** `npm start -w services/<service>` from the repository root, in its own process group. */
@@ -131,6 +144,10 @@ export function npmStart(service: string, env: Record<string, string>): StartedP
         timeoutMs,
         () => `for ${pattern} in:\n${output()}`,
       ),
+    async kill() {
+      signalGroup("SIGKILL");
+      await closed;
+    },
     async stop(timeoutMs = 10_000) {
       signalGroup("SIGTERM");
       const timer = setTimeout(() => signalGroup("SIGKILL"), timeoutMs);
@@ -143,4 +160,36 @@ export function npmStart(service: string, env: Record<string, string>): StartedP
 /** A fresh folder for a test's SQLite files. */
 export function tempDir(label: string): string {
   return mkdtempSync(path.join(tmpdir(), `${label}-`));
+}
+
+/**
+ * A participant as it runs, on the in-process broker: the generated client sends its commands, the order service's
+ * side records the replies, and `db` is a second connection to the service's database file for assertions.
+ * `close()` stops it all.
+ */
+export async function inProcessParticipant(
+  name: string,
+  start: (options: ParticipantOptions) => Promise<RunningParticipant>,
+) {
+  const transport = createInProcessTransport();
+  const recorder = replyRecorder();
+  const orders = await serveOrderService(transport, recorder.handlers, recorder.options);
+  const databaseFile = path.join(tempDir(name), `${name}.sqlite`);
+  const service = await start({ transport, databaseFile, logger: createLogger(name, "silent") });
+  const db: SqliteDatabase = openSqlite(databaseFile, []);
+  return {
+    transport,
+    client: new OrderServiceClient(transport),
+    recorder,
+    db,
+    /** Replies committed but not yet published. */
+    unsentReplies: () =>
+      (db.prepare("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL").get() as { n: number }).n,
+    async close() {
+      await service.stop();
+      await orders.close();
+      await transport.close();
+      db.close();
+    },
+  };
 }

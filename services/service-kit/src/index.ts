@@ -8,6 +8,7 @@ export {
   type ParticipantStore,
   type RunningParticipant,
 } from "./participant.js";
+export { runParticipant } from "./participant-main.js";
 export { openSqlite, type SqliteDatabase } from "./sqlite.js";
 export { OUTBOX_MIGRATION, publishStoredMessage, SqliteOutbox, type StoredMessage } from "./sqlite-outbox.js";
 export { exclusive, transaction } from "./sqlite-transaction.js";
