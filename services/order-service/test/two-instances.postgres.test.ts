@@ -8,6 +8,7 @@ import { connectAmqp, type OutgoingMessage, type Transport } from "@saga/runtime
 import { createTestVhost } from "@saga/runtime/testing";
 import type { SagaView } from "../src/create-order-saga/order-store.js";
 import { startOrderService, type RunningOrderService } from "../src/service.js";
+import { EXPECTED_STATUSES } from "../testing/orders.js";
 import { startParticipants } from "../testing/participants.js";
 import { createTestDatabase } from "../testing/postgres.js";
 import { waitFor } from "../testing/system-under-test.js";
@@ -102,50 +103,21 @@ const SCENARIOS = [
   {
     order: { consumer_id: 70, price: 20 },
     end: "succeeded",
-    statuses: [
-      "not_started",
-      "reject_order.running",
-      "verify_consumer_details.running",
-      "create_restaurant_ticket.running",
-      "authorize_card.running",
-      "approve_restaurant_ticket.running",
-      "approve_order.running",
-      "succeeded",
-    ],
+    statuses: EXPECTED_STATUSES.succeeded,
     ticket: "approved",
     authorized: true,
   },
   {
     order: { consumer_id: 10, price: 20 },
     end: "failed",
-    statuses: [
-      "not_started",
-      "reject_order.running",
-      "verify_consumer_details.running",
-      "reject_order.compensating",
-      "reject_order.compensated",
-      "failed",
-    ],
+    statuses: EXPECTED_STATUSES.consumerRefused,
     ticket: undefined,
     authorized: false,
   },
   {
     order: { consumer_id: 70, price: 80 },
     end: "failed",
-    statuses: [
-      "not_started",
-      "reject_order.running",
-      "verify_consumer_details.running",
-      "create_restaurant_ticket.running",
-      "authorize_card.running",
-      "create_restaurant_ticket.compensating",
-      "create_restaurant_ticket.compensated",
-      "verify_consumer_details.compensating",
-      "verify_consumer_details.compensated",
-      "reject_order.compensating",
-      "reject_order.compensated",
-      "failed",
-    ],
+    statuses: EXPECTED_STATUSES.cardDeclined,
     ticket: "rejected",
     authorized: false,
   },

@@ -13,3 +13,39 @@ export function newOrder(overrides: Partial<CreateOrderSagaData> = {}): CreateOr
     ...overrides,
   };
 }
+
+/** The status sequence of each demo scenario's saga, as the original writes it (transitions only). */
+export const EXPECTED_STATUSES = {
+  succeeded: [
+    "not_started",
+    "reject_order.running",
+    "verify_consumer_details.running",
+    "create_restaurant_ticket.running",
+    "authorize_card.running",
+    "approve_restaurant_ticket.running",
+    "approve_order.running",
+    "succeeded",
+  ],
+  consumerRefused: [
+    "not_started",
+    "reject_order.running",
+    "verify_consumer_details.running",
+    "reject_order.compensating",
+    "reject_order.compensated",
+    "failed",
+  ],
+  cardDeclined: [
+    "not_started",
+    "reject_order.running",
+    "verify_consumer_details.running",
+    "create_restaurant_ticket.running",
+    "authorize_card.running",
+    "create_restaurant_ticket.compensating",
+    "create_restaurant_ticket.compensated",
+    "verify_consumer_details.compensating",
+    "verify_consumer_details.compensated",
+    "reject_order.compensating",
+    "reject_order.compensated",
+    "failed",
+  ],
+} as const;

@@ -8,7 +8,13 @@ const REPO = path.resolve(import.meta.dirname, "../../..");
 const compose = parse(readFileSync(path.join(REPO, "docker-compose.yaml"), "utf8"), { merge: true }) as {
   services: Record<
     string,
-    { command?: string[]; environment?: Record<string, string>; healthcheck?: unknown; depends_on?: unknown }
+    {
+      command?: string[];
+      environment?: Record<string, string>;
+      healthcheck?: unknown;
+      depends_on?: Record<string, { condition: string }>;
+      volumes?: string[];
+    }
   >;
 };
 
@@ -46,5 +52,25 @@ describe("docker-compose.yaml", () => {
     expect(compose.services["order-service"]!.environment!.AMQP_URL).toContain("${RABBITMQ_PASSWORD");
     for (const service of ["rabbitmq", "postgres", "order-service"])
       expect(compose.services[service]!.healthcheck).toBeDefined();
+  });
+
+  it("runs the order service on PostgreSQL with its own role, created from the environment", () => {
+    const orderService = compose.services["order-service"]!;
+    const postgres = compose.services["postgres"]!;
+    const url = new URL(orderService.environment!.DATABASE_URL!.replace(/\$\{(\w+):-[^}]*\}/g, "$1"));
+    expect(url.protocol).toBe("postgres:");
+    expect(url.host).toBe("postgres:5432");
+    expect([url.username, url.password]).toEqual(["ORDER_DB_USER", "ORDER_DB_PASSWORD"]);
+    expect(url.pathname).toBe(`/${postgres.environment!.ORDER_DB_NAME}`);
+    expect(postgres.environment!.ORDER_DB_USER).toContain("${ORDER_DB_USER");
+    expect(postgres.environment!.ORDER_DB_PASSWORD).toContain("${ORDER_DB_PASSWORD");
+    expect(orderService.environment!.DATABASE_URL).not.toContain(postgres.environment!.POSTGRES_USER!);
+    expect(orderService.depends_on).toMatchObject({
+      rabbitmq: { condition: "service_healthy" },
+      postgres: { condition: "service_healthy" },
+    });
+    // The script that creates the role runs at the container's first start; it exists where compose mounts it from.
+    const init = postgres.volumes!.find((volume) => volume.includes("/docker-entrypoint-initdb.d/"))!;
+    expect(existsSync(path.join(REPO, init.split(":")[0]!))).toBe(true);
   });
 });

@@ -46,6 +46,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
   readonly #type: string;
   readonly #project: Projection<Data>;
   readonly #leaseMs: number;
+  readonly #logger: Logger;
   /** This instance's name on the outbox rows it claims. */
   readonly #owner = randomUUID();
 
@@ -54,6 +55,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
     this.#type = options.type;
     this.#project = options.project ?? (() => []);
     this.#leaseMs = options.outboxLeaseMs ?? 30_000;
+    this.#logger = options.logger;
   }
 
   /** Connects and brings the schema up to date; safe when several instances start at once. */
@@ -165,9 +167,11 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
         `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND sent_at IS NULL`,
         [this.#owner],
       );
-    } finally {
-      await this.#pool.end();
+    } catch (error) {
+      // Not fatal: the rows' lease runs out and another instance takes them then.
+      this.#logger.warn({ err: error }, "could not hand back claimed outbox rows; their lease will expire");
     }
+    await this.#pool.end();
   }
 
   async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
