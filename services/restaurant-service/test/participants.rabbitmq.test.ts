@@ -208,9 +208,22 @@ describe("restaurant-service on RabbitMQ", () => {
       payload: null,
     });
     expect(attempts).toBe(2); // redelivered by the broker after the thrown transient error
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(recorder.forSaga(id)).toHaveLength(3); // no reply to the duplicate, no failure reply, nothing else
-    expect(db().prepare("SELECT id, state FROM tickets WHERE order_id = 21").all()).toEqual([
+    // Nothing more can arrive: every command is acked and every reply ever sent is an outbox row, all published:
+    // create, resend and approval; none for the duplicate, no failure reply.
+    const tickets = db();
+    const unsent = () =>
+      (tickets.prepare("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL").get() as { n: number }).n;
+    await waitUntil(
+      () => queueDepths(vhost.vhost)["restaurant_service.commands"] === 0 && unsent() === 0,
+      10_000,
+    );
+    expect(tickets.prepare("SELECT type FROM outbox ORDER BY id").all()).toEqual([
+      { type: "restaurant_service.create_ticket.response.success" },
+      { type: "restaurant_service.create_ticket.response.success" },
+      { type: "restaurant_service.approve_ticket.response.success" },
+    ]);
+    expect(recorder.forSaga(id)).toHaveLength(3);
+    expect(tickets.prepare("SELECT id, state FROM tickets WHERE order_id = 21").all()).toEqual([
       { id: ticket_id, state: "approved" },
     ]);
   });

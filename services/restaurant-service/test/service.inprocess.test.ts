@@ -51,6 +51,12 @@ async function setUp(rules: Rules = { approveTicketFailureRate: 0 }) {
 const pendingOutbox = (store: TicketStore) =>
   (store.db.prepare("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL").get() as { n: number }).n;
 
+/** Commands in the queue, ready or delivered and not yet acked. */
+const commandsLeft = (transport: InProcessTransport) => {
+  const { ready, unacked } = transport.inspect("restaurant_service.commands");
+  return ready + unacked;
+};
+
 const deadLettered = (transport: InProcessTransport) =>
   transport.inspect("restaurant_service.commands.dlq").messages;
 
@@ -93,10 +99,7 @@ describe("restaurant-service over the in-process transport", () => {
     await client.createTicket({ order_id: 12, customer_id: 70, items }, { correlationId: "s-2" });
     const replies = await recorder.waitFor("s-2", 2);
     await waitUntil(
-      () =>
-        transport.inspect("restaurant_service.commands").ready +
-          transport.inspect("restaurant_service.commands").unacked ===
-        0,
+      () => commandsLeft(transport) === 0,
       5000,
       () => "for both commands to be acked",
     );
@@ -120,14 +123,20 @@ describe("restaurant-service over the in-process transport", () => {
   it("retries transient approve failures by redelivery until approved: one success reply, no failure", async () => {
     const draws = [0.1, 0.2, 0.9]; // rate 0.3: two transient failures, then success
     let calls = 0;
-    const { client, recorder, store, createTicket } = await setUp({
+    const { transport, client, recorder, store, createTicket } = await setUp({
       approveTicketFailureRate: 0.3,
       random: () => (calls++, draws.shift() ?? 0.9),
     });
     const ticket_id = await createTicket(13, "s-3");
     await client.approveTicket({ ticket_id }, { correlationId: "s-3" });
     await recorder.waitFor("s-3", 2);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // nothing more arrives
+    // Nothing more can arrive: the command is acked and every reply ever sent is an outbox row, all published.
+    await waitUntil(
+      () => commandsLeft(transport) === 0 && pendingOutbox(store) === 0,
+      5000,
+      () => "for the approval to be acked and the outbox to drain",
+    );
+    expect(store.db.prepare("SELECT COUNT(*) AS n FROM outbox").get()).toEqual({ n: 2 });
     expect(recorder.forSaga("s-3").map((r) => r.operation)).toEqual([
       "onCreateTicketSuccess",
       "onApproveTicketSuccess",
