@@ -1,5 +1,5 @@
 import { createLogger, numberFromEnv, openTransport, readConfig, stopOnSignals } from "@saga/service-kit";
-import { startOrderService } from "./service.js";
+import { orderDatabaseLocation, startOrderService } from "./service.js";
 
 // Starts the order service alone; configuration comes only from the environment.
 const config = readConfig();
@@ -8,9 +8,7 @@ const transport = await openTransport(config, logger, "order-service");
 const service = await startOrderService({
   transport,
   logger,
-  ...(config.databaseUrl
-    ? { databaseUrl: config.databaseUrl }
-    : { databaseFile: `${config.dataDir}/order-service.sqlite` }),
+  ...orderDatabaseLocation(config),
   port: numberFromEnv(process.env, "PORT", 3000),
   host: process.env.HOST ?? "127.0.0.1",
   stepDeadlineMs: numberFromEnv(process.env, "STEP_DEADLINE_MS", 10_000),

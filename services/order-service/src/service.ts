@@ -20,6 +20,8 @@ import { DeadlinePoller } from "./saga-engine/deadline-poller.js";
 import { SagaEngine } from "./saga-engine/engine.js";
 import type { OutboxRow, SagaDatabase } from "./saga-engine/sql.js";
 
+export { orderDatabaseLocation } from "./create-order-saga/order-store.js";
+
 export type OrderServiceOptions = OrderDatabaseLocation & {
   readonly transport: Transport;
   readonly logger: Logger;

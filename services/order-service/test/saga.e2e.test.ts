@@ -4,14 +4,28 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestVhost, queueDepths } from "@saga/runtime/testing";
 import { EXPECTED_STATUSES } from "../testing/orders.js";
+import { createTestDatabase } from "../testing/postgres.js";
 import { startSystem, waitFor, type RunningSystem } from "../testing/system-under-test.js";
 
 /**
  * The CreateOrderSaga end to end: four service processes on real RabbitMQ (a private vhost), driven through the
- * HTTP API as a user would. approve_ticket fails transiently half the time here, and is retried.
+ * HTTP API as a user would, with the order service on its embedded SQLite and then on PostgreSQL (DATABASE_URL).
+ * approve_ticket fails transiently half the time here, and is retried.
  */
 let vhost: ReturnType<typeof createTestVhost>;
 let system: RunningSystem;
+
+/** The order service's database for one run: the environment that selects it, and how to remove it. */
+const BACKENDS = [
+  { name: "SQLite", open: async () => ({ env: {}, remove: async () => {} }) },
+  {
+    name: "PostgreSQL",
+    open: async () => {
+      const database = await createTestDatabase("e2e");
+      return { env: { DATABASE_URL: database.url }, remove: () => database.drop() };
+    },
+  },
+];
 
 interface SagaBody {
   id: number;
@@ -55,17 +69,25 @@ const database = (service: string) =>
   new Database(path.join(system.dataDir, `${service}.sqlite`), { readonly: true });
 const statuses = (saga: SagaBody) => saga.history.map((h) => h.status);
 
-beforeAll(async () => {
-  vhost = createTestVhost("saga-e2e");
-  system = await startSystem(vhost.url, { APPROVE_TICKET_FAILURE_RATE: "0.5", STEP_DEADLINE_MS: "5000" });
-}, 60_000);
+describe.each(BACKENDS)("CreateOrderSaga end to end (4 processes, RabbitMQ, $name)", (backend) => {
+  let orderDatabase: Awaited<ReturnType<(typeof backend)["open"]>> | undefined;
 
-afterAll(async () => {
-  await system?.stop();
-  vhost?.remove();
-});
+  beforeAll(async () => {
+    vhost = createTestVhost("saga-e2e");
+    orderDatabase = await backend.open();
+    system = await startSystem(vhost.url, {
+      APPROVE_TICKET_FAILURE_RATE: "0.5",
+      STEP_DEADLINE_MS: "5000",
+      ...orderDatabase.env,
+    });
+  }, 60_000);
 
-describe("CreateOrderSaga end to end (4 processes, RabbitMQ)", () => {
+  afterAll(async () => {
+    await system?.stop();
+    await orderDatabase?.remove();
+    vhost?.remove();
+  });
+
   it("approves an order: ticket approved, card authorized, statuses as the original", async () => {
     const id = await placeOrder({ consumer_id: 70, price: 20 });
     const saga = await finished(id);

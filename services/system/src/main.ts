@@ -1,6 +1,6 @@
 import { startAccountingService } from "@saga/accounting-service";
 import { startConsumerService } from "@saga/consumer-service";
-import { startOrderService } from "@saga/order-service";
+import { orderDatabaseLocation, startOrderService } from "@saga/order-service";
 import { startRestaurantService } from "@saga/restaurant-service";
 import { createLogger, numberFromEnv, openTransport, readConfig, stopOnSignals } from "@saga/service-kit";
 
@@ -31,7 +31,7 @@ const participants = [
 const orders = await startOrderService({
   transport,
   logger: logger.child({ service: "order-service" }),
-  databaseFile: database("order-service"),
+  ...orderDatabaseLocation(config), // DATABASE_URL, else its SQLite file in DATA_DIR
   port: numberFromEnv(process.env, "PORT", 3000),
   host: process.env.HOST ?? "127.0.0.1",
 });

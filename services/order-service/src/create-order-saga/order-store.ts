@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { ServiceConfig } from "@saga/service-kit";
 import { PostgresSagaStore } from "../saga-engine/postgres-store.js";
 import {
   SAGA_MIGRATIONS,
@@ -65,6 +66,13 @@ const orderProjection: Projection<CreateOrderSagaData> = (sagaId, data, created)
 
 /** Where the order service keeps its state: PostgreSQL when `databaseUrl` is given, else the SQLite file. */
 export type OrderDatabaseLocation = { readonly databaseUrl: string } | { readonly databaseFile: string };
+
+/** `DATABASE_URL` when set, else `order-service.sqlite` in `DATA_DIR`. */
+export function orderDatabaseLocation(config: ServiceConfig): OrderDatabaseLocation {
+  return config.databaseUrl
+    ? { databaseUrl: config.databaseUrl }
+    : { databaseFile: `${config.dataDir}/order-service.sqlite` };
+}
 
 export async function openOrderDatabase(
   location: OrderDatabaseLocation,
