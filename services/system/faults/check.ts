@@ -3,6 +3,7 @@ import { waitFor } from "../../order-service/testing/system-under-test.js";
 import { drainQueues } from "./broker.js";
 import { readDatabase, pendingOutbox, unfinishedSagas } from "./databases.js";
 import { checkDeadLetters } from "./dead-letters.js";
+import { checkRepliesPerCommand } from "./effects.js";
 import type { Harness } from "./harness.js";
 import { checkOutboxes, checkSagas, type Violation } from "./invariants.js";
 import { SERVICES } from "../../order-service/testing/system-under-test.js";
@@ -45,7 +46,8 @@ export async function settleAndCheck(h: Harness): Promise<Violation[]> {
       seen: `not quiet after ${SETTLE_TIMEOUT_MS / 1000} s`,
     });
   }
-  violations.push(...checkSagas(h.system.dataDir, h.driver.accepted));
+  violations.push(...checkSagas(h.system.dataDir, h.driver.accepted, h.tolerateTimeout));
+  violations.push(...checkRepliesPerCommand(h.system.dataDir));
   violations.push(...checkOutboxes(h.system.dataDir).violations);
   const depths = queueDepths(h.vhost.vhost);
   for (const [queue, depth] of Object.entries(depths)) {

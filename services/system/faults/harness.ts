@@ -34,6 +34,8 @@ const ABSORBED =
  */
 export class Harness {
   readonly injected: InjectedMessage[] = [];
+  /** Orders that may end rejected with DeadlineExceeded at this step (their participant was down too long). */
+  readonly tolerateTimeout = new Map<number, string>();
   readonly driver: OrderDriver;
 
   private constructor(

@@ -8,6 +8,7 @@ import { brokerRestarts } from "./scenarios/broker-restart.js";
 import { connectionCloses } from "./scenarios/connection-close.js";
 import { duplicateDelivery } from "./scenarios/duplicate-delivery.js";
 import { killServices } from "./scenarios/kill-services.js";
+import { participantOutages } from "./scenarios/participant-outage.js";
 import { participantStalls } from "./scenarios/participant-stall.js";
 import type { Scenario } from "./scenarios/scenario.js";
 
@@ -27,8 +28,14 @@ const ENV = {
   DATABASE_URL: "",
 };
 
+interface Phase {
+  readonly label: string;
+  readonly env: Record<string, string>;
+  readonly scenarios: Scenario[];
+}
+
 /** Each phase runs on its own system and vhost. */
-const PHASES: { label: string; env: Record<string, string>; scenarios: Scenario[] }[] = [
+const PHASES: Phase[] = [
   {
     label: "faults",
     env: ENV,
@@ -47,14 +54,33 @@ const PHASES: { label: string; env: Record<string, string>; scenarios: Scenario[
   },
 ];
 
+/**
+ * Opt-in (`-- --past-give-up`): participants down past the step's give-up. It currently fails on two known bugs
+ * (a rejected order keeps the ticket or the card authorization the late participant made), so the default run
+ * leaves it out and says so.
+ */
+const PAST_GIVE_UP: Phase = {
+  label: "past-give-up",
+  env: { ...ENV, STEP_DEADLINE_MS: "500" },
+  scenarios: [participantOutages(500)],
+};
+
+/** `--past-give-up` adds the opt-in phase; `--phase <label>` (repeatable) runs only the phases named. */
+function selectPhases(args: readonly string[]): Phase[] {
+  const all = args.includes("--past-give-up") ? [...PHASES, PAST_GIVE_UP] : PHASES;
+  const named = args.flatMap((arg, i) => (args[i - 1] === "--phase" ? [arg] : []));
+  return named.length === 0 ? all : [...PHASES, PAST_GIVE_UP].filter((p) => named.includes(p.label));
+}
+
 async function main(): Promise<number> {
+  const phases = selectPhases(process.argv.slice(2));
   const started = Date.now();
   const faults = new FaultCounter();
   const results: ScenarioResult[] = [];
   const drivers = [];
   const outboxes = { checked: [] as string[], withoutOutbox: [] as string[] };
   let duplicatesAbsorbed = 0;
-  for (const phase of PHASES) {
+  for (const phase of phases) {
     const h = await Harness.start(phase.label, phase.env, faults);
     drivers.push(h.driver);
     let failed = false;
@@ -96,6 +122,12 @@ async function main(): Promise<number> {
     duplicatesAbsorbed,
     outboxes,
     seconds: (Date.now() - started) / 1000,
+    notRun: phases.includes(PAST_GIVE_UP)
+      ? []
+      : [
+          `${PAST_GIVE_UP.scenarios[0]!.name}: known to fail (a rejected order keeps the late participant's ` +
+            "ticket or card authorization); npm run test:faults -- --past-give-up",
+        ],
   });
   return results.some((r) => r.violations.length > 0) ? 1 : 0;
 }

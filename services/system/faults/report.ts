@@ -29,6 +29,8 @@ export interface Totals {
   readonly duplicatesAbsorbed: number;
   readonly outboxes: { readonly checked: readonly string[]; readonly withoutOutbox: readonly string[] };
   readonly seconds: number;
+  /** Scenarios left out of this run, and why. */
+  readonly notRun: readonly string[];
 }
 
 /** The run in a few lines: what was driven, what was injected, what was lost and absorbed. */
@@ -56,6 +58,7 @@ export function printSummary(totals: Totals): void {
   console.log(`outboxes checked drained: ${unique(checked)}`);
   if (withoutOutbox.length > 0)
     console.log(`no outbox table (outbox check skipped): ${unique(withoutOutbox)}`);
+  for (const line of totals.notRun) console.log(`not run: ${line}`);
   console.log(`invariant violations: ${violations.length}`);
   console.log(`time: ${totals.seconds.toFixed(1)} s`);
   console.log(violations.length === 0 ? "RESULT: PASS" : "RESULT: FAIL");

@@ -1,0 +1,93 @@
+import { pendingOutbox, readDatabase } from "./databases.js";
+import type { Violation } from "./invariants.js";
+
+/** What the participants did, read from their databases, keyed by the saga (order) it was for. */
+export interface Effects {
+  /** Tickets by order id. */
+  readonly tickets: Map<number, { id: number; state: string }[]>;
+  /** Card authorizations by saga id. */
+  readonly authorizations: Map<number, { transaction_id: number }[]>;
+  /** Consumer verdicts by saga id. */
+  readonly verdicts: Map<number, string[]>;
+}
+
+export function readEffects(dataDir: string): Effects {
+  const group = <T>(rows: (T & { key: number })[]) => {
+    const map = new Map<number, Omit<T, "key">[]>();
+    for (const { key, ...rest } of rows) map.set(key, [...(map.get(key) ?? []), rest]);
+    return map;
+  };
+  const tickets = readDatabase(dataDir, "restaurant-service", (db) =>
+    db.prepare(`SELECT order_id AS key, id, state FROM tickets`).all(),
+  ) as ({ key: number } & { id: number; state: string })[];
+  const authorizations = readDatabase(dataDir, "accounting-service", (db) =>
+    db
+      .prepare(`SELECT CAST(correlation_id AS INTEGER) AS key, transaction_id FROM card_authorizations`)
+      .all(),
+  ) as ({ key: number } & { transaction_id: number })[];
+  const verdicts = readDatabase(dataDir, "consumer-service", (db) =>
+    db.prepare(`SELECT CAST(correlation_id AS INTEGER) AS key, verdict FROM verifications`).all(),
+  ) as ({ key: number } & { verdict: string })[];
+  return {
+    tickets: group(tickets),
+    authorizations: group(authorizations),
+    verdicts: new Map([...group(verdicts)].map(([k, rows]) => [k, rows.map((r) => r.verdict)])),
+  };
+}
+
+/** Participants' effects recorded for a saga the order service does not have (e.g. a bad message handled). */
+export function orphanEffects(sagaIds: ReadonlySet<number>, effects: Effects): Violation[] {
+  const out: Violation[] = [];
+  for (const [name, map] of Object.entries(effects)) {
+    for (const [id, rows] of map as Map<number, unknown[]>) {
+      if (!sagaIds.has(id)) {
+        out.push({
+          invariant: "no effect without an order",
+          seen: `${name} for saga ${id}: ${JSON.stringify(rows)}`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+const PARTICIPANTS = ["consumer-service", "restaurant-service", "accounting-service"] as const;
+
+/** `verifyConsumerDetails` -> `verify_consumer_details`, as the wire types spell the operation. */
+const snake = (operation: string) => operation.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * No command handled twice: for each saga and operation, a participant wrote no more replies (to its outbox) than
+ * the order service sent distinct commands (resends carry a new message id; duplicates of one do not count).
+ * Participants without an outbox table are skipped (checkOutboxes lists them).
+ */
+export function checkRepliesPerCommand(dataDir: string): Violation[] {
+  const commands = new Map<string, number>();
+  readDatabase(dataDir, "order-service", (db) => {
+    const rows = db
+      .prepare(`SELECT correlation_id AS saga, operation, count(*) AS n FROM outbox GROUP BY 1, 2`)
+      .all() as { saga: string; operation: string; n: number }[];
+    for (const row of rows) commands.set(`${row.saga} ${snake(row.operation)}`, row.n);
+  });
+  const violations: Violation[] = [];
+  for (const participant of PARTICIPANTS) {
+    const replies = readDatabase(dataDir, participant, (db) => {
+      if (pendingOutbox(db) === undefined) return [];
+      return db
+        .prepare(`SELECT correlation_id AS saga, type, count(*) AS n FROM outbox GROUP BY 1, 2`)
+        .all() as { saga: string; type: string; n: number }[];
+    });
+    for (const { saga, type, n } of replies) {
+      const operation = type.split(".")[1]!;
+      const sent = commands.get(`${saga} ${operation}`) ?? 0;
+      if (n > sent) {
+        violations.push({
+          invariant: "no command handled twice",
+          order: Number(saga),
+          seen: `${participant} wrote ${n} ${type} replies to ${sent} distinct ${operation} commands`,
+        });
+      }
+    }
+  }
+  return violations;
+}

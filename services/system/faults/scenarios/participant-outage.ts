@@ -1,0 +1,34 @@
+import type { Harness } from "../harness.js";
+import { sleep } from "../orders.js";
+import type { Scenario } from "./scenario.js";
+
+/** The saga step whose command each participant answers first. */
+const FIRST_STEP = {
+  "consumer-service": "verify_consumer_details",
+  "restaurant-service": "create_restaurant_ticket",
+  "accounting-service": "authorize_card",
+} as const;
+
+/**
+ * Each participant down for longer than the orchestrator waits for one step (before the pivot it gives up after
+ * its resends: ~15 step deadlines), with orders placed meanwhile. Those orders may end rejected at that step with
+ * DeadlineExceeded (h.tolerateTimeout), but every other invariant holds: above all, a rejected order has no live
+ * ticket and no card authorization once the participant is back and works through the commands it missed.
+ */
+export function participantOutages(stepDeadlineMs: number): Scenario {
+  const downMs = stepDeadlineMs * 24;
+  return {
+    name: `participant down ${downMs} ms (past the step's give-up, ~15 deadlines of ${stepDeadlineMs} ms)`,
+    async run(h: Harness) {
+      for (const [participant, step] of Object.entries(FIRST_STEP) as [keyof typeof FIRST_STEP, string][]) {
+        const before = new Set(h.driver.accepted.keys());
+        await h.signal(participant, "SIGTERM");
+        await h.driver.drive(this.name, 6, 100);
+        await sleep(downMs);
+        await h.restart(participant);
+        h.faults.add(`participant down past the give-up (${participant})`);
+        for (const id of h.driver.accepted.keys()) if (!before.has(id)) h.tolerateTimeout.set(id, step);
+      }
+    },
+  };
+}
