@@ -8,6 +8,7 @@ import {
   serve,
   success,
   type Delivery,
+  type InProcessTransport,
   type MessageContext,
   type OutgoingMessage,
   type ServiceSpec,
@@ -160,9 +161,7 @@ describe.each(transports)("serve() with a unit of work on %s", (kind, open) => {
     await until(() => handled.length === 2, "both handler calls");
     // Not committed yet: nothing stored, nothing acked (the broker still holds both), no reply published.
     expect(store.stored).toEqual([]);
-    if (kind === "in-process") {
-      expect((transport as ReturnType<typeof createInProcessTransport>).inspect(queue).unacked).toBe(2);
-    }
+    if (kind === "in-process") expect((transport as InProcessTransport).inspect(queue).unacked).toBe(2);
     release();
     await until(() => store.stored.length === 2, "both commits");
     await until(async () => (await transport.queueDepth(queue)) === 0, "the acks");

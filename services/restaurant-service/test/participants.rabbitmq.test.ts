@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OrderServiceClient, serveOrderService } from "@saga/generated/order-service";
 import { connectAmqp, type Transport } from "@saga/runtime";
-import { createTestVhost, queueDepths } from "@saga/runtime/testing";
+import { createTestVhost } from "@saga/runtime/testing";
 import { createLogger, openSqlite, type SqliteDatabase } from "@saga/service-kit";
 import { startAccountingService } from "../../accounting-service/src/service.js";
 import { startConsumerService } from "../../consumer-service/src/service.js";
@@ -178,7 +178,7 @@ describe("restaurant-service on RabbitMQ", () => {
   it("a create delivered again after a restart gets no second ticket or reply; approval retried after a transient failure: approved once", async () => {
     const draws = [0.1, 0.9]; // rate 0.3: the first attempt fails transiently, the redelivery succeeds
     let attempts = 0;
-    const { client, recorder, start, db } = await restaurant({
+    const { client, recorder, start, transport, db } = await restaurant({
       approveTicketFailureRate: 0.3,
       random: () => (attempts++, draws.shift() ?? 0.9),
     });
@@ -191,7 +191,7 @@ describe("restaurant-service on RabbitMQ", () => {
     // between the commit and the ack: consumed_messages (in the database, not in memory) has it, so it is acked
     // without a second ticket or reply. The saga's resend (a new message id) is answered with the same ticket.
     await first.stop();
-    await start();
+    const second = await start();
     await client.createTicket(create, { correlationId: id, messageId: `${id}.create` });
     await client.createTicket(create, { correlationId: id });
     const created = await recorder.waitFor(id, 2);
@@ -208,15 +208,15 @@ describe("restaurant-service on RabbitMQ", () => {
       payload: null,
     });
     expect(attempts).toBe(2); // redelivered by the broker after the thrown transient error
-    // Nothing more can arrive: every command is acked and every reply ever sent is an outbox row, all published:
-    // create, resend and approval; none for the duplicate, no failure reply.
+    // Nothing more can arrive: every command is acked (none comes back to the queue when the service stops) and
+    // every reply ever sent is an outbox row, all published: create, resend and approval; none for the duplicate.
     const tickets = db();
     const unsent = () =>
       (tickets.prepare("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL").get() as { n: number }).n;
-    await waitUntil(
-      () => queueDepths(vhost.vhost)["restaurant_service.commands"] === 0 && unsent() === 0,
-      10_000,
-    );
+    const commands = async () => (await transport.queueDepth("restaurant_service.commands")) ?? -1;
+    await waitUntil(async () => (await commands()) === 0 && unsent() === 0, 10_000);
+    await second.stop();
+    expect(await commands()).toBe(0);
     expect(tickets.prepare("SELECT type FROM outbox ORDER BY id").all()).toEqual([
       { type: "restaurant_service.create_ticket.response.success" },
       { type: "restaurant_service.create_ticket.response.success" },
@@ -312,7 +312,6 @@ describe("a participant killed after the commit, before its reply is published (
     await crashing.waitForOutput(/AMQP_UNROUTABLE.*"msg":"outbox publish failed; will retry"/);
     const db = database(path.join(dataDir, "accounting-service.sqlite"));
     const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
-    await waitUntil(() => queueDepths(vhost.vhost)["accounting_service.commands"] === 0, 10_000); // acked
     expect(count("SELECT count(*) AS n FROM consumed_messages")).toBe(1);
     expect(count("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL")).toBe(1);
     await crashing.kill();

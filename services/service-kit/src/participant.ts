@@ -24,7 +24,7 @@ export interface ParticipantStore {
 }
 
 export interface RunningParticipant {
-  /** Stops consuming, lets the transactions in flight finish, stops the relay and closes the database. */
+  /** Stops consuming, lets the transactions in flight finish, stops the relay and closes the database. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -60,11 +60,13 @@ export async function startParticipant<Store extends ParticipantStore>(
       unitOfWork: outbox,
       ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
     });
+    let stopped: Promise<void> | undefined;
     return {
-      async stop() {
-        await server.close();
-        await close();
-      },
+      stop: () =>
+        (stopped ??= (async () => {
+          await server.close();
+          await close();
+        })()),
     };
   } catch (error) {
     await close();

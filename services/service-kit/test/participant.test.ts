@@ -16,19 +16,19 @@ import {
   serve,
   success,
   type Delivery,
-  type InProcessTransport,
   type MessageContext,
   type MessageSpec,
   type ServiceSpec,
   type Transport,
   type Validator,
 } from "@saga/runtime";
-import { createTestVhost, queueDepths } from "@saga/runtime/testing";
+import { createTestVhost } from "@saga/runtime/testing";
 import {
   createLogger,
   OUTBOX_MIGRATION,
   openSqlite,
   startParticipant,
+  type RunningParticipant,
   type SqliteDatabase,
 } from "../src/index.js";
 
@@ -174,24 +174,24 @@ describe.each(transports)("a participant on the transactional outbox (%s)", (kin
       unsent: count(`SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL`),
       consumed: count(`SELECT count(*) AS n FROM consumed_messages`),
     });
-    /** Commands in the queue, ready or delivered and not yet acked. */
-    const commands = () =>
-      vhost
-        ? (queueDepths(vhost.vhost)[queue] ?? 0)
-        : (() => {
-            const { ready, unacked } = (transport as InProcessTransport).inspect(queue);
-            return ready + unacked;
-          })();
-    /** Every command acked and every stored reply published. */
-    const settled = () => commands() === 0 && state().unsent === 0;
-    return { queue, start, send, replies, calls, state, commands, settled };
+    /** No command waiting (all delivered) and every stored reply published. */
+    const settled = async () => (await transport.queueDepth(queue)) === 0 && state().unsent === 0;
+    /**
+     * Stops the service and checks that no delivery came back to the queue: each one was acked (a delivery still
+     * unacked when its consumer goes away returns to the queue).
+     */
+    const stopAndCheckAcked = async (service: RunningParticipant) => {
+      await service.stop();
+      expect(await transport.queueDepth(queue)).toBe(0);
+    };
+    return { queue, start, send, replies, calls, state, settled, stopAndCheckAcked };
   }
 
   const body = (d: Delivery): unknown => JSON.parse(d.body.toString("utf8"));
 
   it("commits the state change, the reply and the dedup record together; the relay publishes the reply as built", async () => {
     const notes = await notesService({ b: "refuse" });
-    await notes.start();
+    const service = await notes.start();
     const a = await notes.send("a");
     const b = await notes.send("b");
     await until(() => notes.replies.length === 2, "both replies");
@@ -208,11 +208,12 @@ describe.each(transports)("a participant on the transactional outbox (%s)", (kin
     expect(byType.get("notes.write.response.failure")!.properties.messageId).toBe(`${b}.reply`);
     expect(body(byType.get("notes.write.response.failure")!)).toEqual({ reason: "no b" });
     expect(notes.state()).toEqual({ notes: 1, outbox: 2, unsent: 0, consumed: 2 });
+    await notes.stopAndCheckAcked(service);
   });
 
   it("a handler that throws after writing leaves no state change, no outbox row, no dedup record; dead-lettered at the limit", async () => {
     const notes = await notesService({ doomed: "write-then-throw", flaky: "write-then-throw-once" });
-    await notes.start();
+    const service = await notes.start();
     const dlq = `${notes.queue}.dlq`;
     await notes.send("doomed");
     await until(async () => (await transport.queueDepth(dlq)) === 1, "the dead letter");
@@ -226,6 +227,7 @@ describe.each(transports)("a participant on the transactional outbox (%s)", (kin
     expect(notes.calls.filter((key) => key === "flaky")).toHaveLength(2);
     expect(body(notes.replies[0]!)).toEqual({ rows: 1 });
     expect(notes.state()).toEqual({ notes: 1, outbox: 1, unsent: 0, consumed: 1 });
+    await notes.stopAndCheckAcked(service);
   });
 
   it("a message delivered twice has one effect and one reply, across a restart too", async () => {
@@ -234,11 +236,12 @@ describe.each(transports)("a participant on the transactional outbox (%s)", (kin
     const id = await notes.send("twice");
     await notes.send("twice", id);
     await until(() => notes.replies.length === 1, "the reply");
-    await until(notes.settled, "both deliveries acked and the outbox drained");
-    await first.stop(); // the restarted process has no memory of it: the database does
-    await notes.start();
+    await until(notes.settled, "both deliveries taken and the outbox drained");
+    await notes.stopAndCheckAcked(first); // the restarted process has no memory of it: the database does
+    const second = await notes.start();
     await notes.send("twice", id);
-    await until(notes.settled, "the third delivery acked");
+    await until(notes.settled, "the third delivery taken");
+    await notes.stopAndCheckAcked(second);
     expect(notes.calls).toEqual(["twice"]);
     // Every reply that will ever go out is an outbox row, and there is one, sent.
     expect(notes.state()).toEqual({ notes: 1, outbox: 1, unsent: 0, consumed: 1 });
@@ -249,17 +252,18 @@ describe.each(transports)("a participant on the transactional outbox (%s)", (kin
     const notes = await notesService();
     const crashed = await notes.start(publishingFails(transport));
     const id = await notes.send("late");
-    await until(() => notes.state().consumed === 1 && notes.commands() === 0, "the commit and the ack");
-    await crashed.stop();
+    await until(() => notes.state().consumed === 1, "the commit");
+    await notes.stopAndCheckAcked(crashed); // acked after the commit: the broker will not deliver it again
     expect(notes.state()).toEqual({ notes: 1, outbox: 1, unsent: 1, consumed: 1 });
     expect(notes.replies).toEqual([]);
 
-    await notes.start(); // same database file, a working broker: the relay publishes what was left
+    const restarted = await notes.start(); // same database file, a working broker: the relay publishes what was left
     await until(() => notes.replies.length === 1, "the reply after the restart");
     await until(notes.settled, "the outbox drained");
     expect(notes.replies.map((d) => d.properties.messageId)).toEqual([`${id}.reply`]);
     expect(body(notes.replies[0]!)).toEqual({ rows: 1 });
     expect(notes.calls).toEqual(["late"]); // the command was not handled again
     expect(notes.state()).toEqual({ notes: 1, outbox: 1, unsent: 0, consumed: 1 });
+    await notes.stopAndCheckAcked(restarted);
   });
 });
