@@ -18,9 +18,6 @@ import {
 } from "./sql.js";
 import { ConcurrencyError, type SagaRecord, type UnitOfWork } from "./state.js";
 
-/** PostgreSQL's code for a unique violation. */
-const UNIQUE_VIOLATION = "23505";
-
 export interface PostgresStoreOptions<Data> {
   /** `postgres://user:password@host:port/database`; only ever logged redacted. */
   readonly url: string;
@@ -30,7 +27,10 @@ export interface PostgresStoreOptions<Data> {
   readonly type: string;
   readonly project?: Projection<Data>;
   readonly logger: Logger;
-  /** How long a relay owns the outbox rows it claimed before another instance may take them. */
+  /**
+   * How long a relay owns the outbox rows it claimed before another instance may take them. Default 60 s: twice the
+   * transport's publish confirm timeout, so a slow publish does not outlive its lease.
+   */
   readonly outboxLeaseMs?: number;
 }
 
@@ -54,7 +54,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
     this.#pool = pool;
     this.#type = options.type;
     this.#project = options.project ?? (() => []);
-    this.#leaseMs = options.outboxLeaseMs ?? 30_000;
+    this.#leaseMs = options.outboxLeaseMs ?? 60_000;
     this.#logger = options.logger;
   }
 
@@ -111,7 +111,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
       for (const statement of rest) await run(client, statement);
     } catch (error) {
       // The same reply consumed by another instance in between: the engine retries and finds it consumed.
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION && work.consumedMessageId)
+      if (error instanceof pg.DatabaseError && error.constraint === "consumed_messages_pkey")
         throw new ConcurrencyError(`message ${work.consumedMessageId} was consumed concurrently`);
       throw error;
     }
@@ -132,18 +132,21 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
 
   /**
    * Claims unsent rows for this instance's relay: rows nobody holds, whose lease ran out (a crashed instance), or
-   * that this instance already holds (a failed publish to retry). SKIP LOCKED lets two relays claim disjoint rows
-   * without waiting on each other.
+   * that this instance already holds (a failed publish to retry). Retrying does not renew the lease, so an
+   * instance that cannot reach the broker keeps its rows from the others for one lease at most.
+   * SKIP LOCKED lets two relays claim disjoint rows without waiting on each other.
    */
   async pendingOutbox(limit: number): Promise<OutboxRow[]> {
     const rows = await this.all<OutboxTableRow>(
-      `UPDATE outbox SET claimed_by = ?, claimed_until = now() + ? * interval '1 millisecond'
+      `UPDATE outbox SET
+         claimed_until = CASE WHEN claimed_by = ? THEN claimed_until ELSE now() + ? * interval '1 millisecond' END,
+         claimed_by = ?
        WHERE id IN (
          SELECT id FROM outbox
          WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < now() OR claimed_by = ?)
          ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
        RETURNING id, message_id, correlation_id, operation, payload`,
-      [this.#owner, this.#leaseMs, this.#owner, limit],
+      [this.#owner, this.#leaseMs, this.#owner, this.#owner, limit],
     );
     return rows.sort((a, b) => a.id - b.id).map(toOutboxRow);
   }

@@ -21,13 +21,13 @@ import { ConcurrencyError, type SagaRecord, type UnitOfWork } from "./state.js";
  */
 export class SqliteSagaStore<Data> implements SagaDatabase<Data> {
   readonly dialect = "sqlite";
-  readonly db: SqliteDatabase;
+  readonly #db: SqliteDatabase;
   readonly #type: string;
   readonly #project: Projection<Data>;
   readonly #statements = new Map<string, Statement<unknown[]>>();
 
   constructor(db: SqliteDatabase, type: string, project: Projection<Data> = () => []) {
-    this.db = db;
+    this.#db = db;
     this.#type = type;
     this.#project = project;
   }
@@ -47,7 +47,7 @@ export class SqliteSagaStore<Data> implements SagaDatabase<Data> {
   }
 
   async create(build: (id: number) => UnitOfWork<Data>): Promise<number> {
-    return this.db.transaction(() => {
+    return this.#db.transaction(() => {
       const now = new Date().toISOString();
       const { id } = this.#statement(SAGA_SQL.insertSaga).get(this.#type, now, now) as { id: number };
       this.#write({ ...build(id), expectedVersion: 0 }, true);
@@ -56,7 +56,7 @@ export class SqliteSagaStore<Data> implements SagaDatabase<Data> {
   }
 
   async commit(work: UnitOfWork<Data>): Promise<void> {
-    this.db.transaction(() => this.#write(work, false))();
+    this.#db.transaction(() => this.#write(work, false))();
   }
 
   #write(work: UnitOfWork<Data>, created: boolean): void {
@@ -88,7 +88,7 @@ export class SqliteSagaStore<Data> implements SagaDatabase<Data> {
   async markSent(ids: readonly number[]): Promise<void> {
     const now = new Date().toISOString();
     const mark = this.#statement(`UPDATE outbox SET sent_at = ? WHERE id = ?`);
-    this.db.transaction(() => {
+    this.#db.transaction(() => {
       for (const id of ids) mark.run(now, id);
     })();
   }
@@ -102,14 +102,14 @@ export class SqliteSagaStore<Data> implements SagaDatabase<Data> {
   }
 
   async close(): Promise<void> {
-    this.db.close();
+    this.#db.close();
   }
 
   /** Prepared once per statement text. */
   #statement(sql: string): Statement<unknown[]> {
     let statement = this.#statements.get(sql);
     if (!statement) {
-      statement = this.db.prepare<unknown[]>(sql);
+      statement = this.#db.prepare<unknown[]>(sql);
       this.#statements.set(sql, statement);
     }
     return statement;
