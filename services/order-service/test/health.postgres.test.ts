@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInProcessTransport } from "@saga/runtime";
 import { startOrderService, type RunningOrderService } from "../src/service.js";
 import { createTestDatabase } from "../testing/postgres.js";
+import { waitFor } from "../testing/system-under-test.js";
 
 /**
  * GET /health asks PostgreSQL when the service runs on it, and says 503 when it does not answer. The password of
@@ -20,6 +21,7 @@ beforeAll(async () => {
     logger: pino({ level: "debug" }, { write: (line: string) => void logs.push(line) }),
     databaseUrl: database.url.replace("//postgres@", `//postgres:${PASSWORD}@`),
     port: 0,
+    deadlinePollMs: 50,
   });
 });
 
@@ -34,7 +36,7 @@ const health = async () => {
 };
 
 describe("GET /health on PostgreSQL", () => {
-  it("is 200 while PostgreSQL answers, and 503 once its database is gone", async () => {
+  it("is 200 while PostgreSQL answers, and 503 once its database is gone, while the service keeps running", async () => {
     expect(await health()).toMatchObject({
       status: 200,
       body: { ok: true, checks: { database: true, database_kind: "postgres" } },
@@ -44,6 +46,12 @@ describe("GET /health on PostgreSQL", () => {
       status: 503,
       body: { ok: false, checks: { database: false, database_kind: "postgres" } },
     });
+    // The deadline poller logs the failed read and asks again on its next tick; nothing crashes.
+    await waitFor(
+      () => logs.some((line) => line.includes("reading overdue sagas failed; will retry")),
+      10_000,
+    );
+    expect((await health()).status).toBe(503);
   });
 
   it("logs the database it uses with the password redacted", () => {

@@ -143,3 +143,40 @@ describe("PostgreSQL saga store, two instances on one database", () => {
     }
   });
 });
+
+describe("PostgreSQL saga store, failures at start", () => {
+  it("applies no part of a migration set that fails, and names the migration", async () => {
+    const open = PostgresSagaStore.open({
+      url: database.url,
+      migrations: [() => "CREATE TABLE half_done (id INTEGER)", () => "CREATE TABLE broken ("],
+      schemaName: "broken_service",
+      type: "broken",
+      logger,
+    });
+    await expect(open).rejects.toMatchObject({
+      code: "DB_MIGRATION_FAILED",
+      message: expect.stringMatching(/^broken_service: migration 2 failed: syntax error/),
+    });
+    expect(
+      await first.all(
+        `SELECT to_regclass('half_done') AS half_done, to_regclass('broken_service_migrations') AS log`,
+      ),
+    ).toEqual([{ half_done: null, log: null }]);
+  });
+
+  it("fails to start when PostgreSQL does not answer, without the password in the error", async () => {
+    const open = PostgresSagaStore.open({
+      url: "postgres://postgres:not-for-logs@127.0.0.1:1/nowhere",
+      migrations: [],
+      schemaName: "order_service",
+      type: "create_order_saga",
+      logger,
+    });
+    const error = await open.then(
+      () => undefined,
+      (reason: unknown) => reason as Error,
+    );
+    expect(error?.message).toMatch(/ECONNREFUSED/);
+    expect(JSON.stringify({ message: error?.message, stack: error?.stack })).not.toContain("not-for-logs");
+  });
+});
