@@ -79,25 +79,6 @@ describe("PostgreSQL saga store, two instances on one database", () => {
     expect(saga.history!.filter((h) => h.status === "create_restaurant_ticket.running")).toHaveLength(1);
   });
 
-  it("refuses a transition consuming a message already consumed, and writes none of it", async () => {
-    const engine = engineOn(first);
-    const a = await engine.start(order);
-    const b = await engine.start(order);
-    expect(await engine.handleReply(a, VERIFY_SUCCESS, null, `shared-${a}`)).toBe("applied");
-    const saga = (await second.load(b))!;
-    await expect(
-      second.commit({
-        next: { ...saga, status: "create_restaurant_ticket.running" },
-        expectedVersion: saga.version,
-        history: [{ status: "create_restaurant_ticket.running", at: new Date().toISOString() }],
-        outbox: [{ operation: "createTicket", payload: {}, messageId: `m-${b}` }],
-        consumedMessageId: `shared-${a}`,
-      }),
-    ).rejects.toMatchObject({ code: "SAGA_CONCURRENT_UPDATE" });
-    expect((await second.load(b))!).toMatchObject({ version: saga.version, status: saga.status });
-    expect(await second.all(`SELECT 1 FROM outbox WHERE message_id = ?`, [`m-${b}`])).toEqual([]);
-  });
-
   it("leases outbox rows to one relay: two relays claim disjoint rows, and a closed one hands its rows back", async () => {
     await first.markSent((await first.pendingOutbox(1000)).map((row) => row.id));
     const engine = engineOn(first);

@@ -233,4 +233,22 @@ describe.each([sqlite(), postgres()])("CreateOrderSaga on the saga engine ($name
     ).rejects.toMatchObject({ code: "SAGA_CONCURRENT_UPDATE" });
     expect((await sagaOf(id)).status).toBe("create_restaurant_ticket.running");
   });
+
+  it("refuses a transition consuming a message already consumed, and writes none of it", async () => {
+    const a = await engine.start(newOrder());
+    const b = await engine.start(newOrder());
+    expect(await engine.handleReply(a, reply(VERIFY, "success"), null, "shared")).toBe("applied");
+    const saga = (await store.load(b))!;
+    await expect(
+      store.commit({
+        next: { ...saga, status: "create_restaurant_ticket.running" },
+        expectedVersion: saga.version,
+        history: [{ status: "create_restaurant_ticket.running", at: new Date(clock).toISOString() }],
+        outbox: [{ operation: "createTicket", payload: {}, messageId: "never-written" }],
+        consumedMessageId: "shared",
+      }),
+    ).rejects.toMatchObject({ code: "SAGA_CONCURRENT_UPDATE" });
+    expect(await store.load(b)).toMatchObject({ version: saga.version, status: saga.status });
+    expect(await store.all(`SELECT 1 FROM outbox WHERE message_id = 'never-written'`)).toEqual([]);
+  });
 });

@@ -63,7 +63,14 @@ export class SqliteSagaStore<Data> implements SagaDatabase<Data> {
     const { updateSaga, rest } = transitionStatements(work, created, this.#project, new Date().toISOString());
     if (this.#statement(updateSaga.sql).run(...updateSaga.params).changes !== 1)
       throw new ConcurrencyError(`saga ${work.next.id} changed since version ${work.expectedVersion}`);
-    for (const { sql, params } of rest) this.#statement(sql).run(...params);
+    try {
+      for (const { sql, params } of rest) this.#statement(sql).run(...params);
+    } catch (error) {
+      // The same message consumed by another transition first (the transaction rolls back): as for a version.
+      if (String((error as Error).message).includes("consumed_messages.message_id"))
+        throw new ConcurrencyError(`message ${work.consumedMessageId} was consumed concurrently`);
+      throw error;
+    }
   }
 
   async load(id: number): Promise<SagaRecord<Data> | undefined> {

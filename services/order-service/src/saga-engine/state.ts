@@ -58,7 +58,10 @@ export interface SagaStore<Data> {
   /** Inserts a new saga: the store assigns the id, then `build` (pure, synchronous) plans its first transition. */
   create(build: (id: number) => UnitOfWork<Data>): Promise<number>;
   load(id: number): Promise<SagaRecord<Data> | undefined>;
-  /** Commits atomically. Throws ConcurrencyError when the version moved on since `expectedVersion`. */
+  /**
+   * Commits atomically. Throws ConcurrencyError when the version moved on since `expectedVersion`, or when another
+   * transition consumed `consumedMessageId` first: nothing of the work is written then.
+   */
   commit(work: UnitOfWork<Data>): Promise<void>;
   /** Whether an incoming message was already consumed. */
   hasConsumed(messageId: string): Promise<boolean>;
