@@ -32,6 +32,11 @@ export interface RunningSystem {
   readonly processes: Record<ServiceName, ChildProcess>;
   /** Starts (or restarts) one service with the system's environment. */
   start(service: ServiceName): ChildProcess;
+  /**
+   * Starts one more order-service process with the system's environment on a port of its own: a second instance
+   * (on PostgreSQL, sharing the first one's database). `stop()` stops it too.
+   */
+  startAnotherOrderService(): Promise<{ url: string; process: ChildProcess; logs: string[] }>;
   stop(): Promise<void>;
 }
 
@@ -48,7 +53,8 @@ export async function startSystem(
   const port = await freePort();
   const logs = Object.fromEntries(SERVICES.map((s) => [s, [] as string[]])) as Record<ServiceName, string[]>;
   const processes = {} as Record<ServiceName, ChildProcess>;
-  const start = (service: ServiceName): ChildProcess => {
+  const extraProcesses: ChildProcess[] = [];
+  const spawnService = (service: ServiceName, servicePort: number, sink: string[]): ChildProcess => {
     const child = spawn(
       process.execPath,
       [...nodeArgs, "--import", "tsx", path.join(REPO, "services", service, "src/main.ts")],
@@ -59,7 +65,7 @@ export async function startSystem(
           AMQP_URL: amqpUrl,
           BROKER: "amqp",
           DATA_DIR: dataDir,
-          PORT: String(port),
+          PORT: String(servicePort),
           LOG_LEVEL: "info",
           ...env,
         },
@@ -67,10 +73,11 @@ export async function startSystem(
       },
     );
     for (const stream of [child.stdout, child.stderr])
-      stream?.on("data", (chunk: Buffer) => logs[service].push(chunk.toString()));
-    processes[service] = child;
+      stream?.on("data", (chunk: Buffer) => sink.push(chunk.toString()));
     return child;
   };
+  const start = (service: ServiceName): ChildProcess =>
+    (processes[service] = spawnService(service, port, logs[service]));
   for (const service of SERVICES) start(service);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
@@ -84,9 +91,22 @@ export async function startSystem(
     logs,
     processes,
     start,
+    async startAnotherOrderService() {
+      const anotherPort = await freePort();
+      const anotherLogs: string[] = [];
+      const child = spawnService("order-service", anotherPort, anotherLogs);
+      extraProcesses.push(child);
+      const anotherUrl = `http://127.0.0.1:${anotherPort}`;
+      await waitFor(
+        async () => (await fetch(`${anotherUrl}/health`).catch(() => undefined))?.ok === true,
+        30_000,
+        () => anotherLogs.join("").slice(-4000),
+      );
+      return { url: anotherUrl, process: child, logs: anotherLogs };
+    },
     async stop() {
       await Promise.all(
-        Object.values(processes).map(
+        [...Object.values(processes), ...extraProcesses].map(
           (child) =>
             new Promise<void>((resolve) => {
               if (child.exitCode !== null || child.signalCode !== null) return resolve();
