@@ -33,3 +33,11 @@ export function unfinishedSagas(db: Database.Database): number {
     .pluck()
     .get() as number;
 }
+
+/** Commands the order service resent because a step's deadline passed (recorded in the saga history). */
+export function resentCommands(db: Database.Database): number {
+  return db
+    .prepare(`SELECT count(*) FROM saga_history WHERE json_extract(detail, '$.deadline') = 'passed'`)
+    .pluck()
+    .get() as number;
+}

@@ -6,6 +6,7 @@ import {
   type RunningSystem,
   type ServiceName,
 } from "../../order-service/testing/system-under-test.js";
+import { readDatabase, resentCommands } from "./databases.js";
 import { OrderDriver } from "./orders.js";
 
 /** One bad message the suite published, and what its dead letter must say. */
@@ -100,6 +101,11 @@ export class Harness {
       60_000,
       () => "the order service did not become healthy",
     );
+  }
+
+  /** Commands resent so far because a step's deadline passed. */
+  resentCommands(): number {
+    return readDatabase(this.system.dataDir, "order-service", resentCommands);
   }
 
   /** Duplicates the services recognised and absorbed, counted from their log lines. */

@@ -40,7 +40,7 @@ const PHASES: Phase[] = [
     label: "faults",
     env: ENV,
     scenarios: [
-      killServices(12),
+      killServices(16),
       brokerRestarts(3, 1500),
       connectionCloses(8),
       badMessages(3),
@@ -80,6 +80,7 @@ async function main(): Promise<number> {
   const drivers = [];
   const outboxes = { checked: [] as string[], withoutOutbox: [] as string[] };
   let duplicatesAbsorbed = 0;
+  let resentCommands = 0;
   for (const phase of phases) {
     const h = await Harness.start(phase.label, phase.env, faults);
     drivers.push(h.driver);
@@ -110,6 +111,7 @@ async function main(): Promise<number> {
       outboxes.checked.push(...checked);
       outboxes.withoutOutbox.push(...withoutOutbox);
       duplicatesAbsorbed += h.duplicatesAbsorbed();
+      resentCommands += h.resentCommands();
     } finally {
       if (failed) console.log(`${phase.label}: databases kept in ${h.system.dataDir}`);
       await h.stop();
@@ -120,6 +122,7 @@ async function main(): Promise<number> {
     faults,
     results,
     duplicatesAbsorbed,
+    resentCommands,
     outboxes,
     seconds: (Date.now() - started) / 1000,
     notRun: phases.includes(PAST_GIVE_UP)

@@ -27,6 +27,7 @@ export interface Totals {
   readonly faults: FaultCounter;
   readonly results: readonly ScenarioResult[];
   readonly duplicatesAbsorbed: number;
+  readonly resentCommands: number;
   readonly outboxes: { readonly checked: readonly string[]; readonly withoutOutbox: readonly string[] };
   readonly seconds: number;
   /** Scenarios left out of this run, and why. */
@@ -53,7 +54,11 @@ export function printSummary(totals: Totals): void {
   console.log("faults injected:");
   for (const [kind, n] of [...totals.faults.byKind].sort()) console.log(`  ${kind}: ${n}`);
   console.log(`orders lost: ${lost}`);
-  console.log(`duplicates absorbed: ${totals.duplicatesAbsorbed}`);
+  console.log(
+    `duplicates absorbed: ${totals.duplicatesAbsorbed} (deliveries acknowledged without acting again: redeliveries, ` +
+      "duplicate publishes, replies to resent commands)",
+  );
+  console.log(`commands resent after a step deadline: ${totals.resentCommands}`);
   const { checked, withoutOutbox } = totals.outboxes;
   console.log(`outboxes checked drained: ${unique(checked)}`);
   if (withoutOutbox.length > 0)

@@ -32,6 +32,7 @@ export function participantStalls(stepDeadlineMs: number): Scenario {
   return {
     name: `participant stopped ${stallMs} ms (> step deadline ${stepDeadlineMs} ms), each frozen and shut down`,
     async run(h) {
+      const resentBefore = h.resentCommands();
       for (const participant of PARTICIPANTS) {
         for (const [how, stop] of [
           ["frozen", frozen],
@@ -45,6 +46,11 @@ export function participantStalls(stepDeadlineMs: number): Scenario {
             await stopDriving();
           }
         }
+      }
+      if (h.resentCommands() === resentBefore) {
+        throw new Error(
+          "no command was resent: the stops did not outlast a step deadline, nothing was tested",
+        );
       }
     },
   };
