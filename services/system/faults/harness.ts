@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
 import { createTestVhost } from "@saga/runtime/testing";
 import {
   startSystem,
@@ -117,10 +118,12 @@ export class Harness {
     return count;
   }
 
-  async stop(): Promise<void> {
+  /** Stops the services (resuming any frozen one first), removes the vhost and, unless kept, the databases. */
+  async stop({ keepData }: { keepData: boolean }): Promise<void> {
     for (const child of Object.values(this.system.processes)) child.kill("SIGCONT");
     await this.system.stop();
     this.vhost.remove();
+    if (!keepData) rmSync(this.system.dataDir, { recursive: true, force: true });
   }
 }
 

@@ -72,58 +72,73 @@ function selectPhases(args: readonly string[]): Phase[] {
   return named.length === 0 ? all : [...PHASES, PAST_GIVE_UP].filter((p) => named.includes(p.label));
 }
 
+/** Runs one scenario, then lets the system settle and checks every invariant, whatever the scenario did. */
+async function runScenario(h: Harness, phase: Phase, scenario: Scenario): Promise<ScenarioResult> {
+  const started = Date.now();
+  const before = h.driver.accepted.size;
+  const violations: Violation[] = [];
+  const failure = (invariant: string, error: unknown): Violation => ({
+    invariant,
+    seen: (error as Error).stack ?? String(error),
+  });
+  try {
+    await scenario.run(h);
+  } catch (error) {
+    violations.push(failure("the scenario runs", error));
+  }
+  try {
+    violations.push(...(await settleAndCheck(h)));
+  } catch (error) {
+    violations.push(failure("the checks run", error));
+  }
+  const result: ScenarioResult = {
+    phase: phase.label,
+    name: scenario.name,
+    seconds: (Date.now() - started) / 1000,
+    accepted: h.driver.accepted.size - before,
+    violations,
+  };
+  printScenario(result);
+  return result;
+}
+
+/** One phase on its own system and vhost; its databases are kept (and named) when something failed. */
+async function runPhase(phase: Phase, faults: FaultCounter) {
+  const h = await Harness.start(phase.label, phase.env, faults);
+  const results: ScenarioResult[] = [];
+  try {
+    for (const scenario of phase.scenarios) results.push(await runScenario(h, phase, scenario));
+    return {
+      driver: h.driver,
+      results,
+      outboxes: checkOutboxes(h.system.dataDir),
+      duplicatesAbsorbed: h.duplicatesAbsorbed(),
+      resentCommands: h.resentCommands(),
+    };
+  } finally {
+    const failed = results.length < phase.scenarios.length || results.some((r) => r.violations.length > 0);
+    if (failed) console.log(`${phase.label}: databases kept in ${h.system.dataDir}`);
+    await h.stop({ keepData: failed });
+  }
+}
+
 async function main(): Promise<number> {
   const phases = selectPhases(process.argv.slice(2));
   const started = Date.now();
   const faults = new FaultCounter();
-  const results: ScenarioResult[] = [];
-  const drivers = [];
-  const outboxes = { checked: [] as string[], withoutOutbox: [] as string[] };
-  let duplicatesAbsorbed = 0;
-  let resentCommands = 0;
-  for (const phase of phases) {
-    const h = await Harness.start(phase.label, phase.env, faults);
-    drivers.push(h.driver);
-    let failed = false;
-    try {
-      for (const scenario of phase.scenarios) {
-        const t0 = Date.now();
-        const before = h.driver.accepted.size;
-        let violations: Violation[];
-        try {
-          await scenario.run(h);
-          violations = await settleAndCheck(h);
-        } catch (error) {
-          violations = [{ invariant: "the scenario runs", seen: (error as Error).stack ?? String(error) }];
-        }
-        const result = {
-          phase: phase.label,
-          name: scenario.name,
-          seconds: (Date.now() - t0) / 1000,
-          accepted: h.driver.accepted.size - before,
-          violations,
-        };
-        results.push(result);
-        printScenario(result);
-        failed ||= violations.length > 0;
-      }
-      const { checked, withoutOutbox } = checkOutboxes(h.system.dataDir);
-      outboxes.checked.push(...checked);
-      outboxes.withoutOutbox.push(...withoutOutbox);
-      duplicatesAbsorbed += h.duplicatesAbsorbed();
-      resentCommands += h.resentCommands();
-    } finally {
-      if (failed) console.log(`${phase.label}: databases kept in ${h.system.dataDir}`);
-      await h.stop();
-    }
-  }
+  const outcomes = [];
+  for (const phase of phases) outcomes.push(await runPhase(phase, faults));
+  const results = outcomes.flatMap((o) => o.results);
   printSummary({
-    drivers,
+    drivers: outcomes.map((o) => o.driver),
     faults,
     results,
-    duplicatesAbsorbed,
-    resentCommands,
-    outboxes,
+    duplicatesAbsorbed: outcomes.reduce((sum, o) => sum + o.duplicatesAbsorbed, 0),
+    resentCommands: outcomes.reduce((sum, o) => sum + o.resentCommands, 0),
+    outboxes: {
+      checked: outcomes.flatMap((o) => o.outboxes.checked),
+      withoutOutbox: outcomes.flatMap((o) => o.outboxes.withoutOutbox),
+    },
     seconds: (Date.now() - started) / 1000,
     notRun: phases.includes(PAST_GIVE_UP)
       ? []
