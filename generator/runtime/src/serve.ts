@@ -141,28 +141,46 @@ export async function serve(
       logger: withFields(logger, fields),
     };
     const handler = handlers.get(operation.operationId)!;
+    const callHandler = () => handler(payload, context);
     try {
-      if (unitOfWork) {
-        // A throw anywhere in here (handler, reply validation, commit) rolls everything back: retried, then dead-lettered.
-        const result = await unitOfWork.transact(properties.messageId, async () => {
-          const outcome = await handler(payload, context);
-          return operation.replies ? [buildReply(spec.contractVersion, operation, outcome, delivery)] : [];
-        });
-        if (result === "duplicate") logger.info(fields, "duplicate delivery; acknowledged without handling");
-        return delivery.ack();
-      }
-      // Inside the try: a dedup store that fails is a technical error like any other (backoff, then dead-letter).
-      if (properties.messageId && (await dedup.has(properties.messageId))) {
-        logger.info(fields, "duplicate delivery; acknowledged without handling");
-        return delivery.ack();
-      }
-      const outcome = await handler(payload, context);
-      if (operation.replies) await reply(transport, spec.contractVersion, operation, outcome, delivery);
-      if (properties.messageId) await dedup.add(properties.messageId);
+      const handled = unitOfWork
+        ? await handleInTransaction(unitOfWork, delivery, operation, callHandler)
+        : await handleAndReply(delivery, operation, callHandler);
+      if (handled === "duplicate") logger.info(fields, "duplicate delivery; acknowledged without handling");
       delivery.ack();
     } catch (error) {
       await retryOrDeadLetter(delivery, error);
     }
+  };
+
+  /**
+   * With a unit of work: the handler and its reply (built and validated, to be stored, not published) inside the
+   * service's transaction. A throw there (handler, reply validation, commit) keeps nothing: retried, then dead-lettered.
+   */
+  const handleInTransaction = (
+    database: UnitOfWork,
+    delivery: Delivery,
+    operation: ReceiveOperation,
+    callHandler: () => Promise<unknown>,
+  ): Promise<"committed" | "duplicate"> =>
+    database.transact(delivery.properties.messageId, async () => {
+      const outcome = await callHandler();
+      return operation.replies ? [buildReply(spec.contractVersion, operation, outcome, delivery)] : [];
+    });
+
+  /** Without a unit of work: the in-memory dedup, then the handler, then the reply published and confirmed. */
+  const handleAndReply = async (
+    delivery: Delivery,
+    operation: ReceiveOperation,
+    callHandler: () => Promise<unknown>,
+  ): Promise<"committed" | "duplicate"> => {
+    const { messageId } = delivery.properties;
+    // A dedup store that fails is a technical error like any other (backoff, then dead-letter).
+    if (messageId && (await dedup.has(messageId))) return "duplicate";
+    const outcome = await callHandler();
+    if (operation.replies) await reply(transport, spec.contractVersion, operation, outcome, delivery);
+    if (messageId) await dedup.add(messageId);
+    return "committed";
   };
 
   const retryOrDeadLetter = async (delivery: Delivery, error: unknown): Promise<void> => {
