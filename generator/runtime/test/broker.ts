@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import net from "node:net";
 import amqp from "amqplib";
+import type { Delivery, Transport } from "../src/index.js";
 
 /** The broker the tests use. */
 export const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
@@ -97,3 +98,17 @@ export async function until(
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Consumes `queue` (declaring it first unless told not to), acking and keeping every delivery; close() stops. */
+export async function collectDeliveries(
+  transport: Transport,
+  queue: string,
+  declare = true,
+): Promise<{ seen: Delivery[]; close(): Promise<void> }> {
+  const seen: Delivery[] = [];
+  if (declare) await transport.declareQueue({ name: queue, durable: true, arguments: {} });
+  const subscription = await transport.consume(queue, async (d) => void (seen.push(d), d.ack()), {
+    prefetch: 50,
+  });
+  return { seen, close: () => subscription.cancel() };
+}

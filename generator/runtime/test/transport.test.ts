@@ -13,7 +13,7 @@ import {
   type ServiceSpec,
   type Transport,
 } from "../src/index.js";
-import { AMQP_URL, deleteQueues, runPrefix, sleep, until } from "./broker.js";
+import { AMQP_URL, collectDeliveries, deleteQueues, runPrefix, sleep, until } from "./broker.js";
 import { Add, Note, Refused, Square, Squared, Sum } from "./fixtures.js";
 
 /** One behavioural suite, run on RabbitMQ and on the in-process transport: both must behave the same. */
@@ -68,12 +68,8 @@ describe.each(transports)("runtime on %s", (kind, open) => {
 
   /** Declares a queue and collects (and acks) what arrives on it. */
   async function collect(name: string, declare = true): Promise<Delivery[]> {
-    const seen: Delivery[] = [];
-    if (declare) await transport.declareQueue({ name, durable: true, arguments: {} });
-    const subscription = await transport.consume(name, async (d) => void (seen.push(d), d.ack()), {
-      prefetch: 50,
-    });
-    serving.push({ close: () => subscription.cancel() });
+    const { seen, close } = await collectDeliveries(transport, name, declare);
+    serving.push({ close });
     return seen;
   }
 

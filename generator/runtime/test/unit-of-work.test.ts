@@ -16,7 +16,7 @@ import {
   type UnitOfWork,
 } from "../src/index.js";
 import { createTestVhost } from "../testing/rabbitmq.js";
-import { until } from "./broker.js";
+import { collectDeliveries, until } from "./broker.js";
 import { Add, Note, Refused, Sum } from "./fixtures.js";
 
 /**
@@ -101,12 +101,8 @@ describe.each(transports)("serve() with a unit of work on %s", (kind, open) => {
   const body = (message: { body: Buffer }): unknown => JSON.parse(message.body.toString("utf8"));
 
   async function collect(name: string, declare = true): Promise<Delivery[]> {
-    const seen: Delivery[] = [];
-    if (declare) await transport.declareQueue({ name, durable: true, arguments: {} });
-    const subscription = await transport.consume(name, async (d) => void (seen.push(d), d.ack()), {
-      prefetch: 50,
-    });
-    closing.push({ close: () => subscription.cancel() });
+    const { seen, close } = await collectDeliveries(transport, name, declare);
+    closing.push({ close });
     return seen;
   }
 
