@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { createTestVhost } from "@saga/runtime/testing";
 import {
   startSystem,
@@ -109,6 +110,19 @@ export class Harness {
     return readDatabase(this.system.dataDir, "order-service", resentCommands);
   }
 
+  /** Log lines at level error or above (pino: 50+), per service: not a violation, but worth a look. */
+  errorsLogged(): Record<string, number> {
+    return Object.fromEntries(
+      Object.entries(this.system.logs).map(([service, chunks]) => [
+        service,
+        chunks
+          .join("")
+          .split("\n")
+          .filter((line) => /^\{"level":(5|6)\d/.test(line)).length,
+      ]),
+    );
+  }
+
   /** Duplicates the services recognised and absorbed, counted from their log lines. */
   duplicatesAbsorbed(): number {
     let count = 0;
@@ -118,12 +132,15 @@ export class Harness {
     return count;
   }
 
-  /** Stops the services (resuming any frozen one first), removes the vhost and, unless kept, the databases. */
+  /** Stops the services (resuming any frozen one first) and removes the vhost; keeps the databases and logs, or not. */
   async stop({ keepData }: { keepData: boolean }): Promise<void> {
     for (const child of Object.values(this.system.processes)) child.kill("SIGCONT");
     await this.system.stop();
     this.vhost.remove();
-    if (!keepData) rmSync(this.system.dataDir, { recursive: true, force: true });
+    if (!keepData) return rmSync(this.system.dataDir, { recursive: true, force: true });
+    for (const [service, chunks] of Object.entries(this.system.logs)) {
+      writeFileSync(path.join(this.system.dataDir, `${service}.log`), chunks.join(""));
+    }
   }
 }
 

@@ -114,10 +114,11 @@ async function runPhase(phase: Phase, faults: FaultCounter) {
       outboxes: checkOutboxes(h.system.dataDir),
       duplicatesAbsorbed: h.duplicatesAbsorbed(),
       resentCommands: h.resentCommands(),
+      errorsLogged: h.errorsLogged(),
     };
   } finally {
     const failed = results.length < phase.scenarios.length || results.some((r) => r.violations.length > 0);
-    if (failed) console.log(`${phase.label}: databases kept in ${h.system.dataDir}`);
+    if (failed) console.log(`${phase.label}: databases and logs kept in ${h.system.dataDir}`);
     await h.stop({ keepData: failed });
   }
 }
@@ -135,6 +136,7 @@ async function main(): Promise<number> {
     results,
     duplicatesAbsorbed: outcomes.reduce((sum, o) => sum + o.duplicatesAbsorbed, 0),
     resentCommands: outcomes.reduce((sum, o) => sum + o.resentCommands, 0),
+    errorsLogged: outcomes.map((o) => o.errorsLogged),
     outboxes: {
       checked: outcomes.flatMap((o) => o.outboxes.checked),
       withoutOutbox: outcomes.flatMap((o) => o.outboxes.withoutOutbox),

@@ -28,6 +28,7 @@ export interface Totals {
   readonly results: readonly ScenarioResult[];
   readonly duplicatesAbsorbed: number;
   readonly resentCommands: number;
+  readonly errorsLogged: readonly Record<string, number>[];
   readonly outboxes: { readonly checked: readonly string[]; readonly withoutOutbox: readonly string[] };
   readonly seconds: number;
   /** Scenarios left out of this run, and why. */
@@ -59,6 +60,10 @@ export function printSummary(totals: Totals): void {
       "duplicate publishes, replies to resent commands)",
   );
   console.log(`commands resent after a step deadline: ${totals.resentCommands}`);
+  const errors = new Map<string, number>();
+  for (const phase of totals.errorsLogged)
+    for (const [s, n] of Object.entries(phase)) errors.set(s, (errors.get(s) ?? 0) + n);
+  console.log(`error lines logged (not violations): ${[...errors].map(([s, n]) => `${s} ${n}`).join(", ")}`);
   const { checked, withoutOutbox } = totals.outboxes;
   console.log(`outboxes checked drained: ${unique(checked)}`);
   if (withoutOutbox.length > 0)
