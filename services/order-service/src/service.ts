@@ -85,7 +85,7 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
   const api = buildApi({
     queries: new OrderQueries(store),
     logger,
-    subscribe: (listener) => engine.subscribe(listener),
+    subscribe: (listener) => store.subscribe(listener),
     docsFile: createRequire(import.meta.url).resolve("@saga/generated/docs"),
     contractsDir: options.contractsDir ?? path.resolve(import.meta.dirname, "../../../contracts"),
     deadLettered: async () => {

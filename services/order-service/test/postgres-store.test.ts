@@ -4,7 +4,7 @@ import { createOrderSaga, type CreateOrderSagaData } from "../src/create-order-s
 import { openOrderDatabase, OrderQueries } from "../src/create-order-saga/order-store.js";
 import { SagaEngine } from "../src/saga-engine/engine.js";
 import { PostgresSagaStore } from "../src/saga-engine/postgres-store.js";
-import type { SagaDatabase } from "../src/saga-engine/sql.js";
+import type { SagaDatabase, TransitionEvent } from "../src/saga-engine/sql.js";
 import { newOrder } from "../testing/orders.js";
 import { createTestDatabase } from "../testing/postgres.js";
 import { waitFor } from "../testing/system-under-test.js";
@@ -77,6 +77,32 @@ describe("PostgreSQL saga store, two instances on one database", () => {
     const saga = (await new OrderQueries(first).saga(id))!;
     expect(saga).toMatchObject({ version: 2, status: "create_restaurant_ticket.running" });
     expect(saga.history!.filter((h) => h.status === "create_restaurant_ticket.running")).toHaveLength(1);
+  });
+
+  it("streams every instance's transitions to each instance's subscribers, also after losing the connection", async () => {
+    const heard: TransitionEvent[] = [];
+    const unsubscribe = second.subscribe((event) => heard.push(event));
+    try {
+      const engine = engineOn(first);
+      const id = await engine.start(order);
+      await waitFor(() => heard.some((event) => event.saga === id), 10_000);
+      expect(heard.filter((event) => event.saga === id)).toEqual([
+        { saga: id, status: "verify_consumer_details.running" },
+      ]);
+      // A server restart or network cut ends the listening connection; it listens again on its own.
+      const terminated = await first.all(
+        `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
+         WHERE datname = current_database() AND query = 'LISTEN saga_transitions'`,
+      );
+      expect(terminated).toContainEqual({ done: true });
+      await waitFor(async () => {
+        const next = await engine.start(order);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return heard.some((event) => event.saga === next);
+      }, 15_000);
+    } finally {
+      unsubscribe();
+    }
   });
 
   it("leases outbox rows to one relay: two relays claim disjoint rows, and a closed one hands its rows back", async () => {

@@ -3,9 +3,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createOrderSaga, type CreateOrderSagaData } from "../src/create-order-saga/definition.js";
 import { openOrderDatabase, OrderQueries } from "../src/create-order-saga/order-store.js";
 import { SagaEngine } from "../src/saga-engine/engine.js";
-import type { SagaDatabase } from "../src/saga-engine/sql.js";
+import type { SagaDatabase, TransitionEvent } from "../src/saga-engine/sql.js";
 import { EXPECTED_STATUSES, newOrder } from "../testing/orders.js";
 import { createTestDatabase } from "../testing/postgres.js";
+import { waitFor } from "../testing/system-under-test.js";
 
 /**
  * The engine and the CreateOrderSaga against each real store (in-memory SQLite, and a PostgreSQL database of this
@@ -250,5 +251,34 @@ describe.each([sqlite(), postgres()])("CreateOrderSaga on the saga engine ($name
     ).rejects.toMatchObject({ code: "SAGA_CONCURRENT_UPDATE" });
     expect(await store.load(b)).toMatchObject({ version: saga.version, status: saga.status });
     expect(await store.all(`SELECT 1 FROM outbox WHERE message_id = 'never-written'`)).toEqual([]);
+  });
+
+  it("announces each committed transition to subscribers, once committed, and never a refused one", async () => {
+    const heard: TransitionEvent[] = [];
+    const unsubscribe = store.subscribe((event) => heard.push(event));
+    try {
+      const id = await engine.start(newOrder());
+      const stale = (await store.load(id))!;
+      await send(id, reply(VERIFY, "success"));
+      await expect(
+        store.commit({
+          next: { ...stale, status: "tampered" },
+          expectedVersion: stale.version,
+          history: [],
+          outbox: [],
+          consumedMessageId: undefined,
+        }),
+      ).rejects.toMatchObject({ code: "SAGA_CONCURRENT_UPDATE" });
+      await send(id, reply(CREATE, "success"), { ticket_id: 3 });
+      // PostgreSQL delivers its notifications after the commit, in commit order.
+      await waitFor(() => heard.length >= 3, 10_000);
+      expect(heard).toEqual([
+        { saga: id, status: "verify_consumer_details.running" },
+        { saga: id, status: "create_restaurant_ticket.running" },
+        { saga: id, status: "authorize_card.running" },
+      ]);
+    } finally {
+      unsubscribe();
+    }
   });
 });

@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectAmqp, type OutgoingMessage, type Transport } from "@saga/runtime";
 import { createTestVhost } from "@saga/runtime/testing";
 import { startOrderService, type RunningOrderService } from "../src/service.js";
+import { SagaCompletions } from "../../../bench/saga-events.js";
 import { startParticipants } from "../testing/participants.js";
 import { createTestDatabase } from "../testing/postgres.js";
+import { waitFor } from "../testing/system-under-test.js";
 import { expectAdvancedOnce, expectEffectsOnce, finishedSagas, placeOrders } from "../testing/saga-checks.js";
 
 /**
@@ -98,6 +100,7 @@ afterAll(async () => {
 describe("two order-service instances on one PostgreSQL database", () => {
   it("advance every saga exactly once while replies and deadlines race", async () => {
     const urls = instances.map((instance) => instance.service.url);
+    const streamOfFirst = await SagaCompletions.connect(urls[0]!);
     const placed = await placeOrders(urls, 30);
     // Read through one instance: it sees the sagas the other one took as well.
     const sagas = await finishedSagas(
@@ -106,6 +109,16 @@ describe("two order-service instances on one PostgreSQL database", () => {
     );
     for (const { id, scenario } of placed) expectAdvancedOnce(sagas.get(id)!, scenario);
     await expectEffectsOnce(dataDir, urls[0]!, placed);
+
+    // The first instance's live stream (/events) reports the end of every saga, those the other one ran included.
+    let endsStreamed = 0;
+    for (const { id } of placed) void streamOfFirst.done(id).then(() => endsStreamed++);
+    await waitFor(
+      () => endsStreamed === placed.length,
+      10_000,
+      () => `${endsStreamed}/${placed.length}`,
+    );
+    streamOfFirst.close();
 
     // Both instances took part, no outbox row went out through both relays, and no race was reported as a failure.
     const [a, b] = instances as [Instance, Instance];

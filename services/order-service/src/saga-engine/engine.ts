@@ -18,12 +18,6 @@ import {
   type UnitOfWork,
 } from "./state.js";
 
-/** A committed status change, as the live dashboard and the benchmark hear it. */
-export interface TransitionEvent {
-  readonly saga: number;
-  readonly status: string;
-}
-
 /** What became of an incoming reply; logged, and asserted by tests. */
 export type ReplyOutcome = "applied" | "duplicate" | "ignored" | "unknown-saga";
 
@@ -40,17 +34,6 @@ export class SagaEngine<Data> {
   readonly #now: () => number;
   /** Called after a commit that queued commands, so the relay publishes them without waiting for its timer. */
   onOutbox: () => void = () => {};
-  readonly #listeners = new Set<(event: TransitionEvent) => void>();
-
-  /** Hears every committed transition of this process (the dashboard's live view); returns the unsubscribe. */
-  subscribe(listener: (event: TransitionEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  #emit(saga: number, status: string): void {
-    for (const listener of this.#listeners) listener({ saga, status });
-  }
 
   constructor(
     definition: SagaDefinition<Data>,
@@ -67,16 +50,13 @@ export class SagaEngine<Data> {
 
   /** Creates a saga and runs it up to its first remote step; returns its id. */
   async start(data: Data): Promise<number> {
-    let status = "not_started";
     const id = await this.#store.create((sagaId) => {
       const draft = new Draft<Data>(this.#initial(sagaId, data), this.#now);
       draft.record("not_started");
       this.#forward(draft, 0);
-      status = draft.status;
       return draft.work(undefined, undefined);
     });
     this.onOutbox();
-    this.#emit(id, status);
     return id;
   }
 
@@ -102,7 +82,6 @@ export class SagaEngine<Data> {
       await this.#store.commit(draft.work(saga.version, messageId));
       this.#log(saga, draft);
       if (draft.outbox.length > 0) this.onOutbox();
-      this.#emit(sagaId, draft.status);
       return "applied";
     });
   }
@@ -134,7 +113,6 @@ export class SagaEngine<Data> {
       await this.#store.commit(draft.work(saga.version, undefined));
       this.#log(saga, draft);
       this.onOutbox();
-      this.#emit(sagaId, draft.status);
     });
   }
 

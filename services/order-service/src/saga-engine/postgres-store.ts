@@ -15,8 +15,13 @@ import {
   type SagaDatabase,
   type SagaRow,
   type SqlStatement,
+  TransitionListeners,
+  type TransitionEvent,
 } from "./sql.js";
 import { ConcurrencyError, type SagaRecord, type UnitOfWork } from "./state.js";
+
+/** The NOTIFY channel every instance's commits announce their transitions on. */
+const TRANSITIONS_CHANNEL = "saga_transitions";
 
 export interface PostgresStoreOptions<Data> {
   /** `postgres://user:password@host:port/database`; only ever logged redacted. */
@@ -49,6 +54,11 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
   readonly #logger: Logger;
   /** This instance's name on the outbox rows it claims. */
   readonly #owner = randomUUID();
+  readonly #url: string;
+  readonly #transitions = new TransitionListeners();
+  /** The connection that LISTENs for transitions, once someone subscribed. */
+  #listening: pg.Client | undefined;
+  #closed = false;
 
   private constructor(pool: pg.Pool, options: PostgresStoreOptions<Data>) {
     this.#pool = pool;
@@ -56,6 +66,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
     this.#project = options.project ?? (() => []);
     this.#leaseMs = options.outboxLeaseMs ?? 60_000;
     this.#logger = options.logger;
+    this.#url = options.url;
   }
 
   /** Connects and brings the schema up to date; safe when several instances start at once. */
@@ -81,7 +92,9 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
       await pool.end();
       throw error;
     }
-    return new PostgresSagaStore(pool, options);
+    const store = new PostgresSagaStore(pool, options);
+    await store.#listen(); // listening before the first commit, so a subscriber hears every transition
+    return store;
   }
 
   async create(build: (id: number) => UnitOfWork<Data>): Promise<number> {
@@ -109,6 +122,9 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
       throw new ConcurrencyError(`saga ${work.next.id} changed since version ${work.expectedVersion}`);
     try {
       for (const statement of rest) await run(client, statement);
+      // Delivered to every listening instance when (and only if) the transaction commits.
+      const event: TransitionEvent = { saga: work.next.id, status: work.next.status };
+      await client.query(`SELECT pg_notify($1, $2)`, [TRANSITIONS_CHANNEL, JSON.stringify(event)]);
     } catch (error) {
       // The same reply consumed by another instance in between: the engine retries and finds it consumed.
       if (error instanceof pg.DatabaseError && error.constraint === "consumed_messages_pkey")
@@ -163,6 +179,47 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
     await this.#pool.query(SAGA_SQL.ping);
   }
 
+  subscribe(listener: (event: TransitionEvent) => void): () => void {
+    return this.#transitions.add(listener);
+  }
+
+  /**
+   * LISTENs on a connection of its own; resolves once listening, or once a retry is planned. Losing the connection
+   * (server restart, network cut) is logged and it connects again a second later; transitions committed meanwhile
+   * are not streamed (the dashboard also polls).
+   */
+  async #listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.#url });
+    this.#listening = client;
+    const again = () => {
+      if (this.#listening !== client) return; // already replaced, or closed
+      this.#listening = undefined;
+      const retry = () => {
+        if (!this.#listening && !this.#closed) void this.#listen();
+      };
+      setTimeout(retry, 1000).unref();
+    };
+    client.on("notification", (message) => {
+      try {
+        this.#transitions.emit(JSON.parse(message.payload ?? "") as TransitionEvent);
+      } catch (error) {
+        this.#logger.error({ err: error, payload: message.payload }, "transition notification not delivered");
+      }
+    });
+    client.on("error", (error) =>
+      this.#logger.warn({ err: error }, "transition listener lost PostgreSQL; reconnecting"),
+    );
+    client.on("end", again);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${TRANSITIONS_CHANNEL}`);
+    } catch (error) {
+      this.#logger.warn({ err: error }, "transition listener could not LISTEN; retrying");
+      await client.end().catch(() => {});
+      again();
+    }
+  }
+
   /** Hands this instance's unsent rows back at once (another instance need not wait for the lease), then disconnects. */
   async close(): Promise<void> {
     try {
@@ -174,6 +231,10 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
       // Not fatal: the rows' lease runs out and another instance takes them then.
       this.#logger.warn({ err: error }, "could not hand back claimed outbox rows; their lease will expire");
     }
+    this.#closed = true;
+    const listening = this.#listening;
+    this.#listening = undefined;
+    await listening?.end().catch(() => {});
     await this.#pool.end();
   }
 

@@ -101,9 +101,20 @@ export interface OutboxRow {
   readonly payload: unknown;
 }
 
+/** A committed status change, as the live dashboard and the benchmark hear it. */
+export interface TransitionEvent {
+  readonly saga: number;
+  readonly status: string;
+}
+
 /** A saga store with its outbox and read side: what the service runs on, whichever the database. */
 export interface SagaDatabase<Data> extends SagaStore<Data>, OutboxSource<OutboxRow>, SqlReader {
   readonly dialect: SqlDialect["name"];
+  /**
+   * Hears every committed transition in this database, once committed: this process's on SQLite, every
+   * instance's on PostgreSQL. Returns the unsubscribe.
+   */
+  subscribe(listener: (event: TransitionEvent) => void): () => void;
   /** Resolves when the database answers a query; for /health. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -215,4 +226,18 @@ export function toOutboxRow(row: OutboxTableRow): OutboxRow {
     operation: row.operation,
     payload: JSON.parse(row.payload) as unknown,
   };
+}
+
+/** Who hears committed transitions (the live dashboard's streams). */
+export class TransitionListeners {
+  readonly #listeners = new Set<(event: TransitionEvent) => void>();
+
+  add(listener: (event: TransitionEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  emit(event: TransitionEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
 }

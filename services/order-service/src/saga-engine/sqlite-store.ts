@@ -12,6 +12,8 @@ import {
   type Projection,
   type SagaDatabase,
   type SagaRow,
+  TransitionListeners,
+  type TransitionEvent,
 } from "./sql.js";
 import { ConcurrencyError, type SagaRecord, type UnitOfWork } from "./state.js";
 
@@ -25,6 +27,7 @@ export class SqliteSagaStore<Data> implements SagaDatabase<Data> {
   readonly #type: string;
   readonly #project: Projection<Data>;
   readonly #statements = new Map<string, Statement<unknown[]>>();
+  readonly #transitions = new TransitionListeners();
 
   constructor(db: SqliteDatabase, type: string, project: Projection<Data> = () => []) {
     this.#db = db;
@@ -47,16 +50,24 @@ export class SqliteSagaStore<Data> implements SagaDatabase<Data> {
   }
 
   async create(build: (id: number) => UnitOfWork<Data>): Promise<number> {
-    return this.#db.transaction(() => {
+    const work = this.#db.transaction(() => {
       const now = new Date().toISOString();
       const { id } = this.#statement(SAGA_SQL.insertSaga).get(this.#type, now, now) as { id: number };
-      this.#write({ ...build(id), expectedVersion: 0 }, true);
-      return id;
+      const planned = build(id);
+      this.#write({ ...planned, expectedVersion: 0 }, true);
+      return planned;
     })();
+    this.#transitions.emit({ saga: work.next.id, status: work.next.status });
+    return work.next.id;
   }
 
   async commit(work: UnitOfWork<Data>): Promise<void> {
     this.#db.transaction(() => this.#write(work, false))();
+    this.#transitions.emit({ saga: work.next.id, status: work.next.status });
+  }
+
+  subscribe(listener: (event: TransitionEvent) => void): () => void {
+    return this.#transitions.add(listener);
   }
 
   #write(work: UnitOfWork<Data>, created: boolean): void {
