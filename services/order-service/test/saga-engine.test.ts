@@ -4,6 +4,7 @@ import { createOrderSaga, type CreateOrderSagaData } from "../src/create-order-s
 import { openOrderDatabase, OrderQueries } from "../src/create-order-saga/order-store.js";
 import { SagaEngine } from "../src/saga-engine/engine.js";
 import type { SagaDatabase, TransitionEvent } from "../src/saga-engine/sql.js";
+import type { SagaRecord } from "../src/saga-engine/state.js";
 import { EXPECTED_STATUSES, newOrder } from "../testing/orders.js";
 import { createTestDatabase } from "../testing/postgres.js";
 import { waitFor } from "../testing/system-under-test.js";
@@ -77,6 +78,15 @@ describe.each([sqlite(), postgres()])("CreateOrderSaga on the saga engine ($name
   const sagaOf = async (id: number) => (await queries.saga(id))!;
   const orderOf = async (id: number) => (await queries.order(id))!;
   const statuses = async (id: number) => (await sagaOf(id)).history!.map((h) => h.status);
+  /** A write computed from `saga` as it was, as a concurrent transition would make it. */
+  const commitTampered = (saga: SagaRecord<CreateOrderSagaData>) =>
+    store.commit({
+      next: { ...saga, status: "tampered" },
+      expectedVersion: saga.version,
+      history: [],
+      outbox: [],
+      consumedMessageId: undefined,
+    });
   const outbox = async () =>
     (await store.pendingOutbox(100)).map((row) => `${row.correlationId}:${row.operation}`);
 
@@ -223,15 +233,7 @@ describe.each([sqlite(), postgres()])("CreateOrderSaga on the saga engine ($name
     const id = await engine.start(newOrder());
     const saga = (await store.load(id))!;
     await send(id, reply(VERIFY, "success"));
-    await expect(
-      store.commit({
-        next: { ...saga, status: "tampered" },
-        expectedVersion: saga.version,
-        history: [],
-        outbox: [],
-        consumedMessageId: undefined,
-      }),
-    ).rejects.toMatchObject({ code: "SAGA_CONCURRENT_UPDATE" });
+    await expect(commitTampered(saga)).rejects.toMatchObject({ code: "SAGA_CONCURRENT_UPDATE" });
     expect((await sagaOf(id)).status).toBe("create_restaurant_ticket.running");
   });
 
@@ -260,15 +262,7 @@ describe.each([sqlite(), postgres()])("CreateOrderSaga on the saga engine ($name
       const id = await engine.start(newOrder());
       const stale = (await store.load(id))!;
       await send(id, reply(VERIFY, "success"));
-      await expect(
-        store.commit({
-          next: { ...stale, status: "tampered" },
-          expectedVersion: stale.version,
-          history: [],
-          outbox: [],
-          consumedMessageId: undefined,
-        }),
-      ).rejects.toMatchObject({ code: "SAGA_CONCURRENT_UPDATE" });
+      await expect(commitTampered(stale)).rejects.toMatchObject({ code: "SAGA_CONCURRENT_UPDATE" });
       await send(id, reply(CREATE, "success"), { ticket_id: 3 });
       // PostgreSQL delivers its notifications after the commit, in commit order.
       await waitFor(() => heard.length >= 3, 10_000);
