@@ -3,7 +3,6 @@ import pg from "pg";
 import type { Logger } from "pino";
 import { redactUrl } from "@saga/service-kit";
 import {
-  POSTGRES,
   SAGA_SQL,
   toOutboxRow,
   toRecord,
@@ -18,10 +17,9 @@ import {
   TransitionListeners,
   type TransitionEvent,
 } from "./sql.js";
+import { migrate } from "./postgres-migrate.js";
+import { notifyTransition, TransitionListener } from "./postgres-transitions.js";
 import { ConcurrencyError, type SagaRecord, type UnitOfWork } from "./state.js";
-
-/** The NOTIFY channel every instance's commits announce their transitions on. */
-const TRANSITIONS_CHANNEL = "saga_transitions";
 
 export interface PostgresStoreOptions<Data> {
   /** `postgres://user:password@host:port/database`; only ever logged redacted. */
@@ -54,11 +52,8 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
   readonly #logger: Logger;
   /** This instance's name on the outbox rows it claims. */
   readonly #owner = randomUUID();
-  readonly #url: string;
   readonly #transitions = new TransitionListeners();
-  /** The connection that LISTENs for transitions, once someone subscribed. */
-  #listening: pg.Client | undefined;
-  #closed = false;
+  readonly #listener: TransitionListener;
 
   private constructor(pool: pg.Pool, options: PostgresStoreOptions<Data>) {
     this.#pool = pool;
@@ -66,7 +61,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
     this.#project = options.project ?? (() => []);
     this.#leaseMs = options.outboxLeaseMs ?? 60_000;
     this.#logger = options.logger;
-    this.#url = options.url;
+    this.#listener = new TransitionListener(options.url, this.#transitions, options.logger);
   }
 
   /** Connects and brings the schema up to date; safe when several instances start at once. */
@@ -93,7 +88,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
       throw error;
     }
     const store = new PostgresSagaStore(pool, options);
-    await store.#listen(); // listening before the first commit, so a subscriber hears every transition
+    await store.#listener.start(); // listening before the first commit, so a subscriber hears every transition
     return store;
   }
 
@@ -123,8 +118,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
     try {
       for (const statement of rest) await run(client, statement);
       // Delivered to every listening instance when (and only if) the transaction commits.
-      const event: TransitionEvent = { saga: work.next.id, status: work.next.status };
-      await client.query(`SELECT pg_notify($1, $2)`, [TRANSITIONS_CHANNEL, JSON.stringify(event)]);
+      await run(client, notifyTransition({ saga: work.next.id, status: work.next.status }));
     } catch (error) {
       // The same reply consumed by another instance in between: the engine retries and finds it consumed.
       if (error instanceof pg.DatabaseError && error.constraint === "consumed_messages_pkey")
@@ -183,43 +177,6 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
     return this.#transitions.add(listener);
   }
 
-  /**
-   * LISTENs on a connection of its own; resolves once listening, or once a retry is planned. Losing the connection
-   * (server restart, network cut) is logged and it connects again a second later; transitions committed meanwhile
-   * are not streamed (the dashboard also polls).
-   */
-  async #listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#url });
-    this.#listening = client;
-    const again = () => {
-      if (this.#listening !== client) return; // already replaced, or closed
-      this.#listening = undefined;
-      const retry = () => {
-        if (!this.#listening && !this.#closed) void this.#listen();
-      };
-      setTimeout(retry, 1000).unref();
-    };
-    client.on("notification", (message) => {
-      try {
-        this.#transitions.emit(JSON.parse(message.payload ?? "") as TransitionEvent);
-      } catch (error) {
-        this.#logger.error({ err: error, payload: message.payload }, "transition notification not delivered");
-      }
-    });
-    client.on("error", (error) =>
-      this.#logger.warn({ err: error }, "transition listener lost PostgreSQL; reconnecting"),
-    );
-    client.on("end", again);
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${TRANSITIONS_CHANNEL}`);
-    } catch (error) {
-      this.#logger.warn({ err: error }, "transition listener could not LISTEN; retrying");
-      await client.end().catch(() => {});
-      again();
-    }
-  }
-
   /** Hands this instance's unsent rows back at once (another instance need not wait for the lease), then disconnects. */
   async close(): Promise<void> {
     try {
@@ -231,10 +188,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
       // Not fatal: the rows' lease runs out and another instance takes them then.
       this.#logger.warn({ err: error }, "could not hand back claimed outbox rows; their lease will expire");
     }
-    this.#closed = true;
-    const listening = this.#listening;
-    this.#listening = undefined;
-    await listening?.end().catch(() => {});
+    await this.#listener.stop();
     await this.#pool.end();
   }
 
@@ -254,49 +208,6 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
       client.release(broken);
     }
   }
-}
-
-/**
- * Applies what is new of `migrations` in one transaction under an advisory lock: a second instance starting at the
- * same time waits, then finds the schema current.
- */
-async function migrate(pool: pg.Pool, migrations: readonly Migration[], schemaName: string): Promise<void> {
-  const table = `${schemaName.replace(/\W/g, "_")}_migrations`;
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`${schemaName} migrations`]);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${table} (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
-    );
-    const { rows } = await client.query<{ version: number }>(
-      `SELECT COALESCE(MAX(version), 0) AS version FROM ${table}`,
-    );
-    for (let version = rows[0]!.version; version < migrations.length; version++) {
-      try {
-        await client.query(migrations[version]!(POSTGRES));
-      } catch (error) {
-        throw new MigrationError(
-          `${schemaName}: migration ${version + 1} failed: ${(error as Error).message}`,
-          {
-            cause: error,
-          },
-        );
-      }
-      await client.query(`INSERT INTO ${table} (version) VALUES ($1)`, [version + 1]);
-    }
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-export class MigrationError extends Error {
-  override name = "MigrationError";
-  readonly code = "DB_MIGRATION_FAILED";
 }
 
 function run(client: pg.PoolClient, statement: SqlStatement): Promise<pg.QueryResult> {
