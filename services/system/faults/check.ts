@@ -1,12 +1,11 @@
 import { queueDepths } from "@saga/runtime/testing";
-import { waitFor } from "../../order-service/testing/system-under-test.js";
+import { SERVICES, waitFor } from "../../order-service/testing/system-under-test.js";
 import { drainQueues } from "./broker.js";
 import { readDatabase, pendingOutbox, unfinishedSagas } from "./databases.js";
 import { checkDeadLetters } from "./dead-letters.js";
 import { checkRepliesPerCommand } from "./effects.js";
 import type { Harness } from "./harness.js";
 import { checkOutboxes, checkSagas, type Violation } from "./invariants.js";
-import { SERVICES } from "../../order-service/testing/system-under-test.js";
 
 const SETTLE_TIMEOUT_MS = 90_000;
 

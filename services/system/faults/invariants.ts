@@ -32,30 +32,30 @@ export function expectedOutcome(order: Pick<SagaRow, "consumer_id" | "price" | "
   return { order: "approved", failedStep: null };
 }
 
+/** Every saga with its order and what decides its outcome. */
+const readSagas = (db: Database.Database): SagaRow[] =>
+  db
+    .prepare(
+      `SELECT s.id, s.status, s.failed_step, json_extract(s.failure_details, '$.type') AS failure_type,
+              o.status AS order_status, o.consumer_id, o.price, o.restaurant_ticket_id, o.transaction_id,
+              (SELECT max(quantity) FROM order_items i WHERE i.order_id = s.id) AS max_quantity
+       FROM sagas s LEFT JOIN orders o ON o.id = s.id ORDER BY s.id`,
+    )
+    .all() as SagaRow[];
+
 /**
  * The saga invariants over every order in the order service's database and the participants' effects: each
- * accepted order exists and ended approved or rejected as its input dictates, with the consumer's verdict; an approved order has exactly one
- * approved ticket and one authorization; a rejected one has no live ticket and no authorization; no effect belongs
- * to no order; no saga transition was applied twice.
+ * accepted order exists and ended approved or rejected as its input dictates (or, in `tolerateTimeout`, rejected
+ * with DeadlineExceeded at the step named), with the consumer's verdict; an approved order has exactly one approved
+ * ticket and one authorization; a rejected one has no live ticket and no authorization; no effect belongs to no
+ * order; no saga transition was applied twice.
  */
 export function checkSagas(
   dataDir: string,
   accepted: ReadonlyMap<number, AcceptedOrder>,
   tolerateTimeout: ReadonlyMap<number, string> = new Map(),
 ): Violation[] {
-  const sagas = readDatabase(
-    dataDir,
-    "order-service",
-    (db) =>
-      db
-        .prepare(
-          `SELECT s.id, s.status, s.failed_step, json_extract(s.failure_details, '$.type') AS failure_type, o.status AS order_status, o.consumer_id, o.price,
-                o.restaurant_ticket_id, o.transaction_id,
-                (SELECT max(quantity) FROM order_items i WHERE i.order_id = s.id) AS max_quantity
-         FROM sagas s LEFT JOIN orders o ON o.id = s.id ORDER BY s.id`,
-        )
-        .all() as SagaRow[],
-  );
+  const sagas = readDatabase(dataDir, "order-service", readSagas);
   const repeated = readDatabase(dataDir, "order-service", repeatedTransitions);
   const effects = readEffects(dataDir);
   const violations: Violation[] = [];
@@ -94,10 +94,11 @@ function checkOne(
     const invariant = accepted ? "order lost (accepted, never finished)" : "every saga finishes";
     return [v(invariant, `saga still ${saga.status}, order ${saga.order_status}`)];
   }
-  const out: Violation[] = [];
   const ended = saga.status === "succeeded" ? "approved" : "rejected";
-  if (saga.order_status !== ended)
+  const out: Violation[] = [];
+  if (saga.order_status !== ended) {
     out.push(v("order matches its saga", `saga ${saga.status}, order ${saga.order_status}`));
+  }
   const expected = expectedOutcome(saga);
   const timedOut =
     timeoutAt !== undefined && saga.failed_step === timeoutAt && saga.failure_type === "DeadlineExceeded";
@@ -110,37 +111,38 @@ function checkOne(
       ),
     );
   }
+  return [...out, ...checkEffects(saga, ended, effects).map(([invariant, seen]) => v(invariant, seen))];
+}
+
+/** The participants' effects an order that ended this way must (and must not) have: [invariant, seen] pairs. */
+function checkEffects(saga: SagaRow, ended: "approved" | "rejected", effects: Effects): [string, string][] {
+  const out: [string, string][] = [];
   const tickets = effects.tickets.get(saga.id) ?? [];
   const authorizations = effects.authorizations.get(saga.id) ?? [];
+  const ticketsSeen = `tickets ${JSON.stringify(tickets)}`;
+  const authorizationsSeen = `authorizations ${JSON.stringify(authorizations)}`;
   if (ended === "approved") {
     const approved = tickets.filter((t) => t.state === "approved");
     if (tickets.length !== 1 || approved.length !== 1 || approved[0]!.id !== saga.restaurant_ticket_id) {
-      out.push(
-        v(
-          "approved: exactly one approved ticket",
-          `tickets ${JSON.stringify(tickets)}, order says ticket ${saga.restaurant_ticket_id}`,
-        ),
-      );
+      out.push([
+        "approved: exactly one approved ticket",
+        `${ticketsSeen}, order says ${saga.restaurant_ticket_id}`,
+      ]);
     }
     if (authorizations.length !== 1 || authorizations[0]!.transaction_id !== saga.transaction_id) {
-      out.push(
-        v(
-          "approved: exactly one card authorization",
-          `authorizations ${JSON.stringify(authorizations)}, order says transaction ${saga.transaction_id}`,
-        ),
-      );
+      out.push([
+        "approved: exactly one card authorization",
+        `${authorizationsSeen}, order says transaction ${saga.transaction_id}`,
+      ]);
     }
   } else {
-    const live = tickets.filter((t) => t.state !== "rejected");
-    if (live.length > 0) out.push(v("rejected: no live ticket", `tickets ${JSON.stringify(tickets)}`));
-    if (authorizations.length > 0) {
-      out.push(v("rejected: no card authorization", `authorizations ${JSON.stringify(authorizations)}`));
-    }
+    if (tickets.some((t) => t.state !== "rejected")) out.push(["rejected: no live ticket", ticketsSeen]);
+    if (authorizations.length > 0) out.push(["rejected: no card authorization", authorizationsSeen]);
   }
   // Every saga starts by verifying the consumer: its verdict must be recorded, and be the rule's.
   const verdict = effects.verdicts.get(saga.id)?.[0];
   const rule = saga.consumer_id! < 50 ? "refused" : "accepted";
-  if (verdict !== rule) out.push(v("the consumer's verdict is recorded", `expected ${rule}, saw ${verdict}`));
+  if (verdict !== rule) out.push(["the consumer's verdict is recorded", `expected ${rule}, saw ${verdict}`]);
   return out;
 }
 
