@@ -229,6 +229,68 @@ describe.each([sqlite(), postgres()])("CreateOrderSaga on the saga engine ($name
     expect((await sagaOf(id)).status).toBe("create_restaurant_ticket.compensating");
   });
 
+  /** Runs a saga up to the create-ticket step, then lets that step's deadline pass until it is given up. */
+  const giveUpCreateTicket = async () => {
+    const id = await engine.start(newOrder());
+    await send(id, reply(VERIFY, "success"));
+    for (let i = 0; i < 2; i++) {
+      clock += 60_000;
+      await engine.onDeadline(id);
+    }
+    return id;
+  };
+
+  it("gives up a compensable step at its deadline, but keeps asking until a late reply says what to undo", async () => {
+    const id = await giveUpCreateTicket();
+    expect(await sagaOf(id)).toMatchObject({
+      status: "create_restaurant_ticket.compensating",
+      failed_step: "create_restaurant_ticket",
+      failure_details: { type: "DeadlineExceeded" },
+    });
+    clock += 60_000;
+    await engine.onDeadline(id);
+    expect((await outbox()).filter((o) => o.endsWith("createTicket"))).toHaveLength(4);
+    // The restaurant comes back and creates the ticket after all: the saga rejects that very ticket.
+    expect(await send(id, reply(CREATE, "success"), { ticket_id: 41 })).toBe("applied");
+    expect((await store.pendingOutbox(100)).at(-1)).toMatchObject({
+      operation: "rejectTicket",
+      payload: { ticket_id: 41 },
+    });
+    expect(await send(id, reply(CREATE, "success"), { ticket_id: 41 })).toBe("ignored"); // a resend's reply
+    await send(id, reply(REJECT, "success"));
+    expect((await statuses(id)).slice(-6)).toEqual([
+      "create_restaurant_ticket.compensated",
+      "verify_consumer_details.compensating",
+      "verify_consumer_details.compensated",
+      "reject_order.compensating",
+      "reject_order.compensated",
+      "failed",
+    ]);
+    expect((await orderOf(id)).status).toBe("rejected");
+  });
+
+  it("a late failure reply to a given-up step leaves nothing to undo there", async () => {
+    const id = await giveUpCreateTicket();
+    await send(id, reply(CREATE, "failure"), REFUSAL);
+    expect(await sagaOf(id)).toMatchObject({ status: "failed", failed_step: "create_restaurant_ticket" });
+    expect((await outbox()).filter((o) => o.endsWith("rejectTicket"))).toHaveLength(0);
+  });
+
+  it("never gives up the pivot at its deadline: its outcome decides the saga and nothing undoes it", async () => {
+    const id = await engine.start(newOrder());
+    await send(id, reply(VERIFY, "success"));
+    await send(id, reply(CREATE, "success"), { ticket_id: 3 });
+    for (let i = 0; i < 5; i++) {
+      clock += 60_000;
+      await engine.onDeadline(id);
+    }
+    expect((await sagaOf(id)).status).toBe("authorize_card.running");
+    expect((await outbox()).filter((o) => o.endsWith("authorizeCard"))).toHaveLength(6);
+    await send(id, reply(AUTHORIZE, "success"), { transaction_id: 8 });
+    await send(id, reply(APPROVE, "success"));
+    expect((await sagaOf(id)).status).toBe("succeeded");
+  });
+
   it("refuses a stale write: concurrent transitions cannot both apply (optimistic concurrency)", async () => {
     const id = await engine.start(newOrder());
     const saga = (await store.load(id))!;

@@ -94,21 +94,33 @@ export class SagaEngine<Data> {
       if (!saga || !awaiting || awaiting.deadlineAt > this.#now()) return;
       const draft = new Draft(saga, this.#now);
       const step = this.#definition.steps[awaiting.step]!;
-      const mustFinish = awaiting.phase === "compensation" || awaiting.step > this.#pivot;
+      // Compensations, the pivot (its outcome decides the saga and nothing undoes it) and the steps after it are
+      // resent until they are answered; so is a step already given up on (see below).
+      const mustFinish =
+        awaiting.phase === "compensation" || awaiting.step >= this.#pivot || awaiting.abandoned === true;
+      const resent = {
+        deadline: "passed",
+        resent: awaiting.command.operation,
+        attempt: awaiting.attempts + 1,
+      };
+      const exceeded = {
+        type: "DeadlineExceeded",
+        message: `no reply to ${step.name} after ${awaiting.attempts} attempt(s)`,
+        module: "order-service",
+        traceback: [],
+      };
       if (mustFinish || awaiting.attempts <= this.#definition.maxResends) {
         draft.resend(awaiting, this.#backoff(awaiting.attempts + 1));
-        draft.record(saga.status, {
-          deadline: "passed",
-          resent: awaiting.command.operation,
-          attempt: awaiting.attempts + 1,
-        });
+        draft.record(saga.status, resent);
+      } else if (step.compensation) {
+        // The step may still take effect when its receiver comes back, and only its reply tells: the saga fails
+        // now, keeps resending, and compensates the step itself once the reply says it happened.
+        draft.failedStep = step.name;
+        draft.failureDetails = exceeded;
+        draft.resend({ ...awaiting, abandoned: true }, this.#backoff(awaiting.attempts + 1));
+        draft.record(`${step.name}.compensating`, { ...resent, abandoned: true });
       } else {
-        this.#fail(draft, awaiting.step, {
-          type: "DeadlineExceeded",
-          message: `no reply to ${step.name} after ${awaiting.attempts} attempt(s)`,
-          module: "order-service",
-          traceback: [],
-        });
+        this.#fail(draft, awaiting.step, exceeded);
       }
       await this.#store.commit(draft.work(saga.version, undefined));
       this.#log(saga, draft);
@@ -128,6 +140,18 @@ export class SagaEngine<Data> {
       return true;
     }
     const action = step.action as RemoteAction<Data>;
+    if (awaiting.abandoned) {
+      // The saga already failed this step at its deadline; the late reply says whether there is anything to undo.
+      if (type === action.replies.success) {
+        draft.data = action.onSuccess ? action.onSuccess(draft.data, payload) : draft.data;
+        this.#compensate(draft, awaiting.step);
+        return true;
+      }
+      if (type !== action.replies.failure) return false;
+      draft.record(`${step.name}.compensated`, { reply: "failure: nothing to undo" });
+      this.#compensate(draft, awaiting.step - 1);
+      return true;
+    }
     if (type === action.replies.success) {
       draft.data = action.onSuccess ? action.onSuccess(draft.data, payload) : draft.data;
       this.#forward(draft, awaiting.step + 1);

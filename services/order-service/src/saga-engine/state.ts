@@ -15,6 +15,11 @@ export interface Awaiting {
   readonly deadlineAt: number;
   /** The last command sent, resent as is when the deadline passes. */
   readonly command: CommandToSend;
+  /**
+   * The saga gave up on this step at its deadline and is failing, but the command may still take effect when its
+   * receiver comes back: it is resent until a reply says whether it did, so that the compensation can undo it.
+   */
+  readonly abandoned?: boolean;
 }
 
 export interface SagaRecord<Data> {
