@@ -41,3 +41,11 @@ export function resentCommands(db: Database.Database): number {
     .pluck()
     .get() as number;
 }
+
+/** Sagas that failed because a step's deadline passed too often (the orchestrator gave the step up). */
+export function sagasGivenUp(db: Database.Database): number {
+  return db
+    .prepare(`SELECT count(*) FROM sagas WHERE json_extract(failure_details, '$.type') = 'DeadlineExceeded'`)
+    .pluck()
+    .get() as number;
+}

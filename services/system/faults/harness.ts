@@ -8,7 +8,7 @@ import {
   type RunningSystem,
   type ServiceName,
 } from "../../order-service/testing/system-under-test.js";
-import { readDatabase, resentCommands } from "./databases.js";
+import { readDatabase, resentCommands, sagasGivenUp } from "./databases.js";
 import { OrderDriver } from "./orders.js";
 
 /** One bad message the suite published, and what its dead letter must say. */
@@ -108,6 +108,11 @@ export class Harness {
   /** Commands resent so far because a step's deadline passed. */
   resentCommands(): number {
     return readDatabase(this.system.dataDir, "order-service", resentCommands);
+  }
+
+  /** Sagas failed because the orchestrator gave a step up at its deadline. */
+  sagasGivenUp(): number {
+    return readDatabase(this.system.dataDir, "order-service", sagasGivenUp);
   }
 
   /** Log lines at level error or above (pino: 50+), per service: not a violation, but worth a look. */

@@ -28,11 +28,10 @@ export interface Totals {
   readonly results: readonly ScenarioResult[];
   readonly duplicatesAbsorbed: number;
   readonly resentCommands: number;
+  readonly sagasGivenUp: number;
   readonly errorsLogged: readonly Record<string, number>[];
   readonly outboxes: { readonly checked: readonly string[]; readonly withoutOutbox: readonly string[] };
   readonly seconds: number;
-  /** Scenarios left out of this run, and why. */
-  readonly notRun: readonly string[];
 }
 
 /** The run in a few lines: what was driven, what was injected, what was lost and absorbed. */
@@ -60,6 +59,7 @@ export function printSummary(totals: Totals): void {
       "duplicate publishes, replies to resent commands)",
   );
   console.log(`commands resent after a step deadline: ${totals.resentCommands}`);
+  console.log(`sagas rejected because a step was given up (DeadlineExceeded): ${totals.sagasGivenUp}`);
   const errors = new Map<string, number>();
   for (const phase of totals.errorsLogged)
     for (const [s, n] of Object.entries(phase)) errors.set(s, (errors.get(s) ?? 0) + n);
@@ -68,7 +68,6 @@ export function printSummary(totals: Totals): void {
   console.log(`outboxes checked drained: ${unique(checked)}`);
   if (withoutOutbox.length > 0)
     console.log(`no outbox table (outbox check skipped): ${unique(withoutOutbox)}`);
-  for (const line of totals.notRun) console.log(`not run: ${line}`);
   console.log(`invariant violations: ${violations.length}`);
   console.log(`time: ${totals.seconds.toFixed(1)} s`);
   console.log(violations.length === 0 ? "RESULT: PASS" : "RESULT: FAIL");

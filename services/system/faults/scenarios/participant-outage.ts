@@ -10,16 +10,18 @@ const FIRST_STEP = {
 } as const;
 
 /**
- * Each participant down for longer than the orchestrator waits for one step (before the pivot it gives up after
- * its resends: ~15 step deadlines), with orders placed meanwhile. Those orders may end rejected at that step with
- * DeadlineExceeded (h.tolerateTimeout), but every other invariant holds: above all, a rejected order has no live
- * ticket and no card authorization once the participant is back and works through the commands it missed.
+ * Each participant down for longer than the orchestrator waits for one step (before the pivot it gives the step up
+ * after its resends: ~15 step deadlines), with orders placed meanwhile. Those orders may end rejected at that step
+ * with DeadlineExceeded (h.tolerateTimeout), but every other invariant holds: above all, a rejected order has no
+ * live ticket and no card authorization once the participant is back and works through the commands it missed.
+ * Fails when no saga gave a step up, as then nothing here was tested.
  */
 export function participantOutages(stepDeadlineMs: number): Scenario {
-  const downMs = stepDeadlineMs * 24;
+  const downMs = stepDeadlineMs * 20;
   return {
     name: `participant down ${downMs} ms (past the step's give-up, ~15 deadlines of ${stepDeadlineMs} ms)`,
     async run(h: Harness) {
+      const givenUpBefore = h.sagasGivenUp();
       for (const [participant, step] of Object.entries(FIRST_STEP) as [keyof typeof FIRST_STEP, string][]) {
         const before = new Set(h.driver.accepted.keys());
         await h.signal(participant, "SIGTERM");
@@ -28,6 +30,11 @@ export function participantOutages(stepDeadlineMs: number): Scenario {
         await h.restart(participant);
         h.faults.add(`participant down past the give-up (${participant})`);
         for (const id of h.driver.accepted.keys()) if (!before.has(id)) h.tolerateTimeout.set(id, step);
+      }
+      if (h.sagasGivenUp() === givenUpBefore) {
+        throw new Error(
+          "no saga gave a step up: the outages did not outlast the give-up, nothing was tested",
+        );
       }
     },
   };
