@@ -2,7 +2,7 @@ import { Ajv } from "ajv";
 import { readFile } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
 import path from "node:path";
-import Fastify, { type FastifyError } from "fastify";
+import Fastify, { LogController, type FastifyError } from "fastify";
 import type { Logger } from "pino";
 import type { OrderQueries } from "../create-order-saga/order-store.js";
 import { DEMO_SCENARIOS, type NewOrder } from "./demo-scenarios.js";
@@ -60,7 +60,8 @@ export function buildApi(deps: ApiDependencies) {
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: 64 * 1024,
-    disableRequestLogging: true,
+    // A line per request would drown the lines about sagas and steps.
+    logController: new LogController({ disableRequestLogging: true }),
   });
   // Path and query parameters arrive as strings and are coerced; a JSON body must carry real JSON types ("12" is
   // not an integer), so bodies get a validator without coercion.
