@@ -25,7 +25,9 @@ say(
 );
 say();
 
-say("## Code generation (cold process, median)");
+say(
+  "## Code generation (cold process; median of 5 runs for the real set, 3 for 10x, 1 for 100x with BENCH_FULL=1)",
+);
 say();
 say("| contract set | messages | generate | --check, unchanged | --check, after an edit |");
 say("|---|---|---|---|---|");
@@ -45,7 +47,7 @@ say(
 say("|---|---|---|---|---|---|---|");
 const runs: SagaRun[] = [];
 for (const concurrency of [1, 16, 64]) {
-  const run = await measureSagas(concurrency, quick ? 3 : 8);
+  const run = await measureSagas(concurrency, quick ? 3 : 6);
   runs.push(run);
   say(
     `| ${concurrency} | ${fmt(run.perSecond, 1)} | ${fmt(run.p50Ms)} ms | ${fmt(run.p99Ms)} ms | ${fmt(run.ceilingPerSecond, 1)} | ${fmt(run.perSecond / run.ceilingPerSecond, 2)} | ${fmt(run.driverCpuPercent)} % |`,
