@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fakeContext } from "@saga/service-kit";
 import { accountingHandlers } from "../src/handlers.js";
 import { AuthorizationStore } from "../src/store.js";
-import { recordingLogger } from "../../restaurant-service/test/support.js";
+import { recordingLogger } from "@saga/service-kit/testing";
 
 function setUp() {
   const store = new AuthorizationStore(":memory:");

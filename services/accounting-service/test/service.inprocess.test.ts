@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startAccountingService } from "../src/service.js";
-import { inProcessParticipant, waitUntil } from "../../restaurant-service/test/support.js";
+import { inProcessParticipant, waitUntil } from "@saga/service-kit/testing";
 
 /** The service as it runs, on the in-process broker: commands from the generated client, replies recorded. */
 async function setUp() {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fakeContext } from "@saga/service-kit";
 import { consumerHandlers } from "../src/handlers.js";
 import { VerificationStore } from "../src/store.js";
-import { recordingLogger } from "../../restaurant-service/test/support.js";
+import { recordingLogger } from "@saga/service-kit/testing";
 
 function setUp() {
   const store = new VerificationStore(":memory:");

@@ -6,7 +6,7 @@ import type { RestaurantServiceHandlers } from "@saga/generated/restaurant-servi
 import { fakeContext } from "@saga/service-kit";
 import { restaurantHandlers, TransientError, type RestaurantRules } from "../src/handlers.js";
 import { TicketStore } from "../src/store.js";
-import { recordingLogger } from "./support.js";
+import { recordingLogger } from "@saga/service-kit/testing";
 
 const items = [
   { name: "Dish 1", quantity: 2 },

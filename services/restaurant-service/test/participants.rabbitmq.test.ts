@@ -17,7 +17,7 @@ import { createLogger, openSqlite, type SqliteDatabase } from "@saga/service-kit
 import { startAccountingService } from "../../accounting-service/src/service.js";
 import { startConsumerService } from "../../consumer-service/src/service.js";
 import { startRestaurantService, type RestaurantServiceOptions } from "../src/service.js";
-import { npmStart, replyRecorder, tempDir, waitUntil, type StartedProcess } from "./support.js";
+import { npmStart, replyRecorder, tempDir, waitUntil, type StartedProcess } from "@saga/service-kit/testing";
 
 const RESPONSES = "create_order_saga_responses";
 const items = [{ name: "Dish 1", quantity: 2 }];

@@ -5,7 +5,7 @@ import { createInProcessTransport, type InProcessTransport } from "@saga/runtime
 import { createLogger } from "@saga/service-kit";
 import { startRestaurantService, type RestaurantServiceOptions } from "../src/service.js";
 import { TicketStore } from "../src/store.js";
-import { replyRecorder, tempDir, waitUntil } from "./support.js";
+import { replyRecorder, tempDir, waitUntil } from "@saga/service-kit/testing";
 
 const items = [{ name: "Dish 1", quantity: 2 }];
 type Rules = Pick<RestaurantServiceOptions, "approveTicketFailureRate" | "random">;

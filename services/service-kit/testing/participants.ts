@@ -18,7 +18,7 @@ import {
   type ParticipantOptions,
   type RunningParticipant,
   type SqliteDatabase,
-} from "@saga/service-kit";
+} from "../src/index.js";
 
 export const REPO = path.resolve(import.meta.dirname, "../../..");
 
