@@ -28,7 +28,11 @@ export interface SagaRun {
  */
 export async function measureSagas(concurrency: number, seconds: number): Promise<SagaRun> {
   const vhost = createTestVhost(`bench-saga-${concurrency}`);
-  const system = await startSystem(vhost.url, { APPROVE_TICKET_FAILURE_RATE: "0", LOG_LEVEL: "warn" });
+  const system = await startSystem(
+    vhost.url,
+    { APPROVE_TICKET_FAILURE_RATE: "0", LOG_LEVEL: "warn" },
+    process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [],
+  );
   const peakRssMb: Record<string, number> = {};
   const sampler = setInterval(() => {
     for (const [name, child] of Object.entries(system.processes)) {

@@ -3,6 +3,7 @@ import { RedeliveryCounts } from "./amqp-consumer.js";
 import { ChannelLost, ConfirmPublisher, unroutable } from "./amqp-publisher.js";
 import { SupervisedConsumer } from "./amqp-supervisor.js";
 import { declareTopology, exchangeExists, isNotFound, readyCount } from "./amqp-topology.js";
+import { amqpSocket, batchWritesPerTurn } from "./amqp-write-batching.js";
 import { deadLetterCopy, deadLetterExchange } from "./dead-letter.js";
 import { SagaToolkitError, messageOf, type ErrorCode } from "./errors.js";
 import { silentLogger, type Logger } from "./logger.js";
@@ -89,6 +90,9 @@ class AmqpTransport implements Transport {
         { cause: error },
       );
     }
+    const socket = amqpSocket(model);
+    if (socket) batchWritesPerTurn(socket);
+    else this.#logger.warn({}, "amqplib's socket not found: frames are written one by one (slower, still correct)");
     let alive = true;
     model.on("error", (error: Error) => this.#logger.warn({ err: error }, "amqp connection error"));
     model.on("blocked", (reason: string) => this.#logger.warn({ reason }, "amqp connection blocked"));
