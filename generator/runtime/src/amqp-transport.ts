@@ -92,7 +92,11 @@ class AmqpTransport implements Transport {
     }
     const socket = amqpSocket(model);
     if (socket) batchWritesPerTurn(socket);
-    else this.#logger.warn({}, "amqplib's socket not found: frames are written one by one (slower, still correct)");
+    else
+      this.#logger.warn(
+        {},
+        "amqplib's socket not found: frames are written one by one (slower, still correct)",
+      );
     let alive = true;
     model.on("error", (error: Error) => this.#logger.warn({ err: error }, "amqp connection error"));
     model.on("blocked", (reason: string) => this.#logger.warn({ reason }, "amqp connection blocked"));

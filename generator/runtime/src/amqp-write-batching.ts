@@ -37,7 +37,8 @@ export function batchWritesPerTurn(stream: CorkableStream): void {
  * (`ChannelModel.connection.stream`); a test pins that, so an upgrade that moves it fails there, not silently here.
  */
 export function amqpSocket(model: ChannelModel): CorkableStream | undefined {
-  const stream = (model as unknown as { connection?: { stream?: Partial<CorkableStream> } }).connection?.stream;
+  const stream = (model as unknown as { connection?: { stream?: Partial<CorkableStream> } }).connection
+    ?.stream;
   return stream && typeof stream.write === "function" && typeof stream.cork === "function"
     ? (stream as CorkableStream)
     : undefined;

@@ -104,13 +104,11 @@ export class SqliteOutbox implements UnitOfWork, OutboxSource<StoredMessage> {
     return exclusive(this.#db, () => this.#pending.all(limit).map(toStoredMessage));
   }
 
-  /** Marks published rows in one transaction (one WAL write for a whole relay pass). */
+  /** Marks published rows in one unit of work (committed with the handlers' units queued beside it). */
   markSent(ids: readonly number[]): Promise<void> {
-    return exclusive(this.#db, () => {
+    return transaction(this.#db, async () => {
       const now = new Date().toISOString();
-      this.#db.transaction(() => {
-        for (const id of ids) this.#markSent.run(now, id);
-      })();
+      for (const id of ids) this.#markSent.run(now, id);
     });
   }
 }

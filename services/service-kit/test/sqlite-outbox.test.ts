@@ -79,7 +79,7 @@ describe("SqliteOutbox", () => {
     expect([count("effects"), count("outbox"), count("consumed_messages")]).toEqual([1, 1, 1]);
   });
 
-  it("holds the connection across the work's awaits: the relay's read and other transactions wait for the commit", async () => {
+  it("holds the connection across the work's awaits: the relay's read waits for the commit; work queued meanwhile commits with it", async () => {
     const { db, outbox } = setUp();
     const held = gate();
     const first = outbox.transact("m-1", async () => {
@@ -96,9 +96,9 @@ describe("SqliteOutbox", () => {
     expect(db.inTransaction).toBe(true);
     held.open();
     expect(await first).toBe("committed");
-    await relayRead;
-    expect(read).toEqual(["m-1.reply"]); // in call order: after the first commit, before the second transaction
     expect(await second).toBe("committed");
+    await relayRead;
+    expect(read).toEqual(["m-1.reply", "m-2.reply"]); // both committed in one group, before the read
   });
 
   it("tells the relay after each commit that stored messages, not after duplicates, empty or failed work", async () => {
@@ -131,5 +131,81 @@ describe("transaction()", () => {
     ).rejects.toThrow("rolled back");
     expect(db.prepare(`SELECT name FROM effects`).all()).toEqual([{ name: "a" }]);
     expect(count("effects")).toBe(1);
+  });
+});
+
+describe("transaction(): group commit", () => {
+  /** Counts the statements run through db.exec (BEGIN, SAVEPOINT, COMMIT ...). */
+  function countExec(db: ReturnType<typeof setUp>["db"]): Map<string, number> {
+    const seen = new Map<string, number>();
+    const exec = db.exec.bind(db);
+    db.exec = (sql: string) => {
+      const verb = sql.split(" ")[0]!;
+      seen.set(verb, (seen.get(verb) ?? 0) + 1);
+      return exec(sql);
+    };
+    return seen;
+  }
+
+  it("units queued together share one COMMIT, and each resolves only after it", async () => {
+    const { db, count } = setUp();
+    const execs = countExec(db);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        transaction(db, async () => {
+          db.prepare(`INSERT INTO effects (name) VALUES (?)`).run(`unit-${i}`);
+          return db.inTransaction;
+        }),
+      ),
+    );
+    expect(results.every((inside) => inside)).toBe(true);
+    expect(db.inTransaction).toBe(false);
+    expect(count("effects")).toBe(20);
+    expect([execs.get("BEGIN"), execs.get("COMMIT"), execs.get("SAVEPOINT")]).toEqual([1, 1, 20]);
+  });
+
+  it("a unit that throws rolls back alone; the others in its group commit", async () => {
+    const { db } = setUp();
+    const outcomes = await Promise.allSettled(
+      ["a", "bad", "c"].map((name) =>
+        transaction(db, async () => {
+          db.prepare(`INSERT INTO effects (name) VALUES (?)`).run(name);
+          await settle();
+          if (name === "bad") throw new Error("bad unit");
+          return name;
+        }),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(db.prepare(`SELECT name FROM effects ORDER BY name`).pluck().all()).toEqual(["a", "c"]);
+  });
+
+  it("when the COMMIT fails, every unit of the group is rejected and nothing is kept", async () => {
+    const { db, count } = setUp();
+    const exec = db.exec.bind(db);
+    db.exec = (sql: string) => {
+      if (sql === "COMMIT") throw new Error("disk I/O error");
+      return exec(sql);
+    };
+    const outcomes = await Promise.allSettled(
+      ["a", "b"].map((name) =>
+        transaction(db, async () => void db.prepare(`INSERT INTO effects (name) VALUES (?)`).run(name)),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
+    db.exec = exec;
+    expect([count("effects"), db.inTransaction]).toEqual([0, false]);
+    await transaction(db, async () => void db.prepare(`INSERT INTO effects (name) VALUES ('after')`).run());
+    expect(count("effects")).toBe(1);
+  });
+
+  it("the same message twice in one group: the second finds the first's record and is a duplicate", async () => {
+    const { outbox, count } = setUp();
+    const work = async () => [message("m-1.reply")];
+    expect(await Promise.all([outbox.transact("m-1", work), outbox.transact("m-1", work)])).toEqual([
+      "committed",
+      "duplicate",
+    ]);
+    expect(count("outbox")).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import type { Statement } from "better-sqlite3";
-import { openSqlite, type SqliteDatabase } from "@saga/service-kit";
+import { exclusive, openSqlite, transaction, type SqliteDatabase } from "@saga/service-kit";
 import {
   SAGA_SQL,
   SQLITE,
@@ -18,8 +18,8 @@ import {
 import { ConcurrencyError, type SagaRecord, type UnitOfWork } from "./state.js";
 
 /**
- * The saga store on SQLite (better-sqlite3), the embedded default: one process owns the file, and every commit is
- * one synchronous transaction, so nothing else runs between its statements.
+ * The saga store on SQLite (better-sqlite3), the embedded default: one process owns the file. Transitions are
+ * group-committed (service-kit `transaction`): each in its own savepoint, those queued together under one COMMIT.
  */
 export class SqliteSagaStore<Data> implements SagaDatabase<Data> {
   readonly dialect = "sqlite";
@@ -50,19 +50,20 @@ export class SqliteSagaStore<Data> implements SagaDatabase<Data> {
   }
 
   async create(build: (id: number) => UnitOfWork<Data>): Promise<number> {
-    const work = this.#db.transaction(() => {
+    const work = await transaction(this.#db, async () => {
       const now = new Date().toISOString();
       const { id } = this.#statement(SAGA_SQL.insertSaga).get(this.#type, now, now) as { id: number };
       const planned = build(id);
       this.#write({ ...planned, expectedVersion: 0 }, true);
       return planned;
-    })();
+    });
     this.#transitions.emit({ saga: work.next.id, status: work.next.status });
     return work.next.id;
   }
 
+  /** Group-committed with the transitions queued beside it (service-kit `transaction`): one WAL write for many. */
   async commit(work: UnitOfWork<Data>): Promise<void> {
-    this.#db.transaction(() => this.#write(work, false))();
+    await transaction(this.#db, async () => this.#write(work, false));
     this.#transitions.emit({ saga: work.next.id, status: work.next.status });
   }
 
@@ -84,6 +85,11 @@ export class SqliteSagaStore<Data> implements SagaDatabase<Data> {
     }
   }
 
+  /**
+   * The engine's reads run without waiting for an open group, so they may see a transition queued but not yet
+   * committed. Planning from it is safe: the plan commits only on top of that version (or with it, in the same group);
+   * if that transition rolls back, the plan is a ConcurrencyError and is made again from the committed state.
+   */
   async load(id: number): Promise<SagaRecord<Data> | undefined> {
     const row = this.#statement(SAGA_SQL.load).get(id) as SagaRow | undefined;
     return row && toRecord<Data>(row);
@@ -97,22 +103,24 @@ export class SqliteSagaStore<Data> implements SagaDatabase<Data> {
     return (this.#statement(SAGA_SQL.overdue).all(now, limit) as { id: number }[]).map((row) => row.id);
   }
 
+  /** Committed rows only (outside any open group): a command is never published for a transition that rolls back. */
   async pendingOutbox(limit: number): Promise<OutboxRow[]> {
-    const rows = this.#statement(`SELECT * FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?`).all(limit);
-    return (rows as OutboxTableRow[]).map(toOutboxRow);
+    const pending = this.#statement(`SELECT * FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?`);
+    return exclusive(this.#db, () => (pending.all(limit) as OutboxTableRow[]).map(toOutboxRow));
   }
 
-  /** Marks published rows in one transaction (one WAL write for a whole relay pass). */
+  /** Marks published rows in one unit of work, committed with the transitions queued beside it. */
   async markSent(ids: readonly number[]): Promise<void> {
-    const now = new Date().toISOString();
     const mark = this.#statement(`UPDATE outbox SET sent_at = ? WHERE id = ?`);
-    this.#db.transaction(() => {
+    await transaction(this.#db, async () => {
+      const now = new Date().toISOString();
       for (const id of ids) mark.run(now, id);
-    })();
+    });
   }
 
+  /** The read side (HTTP): committed state only, never a group's writes that may still roll back. */
   async all<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    return this.#statement(sql).all(...params) as Row[];
+    return exclusive(this.#db, () => this.#statement(sql).all(...params) as Row[]);
   }
 
   async ping(): Promise<void> {
