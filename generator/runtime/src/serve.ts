@@ -33,7 +33,11 @@ export interface MessageContext {
 }
 
 export interface ServeOptions {
-  /** Deliveries handled at once. Default 16. */
+  /**
+   * Deliveries handled at once. Default 64: with a unit of work, the deliveries in hand commit as one group, so a
+   * window below the load in flight leaves messages waiting in the broker (16 measured ~15 % fewer sagas/s at 64 in
+   * flight); each costs only its body in memory.
+   */
   readonly prefetch?: number;
   /** Deliveries before a technically failing message is dead-lettered. Default: the queue's x-delivery-limit, or 5. */
   readonly maxAttempts?: number;
@@ -232,7 +236,7 @@ export async function serve(
         logger.error({ ...fieldsOf(delivery), err: error }, "could not settle a message; requeued");
         delivery.nack(true);
       }),
-    { prefetch: options.prefetch ?? 16 },
+    { prefetch: options.prefetch ?? 64 },
   );
   return {
     close: async () => {
