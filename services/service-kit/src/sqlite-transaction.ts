@@ -65,9 +65,14 @@ class GroupCommit {
       const done: { pending: Pending; value: unknown }[] = [];
       const failed: { pending: Pending; error: unknown }[] = [];
       try {
+        let waited = false;
         while (done.length < MAX_GROUP) {
-          // One more turn before committing lets the deliveries of the next socket read join this group.
-          if (this.#queue.length === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+          // One more turn before committing lets the deliveries of the next socket read join this group; only one,
+          // or under steady load the group would grow to MAX_GROUP while its first units wait for their commit.
+          if (this.#queue.length === 0 && !waited) {
+            waited = true;
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
           const pending = this.#queue.shift();
           if (!pending) break;
           db.exec("SAVEPOINT unit");
