@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import amqp from "amqplib";
+import amqp, { type Channel } from "amqplib";
 import { serveConsumerService } from "@saga/generated/consumer-service";
 import {
   OrderServiceClient,
@@ -114,13 +114,7 @@ async function plain(url: string, seconds: number, inFlight: number): Promise<nu
       () => {}, // the loop is over and the connection closing
     );
   });
-  const waiting = new Map<string, () => void>();
-  await consumer.consume(replies, (msg) => {
-    if (!msg) return;
-    JSON.parse(msg.content.toString());
-    waiting.get(msg.properties.correlationId as string)?.();
-    consumer.ack(msg);
-  });
+  const waiting = await consumeReplies(consumer, replies);
   const count = await loop(seconds, inFlight, async (id) => {
     const replied = new Promise<void>((resolve) => waiting.set(id, resolve));
     await publish(requests, Buffer.from(JSON.stringify({ consumer_id: 70 })), id);
@@ -129,6 +123,18 @@ async function plain(url: string, seconds: number, inFlight: number): Promise<nu
   });
   await connection.close();
   return count / seconds;
+}
+
+/** Consumes a reply queue: each reply (parsed, acked) resolves the waiter registered under its correlation id. */
+export async function consumeReplies(consumer: Channel, queue: string): Promise<Map<string, () => void>> {
+  const waiting = new Map<string, () => void>();
+  await consumer.consume(queue, (msg) => {
+    if (!msg) return;
+    JSON.parse(msg.content.toString());
+    waiting.get(msg.properties.correlationId as string)?.();
+    consumer.ack(msg);
+  });
+  return waiting;
 }
 
 /** Runs `inFlight` sequential loops of `step` for `seconds`; returns how many steps completed. */

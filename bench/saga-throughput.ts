@@ -3,8 +3,9 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { createTestVhost } from "@saga/runtime/testing";
 import { startSystem } from "../services/order-service/testing/system-under-test.js";
-import { measurePlainRoundTrips } from "./round-trip.js";
 import { OrderDriver } from "./order-driver.js";
+import { measurePlainSagaShape } from "./plain-saga.js";
+import { measurePlainRoundTrips } from "./round-trip.js";
 import { SagaCompletions } from "./saga-events.js";
 
 /** Each saga's happy path is four request/reply round trips (verify, create ticket, authorize, approve). */
@@ -17,6 +18,8 @@ export interface SagaRun {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly ceilingPerSecond: number;
+  /** The same four round trips per saga on plain amqplib in the system's shape: a requester and three responders. */
+  readonly shapePerSecond: number;
   readonly peakRssMb: Record<string, number>;
   /** CPU the load driver itself used, in % of one core: it shares the machine with the system it measures. */
   readonly driverCpuPercent: number;
@@ -79,6 +82,7 @@ export async function measureSagas(concurrency: number, seconds: number): Promis
       .sort((a, b) => a - b);
     db.close();
     const ceiling = await measurePlainRoundTrips(Math.min(seconds, 3), concurrency);
+    const shapePerSecond = await measurePlainSagaShape(Math.min(seconds, 3), concurrency);
     return {
       concurrency,
       sagas: placed,
@@ -86,6 +90,7 @@ export async function measureSagas(concurrency: number, seconds: number): Promis
       p50Ms: percentile(latencies, 0.5),
       p99Ms: percentile(latencies, 0.99),
       ceilingPerSecond: ceiling / ROUND_TRIPS_PER_SAGA,
+      shapePerSecond,
       peakRssMb,
       driverCpuPercent: ((user + kernel) / 1e6 / elapsed) * 100,
     };

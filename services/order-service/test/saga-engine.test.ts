@@ -293,6 +293,24 @@ describe.each([sqlite(), postgres()])("CreateOrderSaga on the saga engine ($name
     expect((await sagaOf(id)).status).toBe("create_restaurant_ticket.running");
   });
 
+  it("replies handled at once (one commit group on SQLite) apply once per saga; a racing second is re-planned", async () => {
+    const ids = await Promise.all(Array.from({ length: 8 }, () => engine.start(newOrder())));
+    // Every saga gets its awaited reply twice at the same moment, under two message ids (a resent command's
+    // second answer): both are planned from the same version, only one may apply.
+    const outcomes = await Promise.all(
+      ids.flatMap((id) => [
+        engine.handleReply(id, reply(VERIFY, "success"), null, `first-${id}`),
+        engine.handleReply(id, reply(VERIFY, "success"), null, `second-${id}`),
+      ]),
+    );
+    expect(outcomes.filter((o) => o === "applied")).toHaveLength(ids.length);
+    expect(outcomes.filter((o) => o === "ignored")).toHaveLength(ids.length);
+    for (const id of ids) {
+      expect(await sagaOf(id)).toMatchObject({ status: "create_restaurant_ticket.running", version: 2 });
+      expect((await outbox()).filter((o) => o === `${id}:createTicket`)).toHaveLength(1);
+    }
+  });
+
   it("refuses a transition consuming a message already consumed, and writes none of it", async () => {
     const a = await engine.start(newOrder());
     const b = await engine.start(newOrder());

@@ -1,0 +1,79 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import amqp from "amqplib";
+import { createTestVhost } from "@saga/runtime/testing";
+import { consumeReplies } from "./round-trip.js";
+
+/**
+ * The saga's messaging alone, on plain amqplib in the system's shape: a requester (the orchestrator) and three
+ * responder processes (the participants), each saga four sequential round trips (consumer, restaurant, accounting,
+ * restaurant), same persistence settings as the system (quorum queues, persistent messages, confirms, noDelay).
+ * Next to the single-process ceiling, it shows what the deployment shape costs on this machine before any toolkit
+ * work (validation, database transactions, outbox, HTTP) is added.
+ */
+export async function measurePlainSagaShape(seconds: number, inFlight: number): Promise<number> {
+  const vhost = createTestVhost("bench-plain-shape");
+  const suffix = randomBytes(3).toString("hex");
+  const participants = ["consumer", "restaurant", "accounting"].map((name) => `plain.${name}.${suffix}`);
+  const steps = [participants[0]!, participants[1]!, participants[2]!, participants[1]!];
+  const responders = participants.map((queue) =>
+    spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(import.meta.dirname, "plain-responder.ts"), vhost.url, queue],
+      {
+        stdio: ["pipe", "pipe", "inherit"],
+      },
+    ),
+  );
+  const connection = await amqp.connect(vhost.url, { noDelay: true });
+  try {
+    await Promise.all(
+      responders.map(
+        (child) =>
+          new Promise<void>((resolve, reject) => {
+            child.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("ready") && resolve());
+            child.once("exit", (code) => reject(new Error(`plain responder exited with ${code}`)));
+          }),
+      ),
+    );
+    const publisher = await connection.createConfirmChannel();
+    const consumer = await connection.createChannel();
+    const replies = `plain.replies.${suffix}`;
+    await consumer.assertQueue(replies, { durable: true, arguments: { "x-queue-type": "quorum" } });
+    await consumer.prefetch(64);
+    const waiting = await consumeReplies(consumer, replies);
+    const roundTrip = (queue: string, id: string) =>
+      new Promise<void>((resolve, reject) => {
+        waiting.set(id, resolve);
+        publisher.publish(
+          "",
+          queue,
+          Buffer.from(JSON.stringify({ order_id: 1 })),
+          { persistent: true, mandatory: true, correlationId: id, replyTo: replies },
+          (err) => err && reject(err),
+        );
+      }).finally(() => waiting.delete(id));
+    const until = Date.now() + seconds * 1000;
+    let sagas = 0;
+    await Promise.all(
+      Array.from({ length: inFlight }, async (_, worker) => {
+        for (let saga = 0; Date.now() < until; saga++) {
+          for (const [step, queue] of steps.entries()) await roundTrip(queue, `${worker}-${saga}-${step}`);
+          sagas++;
+        }
+      }),
+    );
+    return sagas / seconds;
+  } finally {
+    for (const child of responders) child.stdin!.end();
+    await Promise.all(responders.map((child) => new Promise((resolve) => child.once("exit", resolve))));
+    await connection.close().catch(() => {});
+    vhost.remove();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const perSecond = await measurePlainSagaShape(Number(process.argv[3] ?? 6), Number(process.argv[2] ?? 64));
+  console.log(`plain amqplib, system shape: ${perSecond.toFixed(1)} sagas/s`);
+}
