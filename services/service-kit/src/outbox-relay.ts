@@ -1,3 +1,4 @@
+import { hasCode } from "@saga/runtime";
 import type { Logger } from "pino";
 
 /** The least an outbox row carries: its id, and the message id it is published with (for the logs). */
@@ -12,10 +13,20 @@ export interface OutboxSource<Row extends OutboxRowRef> {
   markSent(ids: readonly number[]): void | Promise<void>;
 }
 
+/** The longest a row the broker refused waits before it is tried again. */
+const MAX_REFUSED_BACKOFF_MS = 60_000;
+/** While the broker cannot be reached, one log line per this interval says how many publishes failed. */
+const OUTAGE_LOG_INTERVAL_MS = 10_000;
+
 /**
  * Publishes what a service's transactions recorded in its outbox, and marks each row sent once the broker confirmed it.
  * A crash between confirm and mark resends the row: receivers deduplicate, so that is safe, while losing it is not.
  * Runs when kicked after a commit and on a timer (for rows left by a crash or a broker outage).
+ *
+ * A row the broker refuses (no queue for its routing key, e.g. a reply_to queue deleted; or a negative confirm) stays
+ * in the outbox and is tried again with exponential backoff, logged at its 1st, 2nd, 4th, 8th ... attempt, while the
+ * rows behind it flow. While the broker cannot be reached at all, every pass fails: that is logged once per 10 s with
+ * the count, and the timer keeps trying.
  */
 export class OutboxRelay<Row extends OutboxRowRef> {
   readonly #source: OutboxSource<Row>;
@@ -26,6 +37,10 @@ export class OutboxRelay<Row extends OutboxRowRef> {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
+  /** Rows the broker refused, by message id: how often, and when they may be tried again. */
+  readonly #refused = new Map<string, { attempts: number; retryAt: number }>();
+  #outageLoggedAt = 0;
+  #outageFailures = 0;
 
   constructor(
     source: OutboxSource<Row>,
@@ -74,23 +89,49 @@ export class OutboxRelay<Row extends OutboxRowRef> {
 
   async #drain(): Promise<void> {
     for (;;) {
-      const rows = await this.#source.pendingOutbox(256);
+      const now = Date.now();
+      // Refused rows waiting for their retry are read too, but not published: they never hide the rows behind them.
+      const rows = (await this.#source.pendingOutbox(256 + this.#refused.size)).filter(
+        (row) => (this.#refused.get(row.messageId)?.retryAt ?? 0) <= now,
+      );
       if (rows.length === 0) return;
       const results = await Promise.allSettled(rows.map((row) => this.#publish(row)));
-      const sent = rows.filter((_, index) => results[index]!.status === "fulfilled").map((row) => row.id);
-      if (sent.length > 0) await this.#source.markSent(sent);
+      const sent = rows.filter((_, index) => results[index]!.status === "fulfilled");
+      if (sent.length > 0) await this.#source.markSent(sent.map((row) => row.id));
+      for (const row of sent) this.#refused.delete(row.messageId);
       let failed = 0;
       for (const [index, result] of results.entries()) {
+        if (result.status === "fulfilled") continue;
+        failed++;
         const row = rows[index]!;
-        if (result.status === "rejected") {
-          failed++;
-          this.#logger.error(
-            { err: result.reason, outboxRow: row.id, messageId: row.messageId },
-            "outbox publish failed; will retry",
-          );
-        }
+        if (hasCode(result.reason, "AMQP_UNROUTABLE") || hasCode(result.reason, "AMQP_NACKED"))
+          this.#refusedByBroker(row, result.reason, now);
+        else this.#brokerUnreachable(row, result.reason, now);
       }
       if (failed > 0) return; // the timer retries; do not spin against a broker that is down
     }
+  }
+
+  #refusedByBroker(row: Row, error: unknown, now: number): void {
+    const attempts = (this.#refused.get(row.messageId)?.attempts ?? 0) + 1;
+    const backoffMs = Math.min(this.#intervalMs * 2 ** (attempts - 1), MAX_REFUSED_BACKOFF_MS);
+    this.#refused.set(row.messageId, { attempts, retryAt: now + backoffMs });
+    if ((attempts & (attempts - 1)) === 0) {
+      this.#logger.error(
+        { err: error, outboxRow: row.id, messageId: row.messageId, attempt: attempts, retryInMs: backoffMs },
+        "outbox publish failed; will retry",
+      );
+    }
+  }
+
+  #brokerUnreachable(row: Row, error: unknown, now: number): void {
+    this.#outageFailures++;
+    if (now - this.#outageLoggedAt < OUTAGE_LOG_INTERVAL_MS) return;
+    this.#logger.error(
+      { err: error, outboxRow: row.id, messageId: row.messageId, failedPublishes: this.#outageFailures },
+      "outbox publish failed; will retry",
+    );
+    this.#outageLoggedAt = now;
+    this.#outageFailures = 0;
   }
 }

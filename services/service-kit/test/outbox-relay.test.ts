@@ -1,4 +1,6 @@
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { SagaToolkitError } from "@saga/runtime";
 import { createLogger, OutboxRelay, type OutboxRowRef, type OutboxSource } from "../src/index.js";
 
 /** An outbox in memory whose reads fail `failingReads` times first (a busy or closing database). */
@@ -15,7 +17,7 @@ function memoryOutbox(rows: OutboxRowRef[], failingReads = 0) {
       sent.push(...ids);
     },
   };
-  return { source, sent, reads: () => reads };
+  return { source, rows, sent, reads: () => reads };
 }
 
 async function until(check: () => boolean, what: string): Promise<void> {
@@ -54,4 +56,62 @@ describe("OutboxRelay", () => {
     await relay.stop(); // waits for any pass in flight: there is none
     expect(outbox.reads()).toBe(readsAtStop);
   });
+
+  it("retries a row the broker refuses with backoff, logging its 1st, 2nd, 4th ... attempt; the rows behind it flow", async () => {
+    const outbox = memoryOutbox([{ id: 1, messageId: "to-a-deleted-queue" }]);
+    const attempts: number[] = [];
+    const logged = recordingLogger();
+    const relay = new OutboxRelay(
+      outbox.source,
+      async (row) => {
+        if (row.id !== 1) return;
+        attempts.push(Date.now());
+        throw new SagaToolkitError("AMQP_UNROUTABLE", `nothing bound for ${row.messageId}`);
+      },
+      logged.logger,
+      5,
+    );
+    relay.start();
+    await until(() => attempts.length >= 5, "five attempts");
+    outbox.rows.push({ id: 2, messageId: "behind-it" });
+    await until(() => outbox.sent.includes(2), "the row behind it sent");
+    await relay.stop();
+    // 5, 10, 20, 40 ms apart: backoff, not every 5 ms pass.
+    const gaps = attempts.slice(1, 5).map((at, i) => at - attempts[i]!);
+    expect(gaps[3]!).toBeGreaterThanOrEqual(35);
+    expect(logged.lines.map((line) => line.attempt)).toEqual([1, 2, 4]);
+    expect(logged.lines[0]).toMatchObject({
+      msg: "outbox publish failed; will retry",
+      messageId: "to-a-deleted-queue",
+    });
+  });
+
+  it("while the broker cannot be reached, logs one line per 10 s with the count, not one per failed publish", async () => {
+    const outbox = memoryOutbox(
+      Array.from({ length: 20 }, (_, i) => ({ id: i + 1, messageId: `m-${i + 1}` })),
+    );
+    const logged = recordingLogger();
+    let failures = 0;
+    const relay = new OutboxRelay(
+      outbox.source,
+      async () => {
+        failures++;
+        throw new SagaToolkitError("AMQP_CONNECTION_LOST", "broker gone");
+      },
+      logged.logger,
+      5,
+    );
+    relay.start();
+    await until(() => failures >= 100, "five passes of failures");
+    await relay.stop();
+    expect(logged.lines).toHaveLength(1);
+    expect(outbox.sent).toEqual([]);
+  });
 });
+
+/** A pino logger whose lines the test reads. */
+function recordingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
