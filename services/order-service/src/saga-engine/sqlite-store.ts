@@ -127,8 +127,9 @@ export class SqliteSagaStore<Data> implements SagaDatabase<Data> {
     this.#statement(SAGA_SQL.ping).get();
   }
 
+  /** Closes after the commit group in flight, if any, so no queued transition meets a closed database. */
   async close(): Promise<void> {
-    this.#db.close();
+    await exclusive(this.#db, () => this.#db.close());
   }
 
   /** Prepared once per statement text. */
