@@ -81,8 +81,8 @@ export async function measureSagas(concurrency: number, seconds: number): Promis
       .map((r) => r.ms)
       .sort((a, b) => a - b);
     db.close();
-    const ceiling = await measurePlainRoundTrips(Math.min(seconds, 3), concurrency);
-    const shapePerSecond = await measurePlainSagaShape(Math.min(seconds, 3), concurrency);
+    const ceiling = await measurePlainRoundTrips(seconds, concurrency);
+    const shapePerSecond = await measurePlainSagaShape(seconds, concurrency);
     return {
       concurrency,
       sagas: placed,
