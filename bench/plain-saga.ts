@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import amqp from "amqplib";
 import { createTestVhost } from "@saga/runtime/testing";
-import { consumeReplies } from "./round-trip.js";
+import { consumeReplies, publishConfirmed, QUORUM_QUEUE } from "./plain-amqp.js";
 
 /**
  * The saga's messaging alone, on plain amqplib in the system's shape: a requester (the orchestrator) and three
@@ -40,20 +40,15 @@ export async function measurePlainSagaShape(seconds: number, inFlight: number): 
     const publisher = await connection.createConfirmChannel();
     const consumer = await connection.createChannel();
     const replies = `plain.replies.${suffix}`;
-    await consumer.assertQueue(replies, { durable: true, arguments: { "x-queue-type": "quorum" } });
+    await consumer.assertQueue(replies, QUORUM_QUEUE);
     await consumer.prefetch(64);
     const waiting = await consumeReplies(consumer, replies);
-    const roundTrip = (queue: string, id: string) =>
-      new Promise<void>((resolve, reject) => {
-        waiting.set(id, resolve);
-        publisher.publish(
-          "",
-          queue,
-          Buffer.from(JSON.stringify({ order_id: 1 })),
-          { persistent: true, mandatory: true, correlationId: id, replyTo: replies },
-          (err) => err && reject(err),
-        );
-      }).finally(() => waiting.delete(id));
+    const roundTrip = async (queue: string, id: string) => {
+      const replied = new Promise<void>((resolve) => waiting.set(id, resolve));
+      await publishConfirmed(publisher, queue, { order_id: 1 }, { correlationId: id, replyTo: replies });
+      await replied;
+      waiting.delete(id);
+    };
     const until = Date.now() + seconds * 1000;
     let sagas = 0;
     await Promise.all(

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import amqp, { type Channel } from "amqplib";
+import amqp from "amqplib";
 import { serveConsumerService } from "@saga/generated/consumer-service";
 import {
   OrderServiceClient,
@@ -8,6 +8,7 @@ import {
 } from "@saga/generated/order-service";
 import { connectAmqp, success } from "@saga/runtime";
 import { createTestVhost } from "@saga/runtime/testing";
+import { answerRequests, consumeReplies, publishConfirmed, QUORUM_QUEUE } from "./plain-amqp.js";
 
 /**
  * Sequential request/reply round trips per second on RabbitMQ: one generated client/handler pair
@@ -80,61 +81,21 @@ async function plain(url: string, seconds: number, inFlight: number): Promise<nu
   const connection = await amqp.connect(url, { noDelay: true });
   const publisher = await connection.createConfirmChannel();
   const consumer = await connection.createChannel();
-  const args = { durable: true, arguments: { "x-queue-type": "quorum" } };
   const requests = `plain.requests.${randomBytes(3).toString("hex")}`;
   const replies = `plain.replies.${randomBytes(3).toString("hex")}`;
-  await consumer.assertQueue(requests, args);
-  await consumer.assertQueue(replies, args);
+  await consumer.assertQueue(requests, QUORUM_QUEUE);
+  await consumer.assertQueue(replies, QUORUM_QUEUE);
   await consumer.prefetch(64);
-  const publish = (queue: string, body: Buffer, correlationId: string) =>
-    new Promise<void>((resolve, reject) =>
-      publisher.publish(
-        "",
-        queue,
-        body,
-        {
-          persistent: true,
-          mandatory: true,
-          correlationId,
-          contentType: "application/json",
-          replyTo: replies,
-        },
-        (err) => (err ? reject(err) : resolve()),
-      ),
-    );
-  await consumer.consume(requests, (msg) => {
-    if (!msg) return;
-    const request = JSON.parse(msg.content.toString()) as unknown;
-    void publish(
-      replies,
-      Buffer.from(JSON.stringify(request === null ? null : null)),
-      msg.properties.correlationId as string,
-    ).then(
-      () => consumer.ack(msg),
-      () => {}, // the loop is over and the connection closing
-    );
-  });
+  await answerRequests(consumer, publisher, requests);
   const waiting = await consumeReplies(consumer, replies);
   const count = await loop(seconds, inFlight, async (id) => {
     const replied = new Promise<void>((resolve) => waiting.set(id, resolve));
-    await publish(requests, Buffer.from(JSON.stringify({ consumer_id: 70 })), id);
+    await publishConfirmed(publisher, requests, { consumer_id: 70 }, { correlationId: id, replyTo: replies });
     await replied;
     waiting.delete(id);
   });
   await connection.close();
   return count / seconds;
-}
-
-/** Consumes a reply queue: each reply (parsed, acked) resolves the waiter registered under its correlation id. */
-export async function consumeReplies(consumer: Channel, queue: string): Promise<Map<string, () => void>> {
-  const waiting = new Map<string, () => void>();
-  await consumer.consume(queue, (msg) => {
-    if (!msg) return;
-    JSON.parse(msg.content.toString());
-    waiting.get(msg.properties.correlationId as string)?.();
-    consumer.ack(msg);
-  });
-  return waiting;
 }
 
 /** Runs `inFlight` sequential loops of `step` for `seconds`; returns how many steps completed. */

@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestVhost, queueDepths } from "@saga/runtime/testing";
 import { EXPECTED_STATUSES } from "../testing/orders.js";
+import { transitionStatuses } from "../testing/saga-checks.js";
 import { createTestDatabase } from "../testing/postgres.js";
 import { startSystem, waitFor, type RunningSystem } from "../testing/system-under-test.js";
 
@@ -67,15 +68,8 @@ const order = async (id: number) =>
   (await (await fetch(`${system.url}/orders/${id}`)).json()) as Record<string, unknown>;
 const database = (service: string) =>
   new Database(path.join(system.dataDir, `${service}.sqlite`), { readonly: true });
-/**
- * The saga's statuses as the original records them. A command resent at its deadline adds a history entry that repeats
- * the current status (detail `resent`); with APPROVE_TICKET_FAILURE_RATE 0.5 the restaurant dead-letters an approve
- * that failed five times in a row (1 in 32), and the saga's resend finishes it: left out here, not a different path.
- */
-const statuses = (saga: SagaBody) =>
-  saga.history
-    .filter((h) => !(typeof h.detail === "object" && h.detail !== null && "resent" in h.detail))
-    .map((h) => h.status);
+/** With APPROVE_TICKET_FAILURE_RATE 0.5, 1 approve in 32 fails five times, is dead-lettered and resent at its deadline. */
+const statuses = (saga: SagaBody) => transitionStatuses(saga.history);
 
 describe.each(BACKENDS)("CreateOrderSaga end to end (4 processes, RabbitMQ, $name)", (backend) => {
   let orderDatabase: Awaited<ReturnType<(typeof backend)["open"]>> | undefined;

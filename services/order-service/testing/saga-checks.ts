@@ -71,16 +71,21 @@ export async function finishedSagas(url: string, ids: readonly number[]): Promis
 }
 
 /**
+ * The statuses a saga went through, as the original records them: history entries that carry a detail are notes
+ * (a command resent at its deadline, a retry after the pivot) repeating the current status, and are left out.
+ */
+export function transitionStatuses(history: readonly { status: string; detail?: unknown }[]): string[] {
+  return history.filter((entry) => entry.detail === undefined).map((entry) => entry.status);
+}
+
+/**
  * The saga ended as its scenario must, each transition applied once and in order (the only other history entries
  * are notes of a resend or a retry), and each deadline acted on once (a command's resends are numbered 2, 3, ...).
  */
 export function expectAdvancedOnce(saga: SagaView, scenario: Scenario): void {
   expect(saga.status, `saga ${saga.id}`).toBe(scenario.end);
   const history = saga.history!;
-  expect(
-    history.filter((entry) => entry.detail === undefined).map((entry) => entry.status),
-    `saga ${saga.id}`,
-  ).toEqual(scenario.statuses);
+  expect(transitionStatuses(history), `saga ${saga.id}`).toEqual(scenario.statuses);
   const resends = new Map<string, number[]>();
   for (const { detail } of history) {
     const note = detail as { deadline?: string; resent?: string; attempt?: number } | undefined;

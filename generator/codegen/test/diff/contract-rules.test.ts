@@ -1,20 +1,19 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DIFF_RULES } from "../../src/diff/rules.js";
-import { CONTRACT_CASES, DIFF_FIXTURES, diffFixture, SCHEMA_CASES, summary } from "./fixture-cases.js";
+import {
+  CONTRACT_CASES,
+  DIFF_FIXTURES,
+  diffFixture,
+  expectJudgedBothWays,
+  SCHEMA_CASES,
+} from "./fixture-cases.js";
 
 /** Messages, channels, queues, operations and replies; the major-version allowance; edits that change nothing. */
 describe("asyncgen diff contract rules, both directions", () => {
-  it.each(Object.entries(CONTRACT_CASES))("%s", async (name, { forward, backward }) => {
-    const there = await diffFixture(name, "old", "new");
-    const back = await diffFixture(name, "new", "old");
-    expect(summary(there), JSON.stringify(there, null, 1)).toEqual([...forward].sort());
-    expect(summary(back), JSON.stringify(back, null, 1)).toEqual([...backward].sort());
-    for (const finding of [...there, ...back]) {
-      expect(finding.location.file).toMatch(/^(kitchen|waiter|shared\/headers)\.yaml$/);
-      expect(finding.location.line).toBeGreaterThan(1);
-    }
-  });
+  it.each(Object.entries(CONTRACT_CASES))("%s", (name, fixtureCase) =>
+    expectJudgedBothWays(name, fixtureCase),
+  );
 
   it("reports where the change is: the new file, or the parent of what was removed", async () => {
     const [removed] = await diffFixture("field-removed", "old", "new");

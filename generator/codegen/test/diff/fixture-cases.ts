@@ -1,4 +1,5 @@
 import path from "node:path";
+import { expect } from "vitest";
 import { diffGraphs, type DiffFinding } from "../../src/diff/contract-diff.js";
 import { loadGraphs } from "../../src/diff/load-graph.js";
 import { FIXTURES } from "../helpers.js";
@@ -174,4 +175,17 @@ export function summary(findings: readonly DiffFinding[]): string[] {
         .join(" "),
     )
     .sort();
+}
+
+/** Judges a pair old -> new and new -> old against its case; every finding says where and why. */
+export async function expectJudgedBothWays(name: string, { forward, backward }: FixtureCase): Promise<void> {
+  const there = await diffFixture(name, "old", "new");
+  const back = await diffFixture(name, "new", "old");
+  expect(summary(there), JSON.stringify(there, null, 1)).toEqual([...forward].sort());
+  expect(summary(back), JSON.stringify(back, null, 1)).toEqual([...backward].sort());
+  for (const finding of [...there, ...back]) {
+    expect(finding.location.file).toMatch(/^(kitchen|waiter|shared\/headers)\.yaml$/);
+    expect(finding.location.line).toBeGreaterThan(1);
+    expect(finding.reason.length).toBeGreaterThan(0);
+  }
 }
