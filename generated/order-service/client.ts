@@ -5,14 +5,23 @@ import { send, type SendOptions, type Transport } from "@saga/runtime";
 import { contractVersion } from "./contract.js";
 import {
   ApproveTicket,
+  ApproveTicketFailure,
+  ApproveTicketSuccess,
   AuthorizeCard,
+  AuthorizeCardFailure,
   type AuthorizeCardPayload,
+  AuthorizeCardSuccess,
   CreateTicket,
+  CreateTicketFailure,
   type CreateTicketPayload,
+  CreateTicketSuccess,
   RejectTicket,
+  RejectTicketSuccess,
   type TicketRef,
   VerifyConsumerDetails,
+  VerifyConsumerDetailsFailure,
   type VerifyConsumerDetailsPayload,
+  VerifyConsumerDetailsSuccess,
 } from "./messages.js";
 
 /** What a caller may set per message; `replyTo` comes from the contract. */
@@ -125,3 +134,65 @@ export class OrderServiceClient {
     );
   }
 }
+
+/**
+ * Every send operation as data: its message, route, reply queue and replies, for code that builds the messages
+ * itself, such as an orchestrator's saga steps (`remote(...)` in @asyncgen/saga), which take the payload and reply
+ * types from here.
+ */
+export const orderServiceCommands = {
+  verifyConsumerDetails: {
+    operationId: "verifyConsumerDetails",
+    message: VerifyConsumerDetails,
+    route: { exchange: "", routingKey: "consumer_service.commands" },
+    replyTo: "create_order_saga_responses",
+    contractVersion,
+    replies: {
+      success: VerifyConsumerDetailsSuccess,
+      failure: VerifyConsumerDetailsFailure,
+    },
+  },
+  createTicket: {
+    operationId: "createTicket",
+    message: CreateTicket,
+    route: { exchange: "", routingKey: "restaurant_service.commands" },
+    replyTo: "create_order_saga_responses",
+    contractVersion,
+    replies: {
+      success: CreateTicketSuccess,
+      failure: CreateTicketFailure,
+    },
+  },
+  rejectTicket: {
+    operationId: "rejectTicket",
+    message: RejectTicket,
+    route: { exchange: "", routingKey: "restaurant_service.commands" },
+    replyTo: "create_order_saga_responses",
+    contractVersion,
+    replies: {
+      success: RejectTicketSuccess,
+    },
+  },
+  authorizeCard: {
+    operationId: "authorizeCard",
+    message: AuthorizeCard,
+    route: { exchange: "", routingKey: "accounting_service.commands" },
+    replyTo: "create_order_saga_responses",
+    contractVersion,
+    replies: {
+      success: AuthorizeCardSuccess,
+      failure: AuthorizeCardFailure,
+    },
+  },
+  approveTicket: {
+    operationId: "approveTicket",
+    message: ApproveTicket,
+    route: { exchange: "", routingKey: "restaurant_service.commands" },
+    replyTo: "create_order_saga_responses",
+    contractVersion,
+    replies: {
+      success: ApproveTicketSuccess,
+      failure: ApproveTicketFailure,
+    },
+  },
+} as const;

@@ -1,13 +1,9 @@
 import { createRequire } from "node:module";
 import path from "node:path";
-import {
-  OrderServiceClient,
-  queues,
-  serveOrderService,
-  type OrderServiceHandlers,
-} from "@saga/generated/order-service";
-import type { MessageContext, Transport } from "@saga/runtime";
-import { OutboxRelay, redactUrl, type Logger } from "@saga/service-kit";
+import { startOrchestrator, type SagaDatabase, type SagaEngine } from "@asyncgen/saga";
+import { orderServiceQueues, queues } from "@saga/generated/order-service";
+import type { Transport } from "@saga/runtime";
+import { redactUrl, type Logger } from "@saga/service-kit";
 import { createOrderSaga, type CreateOrderSagaData } from "./create-order-saga/definition.js";
 import {
   openOrderDatabase,
@@ -16,9 +12,6 @@ import {
 } from "./create-order-saga/order-store.js";
 import type { NewOrder } from "./http/demo-scenarios.js";
 import { buildApi } from "./http/server.js";
-import { DeadlinePoller } from "./saga-engine/deadline-poller.js";
-import { SagaEngine } from "./saga-engine/engine.js";
-import type { OutboxRow, SagaDatabase } from "./saga-engine/sql.js";
 
 export { orderDatabaseLocation } from "./create-order-saga/order-store.js";
 
@@ -51,36 +44,15 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
     stepDeadlineMs: options.stepDeadlineMs ?? 10_000,
     maxResends: options.maxResends ?? 3,
   });
-  const engine = new SagaEngine(definition, store, logger.child({ component: "saga" }));
-
-  const client = new OrderServiceClient(transport);
-  const publish = (row: OutboxRow): Promise<unknown> => {
-    const send = client[row.operation as keyof OrderServiceClient] as (
-      payload: unknown,
-      options: { correlationId: string; messageId: string },
-    ) => Promise<unknown>;
-    if (typeof send !== "function")
-      throw new Error(`outbox row ${row.id} names unknown operation ${row.operation}`);
-    return send.call(client, row.payload, { correlationId: row.correlationId, messageId: row.messageId });
-  };
-  const relay = new OutboxRelay(
+  const orchestrator = await startOrchestrator({
+    saga: definition,
     store,
-    async (row) => void (await publish(row)),
-    logger.child({ component: "outbox" }),
-  );
-  engine.onOutbox = () => relay.kick();
-
-  const consumer = await serveOrderService(transport, replyHandlers(engine), {
-    logger: logger.child({ component: "replies" }),
+    transport,
+    replies: orderServiceQueues,
+    logger,
+    ...(options.deadlinePollMs === undefined ? {} : { deadlinePollMs: options.deadlinePollMs }),
   });
-  relay.start();
-  const poller = new DeadlinePoller(
-    engine,
-    store,
-    logger.child({ component: "deadlines" }),
-    options.deadlinePollMs ?? 1000,
-  );
-  poller.start();
+  const { engine } = orchestrator;
 
   const api = buildApi({
     queries: new OrderQueries(store),
@@ -94,7 +66,7 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
       return Object.fromEntries(names.map((name, i) => [name, depths[i] ?? null]));
     },
     startOrder: (order: NewOrder) =>
-      engine.start({
+      orchestrator.start({
         ...order,
         status: "pending_validation",
         restaurant_ticket_id: null,
@@ -126,36 +98,8 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
     engine,
     async stop() {
       await api.close();
-      await poller.stop();
-      await consumer.close();
-      await relay.stop();
+      await orchestrator.stop();
       await store.close();
     },
-  };
-}
-
-/** Every reply goes to the engine, correlated by saga id; the interface makes a new reply a compile error here. */
-function replyHandlers(engine: SagaEngine<CreateOrderSagaData>): OrderServiceHandlers {
-  const apply = async (payload: unknown, context: MessageContext): Promise<void> => {
-    const sagaId = Number(context.correlationId);
-    if (!Number.isInteger(sagaId) || sagaId <= 0) {
-      throw new Error(
-        `reply ${context.type} has no saga id in correlation_id (${String(context.correlationId)})`,
-      );
-    }
-    const outcome = await engine.handleReply(sagaId, context.type, payload, context.messageId);
-    if (outcome !== "applied")
-      context.logger.info({ saga: sagaId, type: context.type, outcome }, `reply ${outcome}`);
-  };
-  return {
-    onVerifyConsumerDetailsSuccess: apply,
-    onVerifyConsumerDetailsFailure: apply,
-    onCreateTicketSuccess: apply,
-    onCreateTicketFailure: apply,
-    onRejectTicketSuccess: apply,
-    onAuthorizeCardSuccess: apply,
-    onAuthorizeCardFailure: apply,
-    onApproveTicketSuccess: apply,
-    onApproveTicketFailure: apply,
   };
 }

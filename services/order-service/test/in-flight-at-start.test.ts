@@ -11,7 +11,7 @@ import {
   type OrderDatabaseLocation,
   type SagaView,
 } from "../src/create-order-saga/order-store.js";
-import { SagaEngine } from "../src/saga-engine/engine.js";
+import { SagaEngine } from "@asyncgen/saga";
 import { startOrderService, type RunningOrderService } from "../src/service.js";
 import { newOrder } from "../testing/orders.js";
 import { startParticipants } from "../testing/participants.js";
@@ -68,7 +68,9 @@ describe.each(BACKENDS)("sagas in flight at start ($name)", (backend) => {
       unanswered = await new SagaEngine(definition, store, logger, aMinuteAgo).start(newOrder());
       const rows = await store.pendingOutbox(10);
       await store.markSent(
-        rows.filter((row) => row.correlationId === String(unanswered)).map((row) => row.id),
+        rows
+          .filter((row) => row.message.properties.correlationId === String(unanswered))
+          .map((row) => row.id),
       );
     } finally {
       await store.close();

@@ -2,9 +2,9 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrderSaga, type CreateOrderSagaData } from "../src/create-order-saga/definition.js";
 import { openOrderDatabase, OrderQueries } from "../src/create-order-saga/order-store.js";
-import { SagaEngine } from "../src/saga-engine/engine.js";
-import { PostgresSagaStore } from "../src/saga-engine/postgres-store.js";
-import type { SagaDatabase, TransitionEvent } from "../src/saga-engine/sql.js";
+import { SagaEngine } from "@asyncgen/saga";
+import { PostgresSagaStore } from "@asyncgen/saga/postgres";
+import type { SagaDatabase, TransitionEvent } from "@asyncgen/saga";
 import { newOrder } from "../testing/orders.js";
 import { createTestDatabase } from "../testing/postgres.js";
 import { waitFor } from "../testing/system-under-test.js";
@@ -43,6 +43,7 @@ describe("PostgreSQL saga store, two instances on one database", () => {
     expect(await first.all(`SELECT version FROM order_service_migrations ORDER BY version`)).toEqual([
       { version: 1 },
       { version: 2 },
+      { version: 3 },
     ]);
   });
 
@@ -57,10 +58,10 @@ describe("PostgreSQL saga store, two instances on one database", () => {
         detail: { deadline: "passed", resent: "verifyConsumerDetails", attempt: 2 },
       }),
     ]);
-    const commands = await first.all(`SELECT operation FROM outbox WHERE correlation_id = ?`, [String(id)]);
+    const commands = await first.all(`SELECT type FROM outbox WHERE correlation_id = ?`, [String(id)]);
     expect(commands).toEqual([
-      { operation: "verifyConsumerDetails" },
-      { operation: "verifyConsumerDetails" },
+      { type: "consumer_service.verify_consumer_details" },
+      { type: "consumer_service.verify_consumer_details" },
     ]);
   });
 
@@ -110,7 +111,9 @@ describe("PostgreSQL saga store, two instances on one database", () => {
     const engine = engineOn(first);
     const ids = await Promise.all(Array.from({ length: 20 }, () => engine.start(order)));
     const [mine, theirs] = await Promise.all([first.pendingOutbox(10), second.pendingOutbox(1000)]);
-    const claimed = [...mine, ...theirs].map((row) => Number(row.correlationId)).sort((x, y) => x - y);
+    const claimed = [...mine, ...theirs]
+      .map((row) => Number(row.message.properties.correlationId))
+      .sort((x, y) => x - y);
     expect(claimed).toEqual(ids.sort((x, y) => x - y)); // every row once, none twice
     expect(await second.pendingOutbox(1000)).toEqual(theirs); // its own rows again (a retry), not the other's
 
@@ -138,7 +141,9 @@ describe("PostgreSQL saga store, two instances on one database", () => {
       outboxLeaseMs: 300,
     });
     try {
-      expect((await crashed.pendingOutbox(10)).map((row) => row.correlationId)).toEqual([String(id)]);
+      expect((await crashed.pendingOutbox(10)).map((row) => row.message.properties.correlationId)).toEqual([
+        String(id),
+      ]);
       expect(await first.pendingOutbox(10)).toEqual([]); // leased to the other instance for now
       await waitFor(async () => {
         await crashed.pendingOutbox(10); // the holder retrying (its publishes failing) does not renew its lease

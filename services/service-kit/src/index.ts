@@ -1,7 +1,7 @@
 export { numberFromEnv, readConfig, type ServiceConfig } from "./config.js";
 export { stopOnSignals } from "./lifecycle.js";
 export { createLogger, type Logger } from "./logger.js";
-export { OutboxRelay, type OutboxRowRef, type OutboxSource } from "./outbox-relay.js";
+export { OutboxRelay, type OutboxRowRef, type OutboxSource, type StoredMessage } from "@asyncgen/saga";
 export {
   startParticipant,
   type ParticipantOptions,
@@ -9,8 +9,7 @@ export {
   type RunningParticipant,
 } from "./participant.js";
 export { runParticipant } from "./participant-main.js";
-export { openSqlite, type SqliteDatabase } from "./sqlite.js";
-export { OUTBOX_MIGRATION, publishStoredMessage, SqliteOutbox, type StoredMessage } from "./sqlite-outbox.js";
-export { exclusive, transaction } from "./sqlite-transaction.js";
+export { OUTBOX_MIGRATION, publishStoredMessage, SqliteOutbox } from "./sqlite-outbox.js";
+export { exclusive, openSqlite, transaction, type SqliteDatabase } from "@asyncgen/saga/sqlite";
 export { openTransport, redactUrl } from "./transport.js";
 export { fakeContext } from "./testing.js";

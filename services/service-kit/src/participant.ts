@@ -1,9 +1,8 @@
 import type { ServeOptions, Transport } from "@saga/runtime";
 import type { Logger } from "pino";
-import { OutboxRelay } from "./outbox-relay.js";
-import type { SqliteDatabase } from "./sqlite.js";
+import { OutboxRelay } from "@asyncgen/saga";
+import { exclusive, type SqliteDatabase } from "@asyncgen/saga/sqlite";
 import { publishStoredMessage, SqliteOutbox } from "./sqlite-outbox.js";
-import { exclusive } from "./sqlite-transaction.js";
 
 /** What every saga participant is started with. */
 export interface ParticipantOptions {

@@ -16,6 +16,8 @@ export function clientView(model: ServiceModel): object | undefined {
       payloadType: message.payload,
       route: routeOf(operation.channel),
       replyTo: replyQueue,
+      successReply: replies?.success.typeName ?? null,
+      failureReply: replies?.failure?.typeName ?? null,
       doc: docLines(
         [operation.title ?? message.title, operation.summary ?? message.summary].filter(Boolean).join(": "),
         `Publishes \`${message.name}\` to \`${routeOf(operation.channel).routingKey}\`` +
@@ -29,9 +31,13 @@ export function clientView(model: ServiceModel): object | undefined {
       ),
     }));
   });
+  const replySpecs = methods.flatMap((m) => [m.successReply, m.failureReply].filter((r) => r !== null));
   return {
     className: `${model.typeName}Client`,
-    imports: [...new Set(methods.flatMap((m) => [m.message, `type ${m.payloadType}`]))].sort(byName),
+    commandsName: `${model.typeName[0]!.toLowerCase()}${model.typeName.slice(1)}Commands`,
+    imports: [...new Set([...methods.flatMap((m) => [m.message, `type ${m.payloadType}`]), ...replySpecs])].sort(
+      byName,
+    ),
     methods,
   };
 }

@@ -1,22 +1,5 @@
-import {
-  ApproveTicketFailure,
-  ApproveTicketSuccess,
-  AuthorizeCardFailure,
-  AuthorizeCardSuccess,
-  CreateTicketFailure,
-  CreateTicketSuccess,
-  RejectTicketSuccess,
-  VerifyConsumerDetailsFailure,
-  VerifyConsumerDetailsSuccess,
-  type AuthorizeCardPayload,
-  type AuthorizeCardResponse,
-  type CreateTicketPayload,
-  type CreateTicketResponse,
-  type OrderServiceClient,
-  type TicketRef,
-  type VerifyConsumerDetailsPayload,
-} from "@saga/generated/order-service";
-import type { CommandToSend, SagaDefinition } from "../saga-engine/definition.js";
+import { local, remote, type SagaDefinition } from "@asyncgen/saga";
+import { orderServiceCommands as commands, type TicketRef } from "@saga/generated/order-service";
 
 /** The original's magic quantity: the orchestrator itself fails while creating the ticket. */
 export const QUANTITY_THAT_MAKES_ORCHESTRATOR_FAIL = 100500;
@@ -46,14 +29,6 @@ class KeyError extends Error {
   override name = "KeyError";
 }
 
-/** A command for one of the generated client's operations, type-checked against its payload. */
-function command<Op extends keyof OrderServiceClient>(
-  operation: Op,
-  payload: Parameters<OrderServiceClient[Op]>[0],
-): CommandToSend {
-  return { operation, payload };
-}
-
 function ticketOf(data: CreateOrderSagaData): TicketRef {
   if (data.restaurant_ticket_id === null) throw new Error("the saga has no restaurant ticket yet");
   return { ticket_id: data.restaurant_ticket_id };
@@ -68,76 +43,48 @@ export function createOrderSaga(options: {
     type: CREATE_ORDER_SAGA,
     stepDeadlineMs: options.stepDeadlineMs,
     maxResends: options.maxResends,
+    module: "order-service",
     steps: [
       {
         // Only a compensation: every failure walks back to here and rejects the order.
         name: "reject_order",
-        compensation: { kind: "local", run: (data) => ({ ...data, status: "rejected" }) },
+        compensation: local((data) => ({ ...data, status: "rejected" })),
       },
       {
         name: "verify_consumer_details",
-        action: {
-          kind: "remote",
-          command: (data) =>
-            command("verifyConsumerDetails", {
-              consumer_id: data.consumer_id,
-            } satisfies VerifyConsumerDetailsPayload),
-          replies: { success: VerifyConsumerDetailsSuccess.name, failure: VerifyConsumerDetailsFailure.name },
-        },
+        action: remote(commands.verifyConsumerDetails, (data) => ({ consumer_id: data.consumer_id })),
       },
       {
         name: "create_restaurant_ticket",
-        action: {
-          kind: "remote",
-          command: (data, sagaId) => {
+        action: remote(
+          commands.createTicket,
+          (data, sagaId) => {
             if (data.items[0]?.quantity === QUANTITY_THAT_MAKES_ORCHESTRATOR_FAIL)
               throw new KeyError("Incorrect quantity");
-            return command("createTicket", {
+            return {
               order_id: sagaId,
               customer_id: data.consumer_id,
               items: data.items.map((item) => ({ name: item.name, quantity: item.quantity })),
-            } satisfies CreateTicketPayload);
+            };
           },
-          replies: { success: CreateTicketSuccess.name, failure: CreateTicketFailure.name },
-          onSuccess: (data, reply) => ({
-            ...data,
-            restaurant_ticket_id: (reply as CreateTicketResponse).ticket_id,
-          }),
-        },
-        compensation: {
-          kind: "remote",
-          command: (data) => command("rejectTicket", ticketOf(data)),
-          replies: { success: RejectTicketSuccess.name },
-        },
+          { onSuccess: (data, reply) => ({ ...data, restaurant_ticket_id: reply.ticket_id }) },
+        ),
+        compensation: remote(commands.rejectTicket, ticketOf),
       },
       {
         name: "authorize_card",
         pivot: true,
-        action: {
-          kind: "remote",
-          command: (data) =>
-            command("authorizeCard", {
-              card_id: data.card_id,
-              amount: data.price,
-            } satisfies AuthorizeCardPayload),
-          replies: { success: AuthorizeCardSuccess.name, failure: AuthorizeCardFailure.name },
-          onSuccess: (data, reply) => ({
-            ...data,
-            transaction_id: (reply as AuthorizeCardResponse).transaction_id,
-          }),
-        },
+        action: remote(commands.authorizeCard, (data) => ({ card_id: data.card_id, amount: data.price }), {
+          onSuccess: (data, reply) => ({ ...data, transaction_id: reply.transaction_id }),
+        }),
       },
       {
         name: "approve_restaurant_ticket",
-        action: {
-          kind: "remote",
-          command: (data) => command("approveTicket", ticketOf(data)),
-          replies: { success: ApproveTicketSuccess.name, failure: ApproveTicketFailure.name },
-        },
+        action: remote(commands.approveTicket, ticketOf),
       },
       {
         name: "approve_order",
-        action: { kind: "local", run: (data) => ({ ...data, status: "approved" }) },
+        action: local((data) => ({ ...data, status: "approved" })),
       },
     ],
   };

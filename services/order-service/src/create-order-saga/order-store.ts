@@ -1,14 +1,16 @@
-import type { Logger } from "pino";
-import type { ServiceConfig } from "@saga/service-kit";
-import { PostgresSagaStore } from "../saga-engine/postgres-store.js";
 import {
-  SAGA_MIGRATIONS,
+  consumedMessagesTable,
+  outboxTable,
+  sagaTables,
   type Migration,
   type Projection,
   type SagaDatabase,
   type SqlReader,
-} from "../saga-engine/sql.js";
-import { SqliteSagaStore } from "../saga-engine/sqlite-store.js";
+} from "@asyncgen/saga";
+import { PostgresSagaStore } from "@asyncgen/saga/postgres";
+import { SqliteSagaStore } from "@asyncgen/saga/sqlite";
+import type { Logger } from "pino";
+import type { ServiceConfig } from "@saga/service-kit";
 import {
   CREATE_ORDER_SAGA,
   type CreateOrderSagaData,
@@ -16,9 +18,23 @@ import {
   type OrderStatus,
 } from "./definition.js";
 
-/** The order service's schema: the saga engine's tables, then orders as a projection of saga data. */
+/**
+ * The order service's schema: the saga engine's tables, orders as a projection of saga data, then the outbox in the
+ * layout every service shares (built messages). Append, never edit: databases remember how far they got.
+ */
 export const ORDER_SERVICE_MIGRATIONS: readonly Migration[] = [
-  ...SAGA_MIGRATIONS,
+  // The first outbox held (operation, payload) and was built when published; migration 3 replaces it.
+  (d) => `${sagaTables(d)}
+   CREATE TABLE outbox (
+     id ${d.serialKey},
+     message_id TEXT NOT NULL UNIQUE,
+     correlation_id TEXT NOT NULL,
+     operation TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     sent_at TEXT${d.outboxClaimColumns}
+   );
+   ${consumedMessagesTable()}`,
   (d) => `CREATE TABLE orders (
      id ${d.bigint} PRIMARY KEY REFERENCES sagas (id),
      status TEXT NOT NULL,
@@ -36,6 +52,9 @@ export const ORDER_SERVICE_MIGRATIONS: readonly Migration[] = [
      name TEXT NOT NULL,
      quantity INTEGER NOT NULL
    );`,
+  // Unsent rows of the old layout are not lost: each is the command its saga awaits (`sagas.awaiting`), which
+  // the deadline poller resends.
+  (d) => `DROP TABLE outbox; ${outboxTable(d)}`,
 ];
 
 /** Keeps `orders` in step with the saga's data in the saga's own transaction. The order id is the saga id. */

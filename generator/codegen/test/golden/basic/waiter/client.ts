@@ -3,7 +3,7 @@
 
 import { send, type SendOptions, type Transport } from "@saga/runtime";
 import { contractVersion } from "./contract.js";
-import { CookDish, type Dish } from "./messages.js";
+import { CookDish, type Dish, DishBurnt, DishCooked } from "./messages.js";
 
 /** What a caller may set per message; `replyTo` comes from the contract. */
 export type WaiterClientSendOptions = Omit<SendOptions, "replyTo">;
@@ -34,3 +34,22 @@ export class WaiterClient {
     );
   }
 }
+
+/**
+ * Every send operation as data: its message, route, reply queue and replies, for code that builds the messages
+ * itself, such as an orchestrator's saga steps (`remote(...)` in @asyncgen/saga), which take the payload and reply
+ * types from here.
+ */
+export const waiterCommands = {
+  cookDish: {
+    operationId: "cookDish",
+    message: CookDish,
+    route: { exchange: "", routingKey: "kitchen.orders" },
+    replyTo: "waiter.replies",
+    contractVersion,
+    replies: {
+      success: DishCooked,
+      failure: DishBurnt,
+    },
+  },
+} as const;

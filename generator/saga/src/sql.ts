@@ -1,4 +1,12 @@
-import type { OutboxSource } from "@saga/service-kit";
+import type { OutboxSource } from "./outbox-relay.js";
+import {
+  consumedMessagesTable,
+  OUTBOX_INSERT,
+  outboxInsertParams,
+  outboxTable,
+  type SqlDialect,
+  type StoredMessage,
+} from "./outbox-table.js";
 import type { HistoryEntry, SagaRecord, SagaStore, UnitOfWork } from "./state.js";
 
 /**
@@ -7,74 +15,42 @@ import type { HistoryEntry, SagaRecord, SagaStore, UnitOfWork } from "./state.js
  * How a statement runs, how a transaction is held and how the outbox is claimed is each store's own.
  */
 
-/** The few places where the two databases' DDL differs. */
-export interface SqlDialect {
-  readonly name: "sqlite" | "postgres";
-  /** An auto-assigned integer primary key. */
-  readonly serialKey: string;
-  /** A 64-bit integer (epoch milliseconds, ids). */
-  readonly bigint: string;
-  /** Extra outbox columns: the PostgreSQL store leases rows to one instance's relay at a time. */
-  readonly outboxClaimColumns: string;
-}
-
-export const SQLITE: SqlDialect = {
-  name: "sqlite",
-  serialKey: "INTEGER PRIMARY KEY AUTOINCREMENT",
-  bigint: "INTEGER",
-  outboxClaimColumns: "",
-};
-
-export const POSTGRES: SqlDialect = {
-  name: "postgres",
-  serialKey: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
-  bigint: "BIGINT",
-  outboxClaimColumns: ", claimed_by TEXT, claimed_until TIMESTAMPTZ",
-};
-
 /** `migrations[i]` moves the schema from version i to i+1; append, never edit. */
 export type Migration = (dialect: SqlDialect) => string;
 
-/** Tables of the saga engine; the service adds its own (e.g. orders) in later migrations. */
-export const SAGA_MIGRATIONS: readonly Migration[] = [
-  (d) => `CREATE TABLE sagas (
-     id ${d.serialKey},
-     type TEXT NOT NULL,
-     status TEXT NOT NULL,
-     version INTEGER NOT NULL,
-     data TEXT NOT NULL,
-     awaiting TEXT,
-     deadline_at ${d.bigint},
-     failed_step TEXT,
-     failure_details TEXT,
-     created_at TEXT NOT NULL,
-     updated_at TEXT NOT NULL
-   );
-   CREATE INDEX sagas_deadline ON sagas (deadline_at) WHERE deadline_at IS NOT NULL;
-   CREATE INDEX sagas_status ON sagas (status);
-   CREATE TABLE saga_history (
-     id ${d.serialKey},
-     saga_id ${d.bigint} NOT NULL REFERENCES sagas (id),
-     status TEXT NOT NULL,
-     at TEXT NOT NULL,
-     detail TEXT
-   );
-   CREATE INDEX saga_history_saga ON saga_history (saga_id, id);
-   CREATE TABLE outbox (
-     id ${d.serialKey},
-     message_id TEXT NOT NULL UNIQUE,
-     correlation_id TEXT NOT NULL,
-     operation TEXT NOT NULL,
-     payload TEXT NOT NULL,
-     created_at TEXT NOT NULL,
-     sent_at TEXT${d.outboxClaimColumns}
-   );
-   CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL;
-   CREATE TABLE consumed_messages (
-     message_id TEXT PRIMARY KEY,
-     consumed_at TEXT NOT NULL
-   );`,
-];
+/** The saga engine's own tables: sagas and their history (DDL). */
+export function sagaTables(d: SqlDialect): string {
+  return `
+  CREATE TABLE sagas (
+    id ${d.serialKey},
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    awaiting TEXT,
+    deadline_at ${d.bigint},
+    failed_step TEXT,
+    failure_details TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX sagas_deadline ON sagas (deadline_at) WHERE deadline_at IS NOT NULL;
+  CREATE INDEX sagas_status ON sagas (status);
+  CREATE TABLE saga_history (
+    id ${d.serialKey},
+    saga_id ${d.bigint} NOT NULL REFERENCES sagas (id),
+    status TEXT NOT NULL,
+    at TEXT NOT NULL,
+    detail TEXT
+  );
+  CREATE INDEX saga_history_saga ON saga_history (saga_id, id);`;
+}
+
+/**
+ * Every table an orchestrator's store needs, as the first migration of a new service: sagas, history, the outbox
+ * and the consumed replies. The service appends its own migrations (its projection's tables) after it.
+ */
+export const SAGA_SCHEMA: Migration = (d) => sagaTables(d) + outboxTable(d) + consumedMessagesTable();
 
 /** One statement with `?` placeholders, run by whichever store holds the transaction. */
 export interface SqlStatement {
@@ -93,14 +69,6 @@ export interface SqlReader {
  */
 export type Projection<Data> = (sagaId: number, data: Data, created: boolean) => SqlStatement[];
 
-export interface OutboxRow {
-  readonly id: number;
-  readonly messageId: string;
-  readonly correlationId: string;
-  readonly operation: string;
-  readonly payload: unknown;
-}
-
 /** A committed status change, as the live dashboard and the benchmark hear it. */
 export interface TransitionEvent {
   readonly saga: number;
@@ -108,7 +76,7 @@ export interface TransitionEvent {
 }
 
 /** A saga store with its outbox and read side: what the service runs on, whichever the database. */
-export interface SagaDatabase<Data> extends SagaStore<Data>, OutboxSource<OutboxRow>, SqlReader {
+export interface SagaDatabase<Data> extends SagaStore<Data>, OutboxSource<StoredMessage>, SqlReader {
   readonly dialect: SqlDialect["name"];
   /**
    * Hears every committed transition in this database, once committed: this process's on SQLite, every
@@ -128,7 +96,7 @@ export const SAGA_SQL = {
        failed_step = ?, failure_details = ?, updated_at = ?
      WHERE id = ? AND version = ?`,
   insertHistory: `INSERT INTO saga_history (saga_id, status, at, detail) VALUES (?, ?, ?, ?)`,
-  insertOutbox: `INSERT INTO outbox (message_id, correlation_id, operation, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
+  insertOutbox: OUTBOX_INSERT,
   insertConsumed: `INSERT INTO consumed_messages (message_id, consumed_at) VALUES (?, ?)`,
   consumed: `SELECT 1 AS consumed FROM consumed_messages WHERE message_id = ?`,
   load: `SELECT * FROM sagas WHERE id = ?`,
@@ -168,7 +136,7 @@ export function transitionStatements<Data>(
     })),
     ...work.outbox.map((message) => ({
       sql: SAGA_SQL.insertOutbox,
-      params: [message.messageId, String(next.id), message.operation, JSON.stringify(message.payload), now],
+      params: outboxInsertParams(message, now),
     })),
     ...(work.consumedMessageId
       ? [{ sql: SAGA_SQL.insertConsumed, params: [work.consumedMessageId, now] }]
@@ -207,24 +175,6 @@ export function toRecord<Data>(row: SagaRow): SagaRecord<Data> {
     failureDetails: row.failure_details === null ? null : (JSON.parse(row.failure_details) as unknown),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-  };
-}
-
-export interface OutboxTableRow {
-  id: number;
-  message_id: string;
-  correlation_id: string;
-  operation: string;
-  payload: string;
-}
-
-export function toOutboxRow(row: OutboxTableRow): OutboxRow {
-  return {
-    id: row.id,
-    messageId: row.message_id,
-    correlationId: row.correlation_id,
-    operation: row.operation,
-    payload: JSON.parse(row.payload) as unknown,
   };
 }
 

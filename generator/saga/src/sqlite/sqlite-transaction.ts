@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from "./sqlite.js";
+import type { SqliteDatabase } from "./open-sqlite.js";
 
 /**
  * better-sqlite3 has one connection per Database and is synchronous, so a transaction that awaits (a handler doing

@@ -1,3 +1,4 @@
+import type { OutgoingMessage } from "@saga/runtime";
 import type { CommandToSend, FailureDetails } from "./definition.js";
 
 /** Saga statuses as the original wrote them: `not_started`, `<step>.running|compensating|compensated`, ends. */
@@ -42,11 +43,6 @@ export interface HistoryEntry {
   readonly detail?: unknown;
 }
 
-/** An outgoing command recorded with the state change that caused it (transactional outbox). */
-export interface OutboxEntry extends CommandToSend {
-  readonly messageId: string;
-}
-
 /** Everything one transition writes, committed atomically by the store. */
 export interface UnitOfWork<Data> {
   /** The state after the transition. */
@@ -54,7 +50,8 @@ export interface UnitOfWork<Data> {
   /** The version the transition was computed from; undefined for a new saga. */
   readonly expectedVersion: number | undefined;
   readonly history: readonly HistoryEntry[];
-  readonly outbox: readonly OutboxEntry[];
+  /** The commands it sends, built and validated against their contracts (transactional outbox). */
+  readonly outbox: readonly OutgoingMessage[];
   /** The incoming message this transition consumes, recorded so a redelivery is recognised. */
   readonly consumedMessageId: string | undefined;
 }
@@ -72,9 +69,4 @@ export interface SagaStore<Data> {
   hasConsumed(messageId: string): Promise<boolean>;
   /** Sagas whose awaited reply is overdue. */
   overdue(now: number, limit: number): Promise<number[]>;
-}
-
-export class ConcurrencyError extends Error {
-  override name = "ConcurrencyError";
-  readonly code = "SAGA_CONCURRENT_UPDATE";
 }

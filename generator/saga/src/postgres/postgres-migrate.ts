@@ -1,5 +1,7 @@
 import type pg from "pg";
-import { POSTGRES, type Migration } from "./sql.js";
+import { SagaError } from "../errors.js";
+import { POSTGRES } from "../outbox-table.js";
+import type { Migration } from "../sql.js";
 
 /**
  * Applies what is new of `migrations` in one transaction under an advisory lock: a second instance starting at the
@@ -25,11 +27,11 @@ export async function migrate(
       try {
         await client.query(migrations[version]!(POSTGRES));
       } catch (error) {
-        throw new MigrationError(
+        throw new SagaError(
+          "DB_MIGRATION_FAILED",
           `${schemaName}: migration ${version + 1} failed: ${(error as Error).message}`,
-          {
-            cause: error,
-          },
+          { schema: schemaName, migration: version + 1 },
+          { cause: error },
         );
       }
       await client.query(`INSERT INTO ${table} (version) VALUES ($1)`, [version + 1]);
@@ -41,9 +43,4 @@ export async function migrate(
   } finally {
     client.release();
   }
-}
-
-export class MigrationError extends Error {
-  override name = "MigrationError";
-  readonly code = "DB_MIGRATION_FAILED";
 }

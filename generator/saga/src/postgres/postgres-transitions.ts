@@ -1,6 +1,6 @@
 import pg from "pg";
-import type { Logger } from "pino";
-import type { SqlStatement, TransitionEvent, TransitionListeners } from "./sql.js";
+import type { Logger } from "@saga/runtime";
+import type { SqlStatement, TransitionEvent, TransitionListeners } from "../sql.js";
 
 /** The NOTIFY channel every instance's commits announce their transitions on. */
 const CHANNEL = "saga_transitions";

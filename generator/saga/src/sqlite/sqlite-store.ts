@@ -1,21 +1,26 @@
 import type { Statement } from "better-sqlite3";
-import { exclusive, openSqlite, transaction, type SqliteDatabase } from "@saga/service-kit";
+import { ConcurrencyError } from "../errors.js";
+import {
+  OUTBOX_COLUMNS,
+  SQLITE,
+  toStoredMessage,
+  type OutboxTableRow,
+  type StoredMessage,
+} from "../outbox-table.js";
 import {
   SAGA_SQL,
-  SQLITE,
-  toOutboxRow,
   toRecord,
   transitionStatements,
   type Migration,
-  type OutboxRow,
-  type OutboxTableRow,
   type Projection,
   type SagaDatabase,
   type SagaRow,
   TransitionListeners,
   type TransitionEvent,
-} from "./sql.js";
-import { ConcurrencyError, type SagaRecord, type UnitOfWork } from "./state.js";
+} from "../sql.js";
+import type { SagaRecord, UnitOfWork } from "../state.js";
+import { openSqlite, type SqliteDatabase } from "./open-sqlite.js";
+import { exclusive, transaction } from "./sqlite-transaction.js";
 
 /**
  * The saga store on SQLite (better-sqlite3), the embedded default: one process owns the file. Transitions are
@@ -104,9 +109,11 @@ export class SqliteSagaStore<Data> implements SagaDatabase<Data> {
   }
 
   /** Committed rows only (outside any open group): a command is never published for a transition that rolls back. */
-  async pendingOutbox(limit: number): Promise<OutboxRow[]> {
-    const pending = this.#statement(`SELECT * FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?`);
-    return exclusive(this.#db, () => (pending.all(limit) as OutboxTableRow[]).map(toOutboxRow));
+  async pendingOutbox(limit: number): Promise<StoredMessage[]> {
+    const pending = this.#statement(
+      `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?`,
+    );
+    return exclusive(this.#db, () => (pending.all(limit) as OutboxTableRow[]).map(toStoredMessage));
   }
 
   /** Marks published rows in one unit of work, committed with the transitions queued beside it. */

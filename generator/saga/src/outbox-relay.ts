@@ -1,5 +1,4 @@
-import { hasCode } from "@saga/runtime";
-import type { Logger } from "pino";
+import { hasCode, type Logger } from "@saga/runtime";
 
 /** The least an outbox row carries: its id, and the message id it is published with (for the logs). */
 export interface OutboxRowRef {

@@ -1,25 +1,23 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import type { Logger } from "pino";
-import { redactUrl } from "@saga/service-kit";
+import type { Logger } from "@saga/runtime";
+import { ConcurrencyError } from "../errors.js";
+import { OUTBOX_COLUMNS, toStoredMessage, type OutboxTableRow, type StoredMessage } from "../outbox-table.js";
 import {
   SAGA_SQL,
-  toOutboxRow,
   toRecord,
   transitionStatements,
   type Migration,
-  type OutboxRow,
-  type OutboxTableRow,
   type Projection,
   type SagaDatabase,
   type SagaRow,
   type SqlStatement,
   TransitionListeners,
   type TransitionEvent,
-} from "./sql.js";
+} from "../sql.js";
+import type { SagaRecord, UnitOfWork } from "../state.js";
 import { migrate } from "./postgres-migrate.js";
 import { notifyTransition, TransitionListener } from "./postgres-transitions.js";
-import { ConcurrencyError, type SagaRecord, type UnitOfWork } from "./state.js";
 
 export interface PostgresStoreOptions<Data> {
   /** `postgres://user:password@host:port/database`; only ever logged redacted. */
@@ -146,7 +144,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
    * instance that cannot reach the broker keeps its rows from the others for one lease at most.
    * SKIP LOCKED lets two relays claim disjoint rows without waiting on each other.
    */
-  async pendingOutbox(limit: number): Promise<OutboxRow[]> {
+  async pendingOutbox(limit: number): Promise<StoredMessage[]> {
     const rows = await this.all<OutboxTableRow>(
       `UPDATE outbox SET
          claimed_until = CASE WHEN claimed_by = ? THEN claimed_until ELSE now() + ? * interval '1 millisecond' END,
@@ -155,10 +153,10 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
          SELECT id FROM outbox
          WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < now() OR claimed_by = ?)
          ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
-       RETURNING id, message_id, correlation_id, operation, payload`,
+       RETURNING ${OUTBOX_COLUMNS}`,
       [this.#owner, this.#leaseMs, this.#owner, this.#owner, limit],
     );
-    return rows.sort((a, b) => a.id - b.id).map(toOutboxRow);
+    return rows.sort((a, b) => a.id - b.id).map(toStoredMessage);
   }
 
   async markSent(ids: readonly number[]): Promise<void> {
@@ -226,4 +224,9 @@ export function numbered(sql: string): string {
     numberedCache.set(sql, text);
   }
   return text;
+}
+
+/** A connection URL with its password replaced, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
 }

@@ -1,18 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { Logger } from "pino";
+import { buildMessage, type Logger, type OutgoingMessage } from "@saga/runtime";
+import { serializeError, type FailureDetails, type RemoteAction, type SagaDefinition } from "./definition.js";
+import { ConcurrencyError, SagaError } from "./errors.js";
 import {
-  serializeError,
-  type CommandToSend,
-  type FailureDetails,
-  type RemoteAction,
-  type SagaDefinition,
-} from "./definition.js";
-import {
-  ConcurrencyError,
   TERMINAL,
   type Awaiting,
   type HistoryEntry,
-  type OutboxEntry,
   type SagaRecord,
   type SagaStore,
   type UnitOfWork,
@@ -32,6 +25,8 @@ export class SagaEngine<Data> {
   readonly #logger: Logger;
   readonly #pivot: number;
   readonly #now: () => number;
+  /** `failure_details.module` of the faults the orchestrator itself raises (exceptions, deadlines). */
+  readonly #module: string;
   /** Called after a commit that queued commands, so the relay publishes them without waiting for its timer. */
   onOutbox: () => void = () => {};
 
@@ -46,6 +41,8 @@ export class SagaEngine<Data> {
     this.#logger = logger;
     this.#now = now;
     this.#pivot = definition.steps.findIndex((s) => s.pivot === true);
+    this.#module = definition.module ?? definition.type;
+    checkDefinition(definition);
   }
 
   /** Creates a saga and runs it up to its first remote step; returns its id. */
@@ -106,18 +103,22 @@ export class SagaEngine<Data> {
       const exceeded = {
         type: "DeadlineExceeded",
         message: `no reply to ${step.name} after ${awaiting.attempts} attempt(s)`,
-        module: "order-service",
+        module: this.#module,
         traceback: [],
       };
       if (mustFinish || awaiting.attempts <= this.#definition.maxResends) {
-        draft.resend(awaiting, this.#backoff(awaiting.attempts + 1));
+        draft.resend(this.#awaitedAction(awaiting), awaiting, this.#backoff(awaiting.attempts + 1));
         draft.record(saga.status, resent);
       } else if (step.compensation) {
         // The step may still take effect when its receiver comes back, and only its reply tells: the saga fails
         // now, keeps resending, and compensates the step itself once the reply says it happened.
         draft.failedStep = step.name;
         draft.failureDetails = exceeded;
-        draft.resend({ ...awaiting, abandoned: true }, this.#backoff(awaiting.attempts + 1));
+        draft.resend(
+          this.#awaitedAction(awaiting),
+          { ...awaiting, abandoned: true },
+          this.#backoff(awaiting.attempts + 1),
+        );
         draft.record(`${step.name}.compensating`, { ...resent, abandoned: true });
       } else {
         this.#fail(draft, awaiting.step, exceeded);
@@ -132,42 +133,48 @@ export class SagaEngine<Data> {
     const awaiting = draft.awaiting;
     if (!awaiting || TERMINAL.has(draft.status)) return false;
     const step = this.#definition.steps[awaiting.step]!;
+    const { spec, onSuccess, onFailure } = this.#awaitedAction(awaiting);
+    const outcome =
+      type === spec.replies.success.name
+        ? "success"
+        : type === spec.replies.failure?.name
+          ? "failure"
+          : undefined;
+    if (!outcome) return false;
     if (awaiting.phase === "compensation") {
-      const compensation = step.compensation as RemoteAction<Data> | undefined;
-      if (compensation?.replies.success !== type) return false;
+      if (outcome !== "success") return false;
       draft.record(`${step.name}.compensated`);
       this.#compensate(draft, awaiting.step - 1);
       return true;
     }
-    const action = step.action as RemoteAction<Data>;
+    if (outcome === "success") draft.data = onSuccess ? onSuccess(draft.data, payload) : draft.data;
+    else draft.data = onFailure ? onFailure(draft.data, payload) : draft.data;
     if (awaiting.abandoned) {
       // The saga already failed this step at its deadline; the late reply says whether there is anything to undo.
-      if (type === action.replies.success) {
-        draft.data = action.onSuccess ? action.onSuccess(draft.data, payload) : draft.data;
+      if (outcome === "success") {
         this.#compensate(draft, awaiting.step);
         return true;
       }
-      if (type !== action.replies.failure) return false;
       draft.record(`${step.name}.compensated`, { reply: "failure: nothing to undo" });
       this.#compensate(draft, awaiting.step - 1);
       return true;
     }
-    if (type === action.replies.success) {
-      draft.data = action.onSuccess ? action.onSuccess(draft.data, payload) : draft.data;
+    if (outcome === "success") {
       this.#forward(draft, awaiting.step + 1);
-      return true;
+    } else if (awaiting.step > this.#pivot) {
+      // After the pivot nothing is compensated: the deadline poller resends the command after a backoff.
+      draft.awaiting = { ...awaiting, deadlineAt: this.#now() + this.#backoff(awaiting.attempts) };
+      draft.record(draft.status, { retry: "failure reply after the pivot", reply: payload });
+    } else {
+      this.#fail(draft, awaiting.step, payload);
     }
-    if (type === action.replies.failure) {
-      if (awaiting.step > this.#pivot) {
-        // After the pivot nothing is compensated: the deadline poller resends the command after a backoff.
-        draft.awaiting = { ...awaiting, deadlineAt: this.#now() + this.#backoff(awaiting.attempts) };
-        draft.record(draft.status, { retry: "failure reply after the pivot", reply: payload });
-      } else {
-        this.#fail(draft, awaiting.step, payload);
-      }
-      return true;
-    }
-    return false;
+    return true;
+  }
+
+  /** The remote action or compensation a saga waits on. */
+  #awaitedAction(awaiting: Awaiting): RemoteAction<Data> {
+    const step = this.#definition.steps[awaiting.step]!;
+    return (awaiting.phase === "compensation" ? step.compensation : step.action) as RemoteAction<Data>;
   }
 
   /** Runs steps from `from` until one waits for a reply, one fails, or the saga succeeds. */
@@ -183,10 +190,11 @@ export class SagaEngine<Data> {
           draft.data = action.run(draft.data, draft.id);
           continue;
         }
-        draft.send(action.command(draft.data, draft.id), index, "action", this.#definition.stepDeadlineMs);
+        draft.send(action, index, "action", this.#definition.stepDeadlineMs);
         return;
       } catch (error) {
-        this.#fail(draft, index, serializeError(error));
+        // A payload the contract refuses is caught here too (MSG_INVALID_PAYLOAD): it never reaches the outbox.
+        this.#fail(draft, index, serializeError(error, this.#module));
         return;
       }
     }
@@ -207,12 +215,7 @@ export class SagaEngine<Data> {
       draft.record(`${step.name}.compensating`);
       const compensation = step.compensation;
       if (compensation?.kind === "remote") {
-        draft.send(
-          compensation.command(draft.data, draft.id),
-          index,
-          "compensation",
-          this.#definition.stepDeadlineMs,
-        );
+        draft.send(compensation, index, "compensation", this.#definition.stepDeadlineMs);
         return;
       }
       if (compensation) draft.data = compensation.run(draft.data, draft.id);
@@ -275,7 +278,7 @@ class Draft<Data> {
   failedStep: string | null;
   failureDetails: unknown;
   readonly history: HistoryEntry[] = [];
-  readonly outbox: OutboxEntry[] = [];
+  readonly outbox: OutgoingMessage[] = [];
   readonly #type: string;
   readonly #now: () => number;
 
@@ -299,14 +302,26 @@ class Draft<Data> {
     });
   }
 
-  send(command: CommandToSend, step: number, phase: Awaiting["phase"], deadlineMs: number): void {
-    this.outbox.push({ ...command, messageId: randomUUID() });
+  /** Builds the action's command (validated against its contract) for the outbox and waits for its reply. */
+  send(action: RemoteAction<Data>, step: number, phase: Awaiting["phase"], deadlineMs: number): void {
+    const command = { operation: action.spec.operationId, payload: action.payload(this.data, this.id) };
+    this.outbox.push(this.#build(action, command.payload));
     this.awaiting = { step, phase, attempts: 1, deadlineAt: this.#now() + deadlineMs, command };
   }
 
-  resend(awaiting: Awaiting, delayMs: number): void {
-    this.outbox.push({ ...awaiting.command, messageId: randomUUID() });
+  /** The awaited command again, with a new message id. */
+  resend(action: RemoteAction<Data>, awaiting: Awaiting, delayMs: number): void {
+    this.outbox.push(this.#build(action, awaiting.command.payload));
     this.awaiting = { ...awaiting, attempts: awaiting.attempts + 1, deadlineAt: this.#now() + delayMs };
+  }
+
+  #build(action: RemoteAction<Data>, payload: unknown): OutgoingMessage {
+    const { spec } = action;
+    return buildMessage(spec.route, spec.message, payload, spec.contractVersion, {
+      correlationId: String(this.id),
+      messageId: randomUUID(),
+      ...(spec.replyTo ? { replyTo: spec.replyTo } : {}),
+    });
   }
 
   work(expectedVersion: number | undefined, consumedMessageId: string | undefined): UnitOfWork<Data> {
@@ -326,4 +341,15 @@ class Draft<Data> {
       consumedMessageId,
     };
   }
+}
+
+/** Refuses a definition the engine cannot run, at construction rather than in the middle of a saga. */
+function checkDefinition<Data>(definition: SagaDefinition<Data>): void {
+  const invalid = (reason: string) =>
+    new SagaError("SAGA_INVALID_DEFINITION", `saga ${definition.type}: ${reason}`, { saga: definition.type });
+  if (definition.steps.length === 0) throw invalid("has no steps");
+  if (definition.steps.filter((step) => step.pivot).length > 1) throw invalid("has more than one pivot");
+  const names = definition.steps.map((step) => step.name);
+  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+  if (duplicate !== undefined) throw invalid(`has two steps named ${duplicate}`);
 }

@@ -1,0 +1,55 @@
+// @asyncgen/saga: orchestrated sagas on asyncgen's generated code. This entry point loads no database driver:
+// the stores are in `@asyncgen/saga/sqlite` (better-sqlite3) and `@asyncgen/saga/postgres` (pg).
+export {
+  local,
+  remote,
+  serializeError,
+  type AnsweredCommand,
+  type CommandPayload,
+  type CommandReplies,
+  type CommandSpec,
+  type CommandToSend,
+  type FailureDetails,
+  type FailureReply,
+  type LocalAction,
+  type PayloadOf,
+  type RemoteAction,
+  type ReplyHandlers,
+  type SagaDefinition,
+  type StepDefinition,
+  type SuccessReply,
+} from "./definition.js";
+export { DeadlinePoller } from "./deadline-poller.js";
+export { SagaEngine, type ReplyOutcome } from "./engine.js";
+export { ConcurrencyError, SAGA_ERROR_CODES, SagaError, type SagaErrorCode } from "./errors.js";
+export {
+  startOrchestrator,
+  type Orchestrator,
+  type OrchestratorOptions,
+  type OrchestratorStore,
+} from "./orchestrator.js";
+export { OutboxRelay, type OutboxRowRef, type OutboxSource } from "./outbox-relay.js";
+export {
+  consumedMessagesTable,
+  OUTBOX_COLUMNS,
+  OUTBOX_INSERT,
+  outboxInsertParams,
+  outboxTable,
+  POSTGRES,
+  SQLITE,
+  toStoredMessage,
+  type OutboxTableRow,
+  type SqlDialect,
+  type StoredMessage,
+} from "./outbox-table.js";
+export {
+  SAGA_SCHEMA,
+  sagaTables,
+  type Migration,
+  type Projection,
+  type SagaDatabase,
+  type SqlReader,
+  type SqlStatement,
+  type TransitionEvent,
+} from "./sql.js";
+export type { Awaiting, HistoryEntry, SagaRecord, SagaStatus, SagaStore, UnitOfWork } from "./state.js";

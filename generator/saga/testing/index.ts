@@ -1,0 +1,1 @@
+export { createTestDatabase, TEST_POSTGRES_BASE } from "./postgres.js";
