@@ -40,7 +40,9 @@ export class SagaEngine<Data> {
     this.#store = store;
     this.#logger = logger;
     this.#now = now;
-    this.#pivot = definition.steps.findIndex((s) => s.pivot === true);
+    // Without a pivot no step is past the point of no return: every failure compensates.
+    const pivot = definition.steps.findIndex((s) => s.pivot === true);
+    this.#pivot = pivot === -1 ? definition.steps.length : pivot;
     this.#module = definition.module ?? definition.type;
     checkDefinition(definition);
   }
