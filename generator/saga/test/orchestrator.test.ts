@@ -1,0 +1,172 @@
+import {
+  connectAmqp,
+  createInProcessTransport,
+  failure,
+  serve,
+  silentLogger,
+  success,
+  type Transport,
+} from "@saga/runtime";
+import { createTestVhost } from "@saga/runtime/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SAGA_SCHEMA, startOrchestrator, type Orchestrator, type SagaDatabase } from "../src/index.js";
+import { SqliteSagaStore } from "../src/sqlite/index.js";
+import { participantQueues, travelAgencyQueues } from "./trip-contract.js";
+import { bookTripSaga, newTrip, type TripData } from "./trip-sagas.js";
+
+/** How each transport is opened for a test: in memory, and RabbitMQ on a private vhost. */
+const transports = [
+  { name: "in-process", open: async () => ({ transport: createInProcessTransport(), remove: () => {} }) },
+  {
+    name: "RabbitMQ",
+    open: async () => {
+      const vhost = createTestVhost("saga-orchestrator");
+      const transport = await connectAmqp(vhost.url, { logger: silentLogger });
+      return { transport, remove: () => vhost.remove() };
+    },
+  },
+];
+
+/** The participants, answering by the rules of the test: the bank refuses amounts over 1000. */
+async function startParticipants(transport: Transport): Promise<() => Promise<void>> {
+  let next = 100;
+  const handlers = {
+    bookRoom: async () => success({ reservation_id: ++next }),
+    cancelRoom: async () => success(null),
+    bookSeat: async () => success({ seat_id: ++next }),
+    cancelSeat: async () => success(null),
+    charge: async ({ amount }: { amount: number }) =>
+      amount > 1000 ? failure({ reason: `${amount} is over the limit` }) : success({ payment_id: ++next }),
+    sendTickets: async () => success(null),
+  };
+  const servers = await Promise.all(participantQueues().map((spec) => serve(transport, spec, handlers)));
+  return async () => void (await Promise.all(servers.map((server) => server.close())));
+}
+
+describe.each(transports)("startOrchestrator on the $name transport", ({ open }) => {
+  let transport: Transport;
+  let remove: () => void;
+  let stopParticipants: () => Promise<void>;
+  let store: SagaDatabase<TripData>;
+  let orchestrator: Orchestrator<TripData>;
+
+  beforeAll(async () => {
+    ({ transport, remove } = await open());
+    stopParticipants = await startParticipants(transport);
+    store = SqliteSagaStore.open<TripData>(":memory:", [SAGA_SCHEMA], bookTripSaga.type);
+    orchestrator = await startOrchestrator({
+      saga: bookTripSaga,
+      store,
+      transport,
+      replies: travelAgencyQueues,
+      deadlinePollMs: 100,
+      relayIntervalMs: 100,
+    });
+  });
+
+  afterAll(async () => {
+    await orchestrator?.stop();
+    await stopParticipants?.();
+    await store?.close();
+    await transport?.close();
+    remove?.();
+  });
+
+  async function ended(id: number) {
+    for (let i = 0; i < 200; i++) {
+      const saga = await store.load(id);
+      if (saga?.status === "succeeded" || saga?.status === "failed") return saga;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`saga ${id} did not end`);
+  }
+
+  it("runs a saga to its end: commands out through the outbox, replies routed back by correlation id", async () => {
+    const ids = await Promise.all([orchestrator.start(newTrip()), orchestrator.start(newTrip())]);
+    for (const id of ids) {
+      expect(await ended(id)).toMatchObject({
+        status: "succeeded",
+        data: {
+          reservation_id: expect.any(Number),
+          seat_id: expect.any(Number),
+          payment_id: expect.any(Number),
+        },
+      });
+    }
+    expect(await store.all(`SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL`)).toEqual([{ n: 0 }]);
+  });
+
+  it("compensates both bookings, each confirmed by its participant, when the charge is refused", async () => {
+    const id = await orchestrator.start(newTrip({ amount: 5000 }));
+    expect(await ended(id)).toMatchObject({
+      status: "failed",
+      failedStep: "charge",
+      failureDetails: { reason: "5000 is over the limit" },
+    });
+    const history = await store.all<{ status: string }>(
+      `SELECT status FROM saga_history WHERE saga_id = ? ORDER BY id`,
+      [id],
+    );
+    expect(history.map((h) => h.status).filter((s) => s.endsWith(".compensated"))).toEqual([
+      "book_seat.compensated",
+      "book_room.compensated",
+    ]);
+  });
+});
+
+describe("startOrchestrator refuses what would only fail at a deadline", () => {
+  it("SAGA_REPLY_NOT_CONSUMED: a step waits for a reply that no reply queue consumes", async () => {
+    const transport = createInProcessTransport();
+    const store = SqliteSagaStore.open<TripData>(":memory:", [SAGA_SCHEMA], bookTripSaga.type);
+    try {
+      const [queue] = travelAgencyQueues;
+      const withoutCancelRoom = {
+        ...queue!,
+        operations: queue!.operations.filter(
+          (op) => op.message.name !== "hotel.cancel_room.response.success",
+        ),
+      };
+      await expect(
+        startOrchestrator({ saga: bookTripSaga, store, transport, replies: [withoutCancelRoom] }),
+      ).rejects.toMatchObject({
+        code: "SAGA_REPLY_NOT_CONSUMED",
+        message: expect.stringContaining("step book_room waits for hotel.cancel_room.response.success"),
+      });
+    } finally {
+      await store.close();
+      await transport.close();
+    }
+  });
+
+  it("SAGA_INVALID_DEFINITION: two pivots, or two steps of one name", () => {
+    const store = SqliteSagaStore.open<TripData>(":memory:", [SAGA_SCHEMA], "bad");
+    const [first, second] = bookTripSaga.steps;
+    return Promise.all([
+      expect(
+        startOrchestrator({
+          saga: {
+            ...bookTripSaga,
+            steps: [
+              { ...first!, pivot: true },
+              { ...second!, pivot: true },
+            ],
+          },
+          store,
+          transport: createInProcessTransport(),
+          replies: travelAgencyQueues,
+        }),
+      ).rejects.toMatchObject({
+        code: "SAGA_INVALID_DEFINITION",
+        message: "saga book_trip: has more than one pivot",
+      }),
+      expect(
+        startOrchestrator({
+          saga: { ...bookTripSaga, steps: [first!, first!] },
+          store,
+          transport: createInProcessTransport(),
+          replies: travelAgencyQueues,
+        }),
+      ).rejects.toMatchObject({ code: "SAGA_INVALID_DEFINITION" }),
+    ]).finally(() => store.close());
+  });
+});
