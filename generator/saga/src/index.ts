@@ -28,12 +28,15 @@ export {
   type OrchestratorOptions,
   type OrchestratorStore,
 } from "./orchestrator.js";
-export { OutboxRelay, type OutboxRowRef, type OutboxSource } from "./outbox-relay.js";
+export { DEFAULT_MAX_REFUSALS, OutboxRelay, type OutboxRowRef, type OutboxSource } from "./outbox-relay.js";
 export {
   consumedMessagesTable,
   OUTBOX_COLUMNS,
   OUTBOX_INSERT,
+  OUTBOX_PARK,
+  OUTBOX_PENDING,
   outboxInsertParams,
+  outboxParkingColumns,
   outboxTable,
   POSTGRES,
   SQLITE,
@@ -43,8 +46,10 @@ export {
   type StoredMessage,
 } from "./outbox-table.js";
 export {
+  parkedMessages,
   SAGA_SCHEMA,
   sagaTables,
+  type ParkedMessage,
   type Migration,
   type Projection,
   type SagaDatabase,

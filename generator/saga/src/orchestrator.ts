@@ -34,6 +34,8 @@ export interface OrchestratorOptions<Data> {
   readonly deadlinePollMs?: number;
   /** How often the outbox relay looks for rows left unsent (a crash, a broker outage). Default 500 ms. */
   readonly relayIntervalMs?: number;
+  /** Refusals by the broker (no queue bound, negative confirm) before a command is parked. Default 12. */
+  readonly maxRefusals?: number;
   /** Passed to the reply consumers (prefetch, attempts, retry delays). */
   readonly serveOptions?: Omit<ServeOptions, "logger" | "unitOfWork" | "dedup">;
 }
@@ -64,6 +66,7 @@ export async function startOrchestrator<Data>(
     (row) => transport.publish(row.message),
     withFields(logger, { component: "outbox" }),
     options.relayIntervalMs,
+    options.maxRefusals,
   );
   engine.onOutbox = () => relay.kick();
   const poller = new DeadlinePoller(

@@ -1,4 +1,5 @@
 import { hasCode, type Logger } from "@saga/runtime";
+import { SAGA_ERROR_CODES } from "./errors.js";
 
 /** The least an outbox row carries: its id, and the message id it is published with (for the logs). */
 export interface OutboxRowRef {
@@ -10,7 +11,15 @@ export interface OutboxRowRef {
 export interface OutboxSource<Row extends OutboxRowRef> {
   pendingOutbox(limit: number): Row[] | Promise<Row[]>;
   markSent(ids: readonly number[]): void | Promise<void>;
+  /**
+   * Sets a row aside with the reason, after the broker refused it `maxRefusals` times: it is no longer pending, and
+   * it stays in the table (unsent) for someone to look at.
+   */
+  park(id: number, reason: string): void | Promise<void>;
 }
+
+/** Refusals of one row before it is parked: with the backoff below, about seven minutes of trying. */
+export const DEFAULT_MAX_REFUSALS = 12;
 
 /** The longest a row the broker refused waits before it is tried again. */
 const MAX_REFUSED_BACKOFF_MS = 60_000;
@@ -24,7 +33,8 @@ const OUTAGE_LOG_INTERVAL_MS = 10_000;
  *
  * A row the broker refuses (no queue for its routing key, e.g. a reply_to queue deleted; or a negative confirm) stays
  * in the outbox and is tried again with exponential backoff, logged at its 1st, 2nd, 4th, 8th ... attempt, while the
- * rows behind it flow. While the broker cannot be reached at all, every pass fails: that is logged once per 10 s with
+ * rows behind it flow; after `maxRefusals` refusals it is parked (SAGA_OUTBOX_PARKED): kept unsent with the reason,
+ * no longer tried, for an operator to see. While the broker cannot be reached at all, every pass fails: that is logged once per 10 s with
  * the count, and the timer keeps trying.
  */
 export class OutboxRelay<Row extends OutboxRowRef> {
@@ -32,6 +42,7 @@ export class OutboxRelay<Row extends OutboxRowRef> {
   readonly #publish: (row: Row) => Promise<void>;
   readonly #logger: Logger;
   readonly #intervalMs: number;
+  readonly #maxRefusals: number;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
@@ -46,11 +57,13 @@ export class OutboxRelay<Row extends OutboxRowRef> {
     publish: (row: Row) => Promise<void>,
     logger: Logger,
     intervalMs = 500,
+    maxRefusals = DEFAULT_MAX_REFUSALS,
   ) {
     this.#source = source;
     this.#publish = publish;
     this.#logger = logger;
     this.#intervalMs = intervalMs;
+    this.#maxRefusals = maxRefusals;
   }
 
   start(): void {
@@ -103,16 +116,18 @@ export class OutboxRelay<Row extends OutboxRowRef> {
         if (result.status === "fulfilled") continue;
         failed++;
         const row = rows[index]!;
-        if (hasCode(result.reason, "AMQP_UNROUTABLE") || hasCode(result.reason, "AMQP_NACKED"))
-          this.#refusedByBroker(row, result.reason, now);
-        else this.#brokerUnreachable(row, result.reason, now);
+        if (hasCode(result.reason, "AMQP_UNROUTABLE") || hasCode(result.reason, "AMQP_NACKED")) {
+          if (this.#refusedByBroker(row, result.reason, now)) await this.#park(row, result.reason);
+        } else this.#brokerUnreachable(row, result.reason, now);
       }
       if (failed > 0) return; // the timer retries; do not spin against a broker that is down
     }
   }
 
-  #refusedByBroker(row: Row, error: unknown, now: number): void {
+  /** Counts a refusal and plans the retry; true when the row has been refused too often and is to be parked. */
+  #refusedByBroker(row: Row, error: unknown, now: number): boolean {
     const attempts = (this.#refused.get(row.messageId)?.attempts ?? 0) + 1;
+    if (attempts >= this.#maxRefusals) return true;
     const backoffMs = Math.min(this.#intervalMs * 2 ** (attempts - 1), MAX_REFUSED_BACKOFF_MS);
     this.#refused.set(row.messageId, { attempts, retryAt: now + backoffMs });
     if ((attempts & (attempts - 1)) === 0) {
@@ -121,6 +136,19 @@ export class OutboxRelay<Row extends OutboxRowRef> {
         "outbox publish failed; will retry",
       );
     }
+    return false;
+  }
+
+  async #park(row: Row, error: unknown): Promise<void> {
+    const code = (error as { code?: string }).code ?? "UNKNOWN";
+    const message = error instanceof Error ? error.message : String(error);
+    const reason = `${code}: ${message} (refused ${this.#maxRefusals} times)`;
+    await this.#source.park(row.id, reason);
+    this.#refused.delete(row.messageId);
+    this.#logger.error(
+      { err: error, code: "SAGA_OUTBOX_PARKED", outboxRow: row.id, messageId: row.messageId, reason },
+      `outbox row parked: ${SAGA_ERROR_CODES.SAGA_OUTBOX_PARKED}`,
+    );
   }
 
   #brokerUnreachable(row: Row, error: unknown, now: number): void {

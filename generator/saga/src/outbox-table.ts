@@ -56,6 +56,23 @@ export function outboxTable(d: SqlDialect): string {
   CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL;`;
 }
 
+/**
+ * The columns of a parked row (one the broker kept refusing): when, and why. A migration of their own, so services
+ * whose outbox predates them add them with ALTER TABLE.
+ */
+export function outboxParkingColumns(): string {
+  return `
+  ALTER TABLE outbox ADD COLUMN parked_at TEXT;
+  ALTER TABLE outbox ADD COLUMN park_reason TEXT;`;
+}
+
+/** Unsent rows that are not parked, oldest first (both stores; `?` is the limit). */
+export const OUTBOX_PENDING = `SELECT id, message_id, exchange, routing_key, type, correlation_id, reply_to, timestamp,
+    headers, body FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL ORDER BY id LIMIT ?`;
+
+/** Sets a row aside (`?`: the time, the reason, the row id). */
+export const OUTBOX_PARK = `UPDATE outbox SET parked_at = ?, park_reason = ? WHERE id = ?`;
+
 /** The record of consumed messages that makes a redelivery recognisable (DDL). */
 export function consumedMessagesTable(): string {
   return `

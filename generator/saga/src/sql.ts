@@ -3,6 +3,7 @@ import {
   consumedMessagesTable,
   OUTBOX_INSERT,
   outboxInsertParams,
+  outboxParkingColumns,
   outboxTable,
   type SqlDialect,
   type StoredMessage,
@@ -50,7 +51,8 @@ export function sagaTables(d: SqlDialect): string {
  * Every table an orchestrator's store needs, as the first migration of a new service: sagas, history, the outbox
  * and the consumed replies. The service appends its own migrations (its projection's tables) after it.
  */
-export const SAGA_SCHEMA: Migration = (d) => sagaTables(d) + outboxTable(d) + consumedMessagesTable();
+export const SAGA_SCHEMA: Migration = (d) =>
+  sagaTables(d) + outboxTable(d) + outboxParkingColumns() + consumedMessagesTable();
 
 /** One statement with `?` placeholders, run by whichever store holds the transaction. */
 export interface SqlStatement {
@@ -176,6 +178,25 @@ export function toRecord<Data>(row: SagaRow): SagaRecord<Data> {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** An outbox row the broker kept refusing, set aside with the reason (see OutboxRelay). */
+export interface ParkedMessage {
+  readonly id: number;
+  readonly message_id: string;
+  readonly type: string;
+  readonly routing_key: string;
+  readonly parked_at: string;
+  readonly park_reason: string;
+}
+
+/** The latest parked outbox rows of a store, newest first: for a dashboard. */
+export function parkedMessages(reader: SqlReader, limit = 20): Promise<ParkedMessage[]> {
+  return reader.all<ParkedMessage>(
+    `SELECT id, message_id, type, routing_key, parked_at, park_reason FROM outbox
+     WHERE parked_at IS NOT NULL ORDER BY id DESC LIMIT ?`,
+    [limit],
+  );
 }
 
 /** Who hears committed transitions (the live dashboard's streams). */

@@ -306,6 +306,27 @@ describe.each([sqliteBackend(), postgresBackend("generic")])(
       });
     });
 
+    describe("the outbox", () => {
+      it("parks a row with its reason: kept unsent, no longer pending", async () => {
+        const t = await run(bookTripSaga);
+        const id = await t.engine.start(newTrip());
+        const [row] = await t.store.pendingOutbox(10);
+        await t.store.park(row!.id, "AMQP_UNROUTABLE: no queue (refused 12 times)");
+        expect(await t.store.pendingOutbox(10)).toEqual([]);
+        expect(
+          await t.store.all(
+            `SELECT correlation_id, sent_at, park_reason FROM outbox WHERE parked_at IS NOT NULL`,
+          ),
+        ).toEqual([
+          {
+            correlation_id: String(id),
+            sent_at: null,
+            park_reason: "AMQP_UNROUTABLE: no queue (refused 12 times)",
+          },
+        ]);
+      });
+    });
+
     describe("commands are built and validated when the transition commits", () => {
       it("fails the step with MSG_INVALID_PAYLOAD's message when the contract refuses the payload: nothing reaches the outbox", async () => {
         const t = await run(bookTripSaga);

@@ -9,7 +9,13 @@ import {
 } from "@saga/runtime";
 import { createTestVhost } from "@saga/runtime/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SAGA_SCHEMA, startOrchestrator, type Orchestrator, type SagaDatabase } from "../src/index.js";
+import {
+  parkedMessages,
+  SAGA_SCHEMA,
+  startOrchestrator,
+  type Orchestrator,
+  type SagaDatabase,
+} from "../src/index.js";
 import { SqliteSagaStore } from "../src/sqlite/index.js";
 import { participantQueues, travelAgencyQueues } from "./trip-contract.js";
 import { bookTripSaga, newTrip, type TripData } from "./trip-sagas.js";
@@ -111,6 +117,39 @@ describe.each(transports)("startOrchestrator on the $name transport", ({ open })
       "book_seat.compensated",
       "book_room.compensated",
     ]);
+  });
+});
+
+describe("startOrchestrator's outbox", () => {
+  it("parks a command the broker keeps refusing (its queue does not exist), with the reason, for the dashboard", async () => {
+    const transport = createInProcessTransport(); // no participant: hotel.commands was never declared
+    const store = SqliteSagaStore.open<TripData>(":memory:", [SAGA_SCHEMA], bookTripSaga.type);
+    const orchestrator = await startOrchestrator({
+      saga: bookTripSaga,
+      store,
+      transport,
+      replies: travelAgencyQueues,
+      relayIntervalMs: 1,
+      maxRefusals: 3,
+    });
+    try {
+      const id = await orchestrator.start(newTrip());
+      await expect
+        .poll(() => parkedMessages(store), { timeout: 5000 })
+        .toEqual([
+          expect.objectContaining({
+            type: "hotel.book_room",
+            routing_key: "hotel.commands",
+            park_reason: expect.stringMatching(/^AMQP_UNROUTABLE: .*hotel\.commands.* \(refused 3 times\)$/),
+          }),
+        ]);
+      expect(await store.pendingOutbox(10)).toEqual([]); // no longer tried
+      expect((await store.load(id))!.status).toBe("book_room.running"); // the saga's deadline still applies
+    } finally {
+      await orchestrator.stop();
+      await store.close();
+      await transport.close();
+    }
   });
 });
 

@@ -1,4 +1,9 @@
-import { OUTBOX_MIGRATION, openSqlite, type SqliteDatabase } from "@saga/service-kit";
+import {
+  OUTBOX_MIGRATION,
+  OUTBOX_PARKING_MIGRATION,
+  openSqlite,
+  type SqliteDatabase,
+} from "@saga/service-kit";
 
 /** `MIGRATIONS[i]` moves the schema from version i to i+1 (PRAGMA user_version); append, never edit. */
 const MIGRATIONS = [
@@ -11,6 +16,7 @@ const MIGRATIONS = [
    );`,
   // Transactional outbox: replies are stored with the state change and published by the relay.
   OUTBOX_MIGRATION,
+  OUTBOX_PARKING_MIGRATION,
 ];
 
 export type Verdict = "accepted" | "refused";

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import path from "node:path";
-import { startOrchestrator, type SagaDatabase, type SagaEngine } from "@asyncgen/saga";
+import { parkedMessages, startOrchestrator, type SagaDatabase, type SagaEngine } from "@asyncgen/saga";
 import { orderServiceQueues, queues } from "@saga/generated/order-service";
 import type { Transport } from "@saga/runtime";
 import { redactUrl, type Logger } from "@saga/service-kit";
@@ -65,6 +65,7 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
       const depths = await Promise.all(names.map((name) => transport.queueDepth(name)));
       return Object.fromEntries(names.map((name, i) => [name, depths[i] ?? null]));
     },
+    parked: () => parkedMessages(store),
     startOrder: (order: NewOrder) =>
       orchestrator.start({
         ...order,

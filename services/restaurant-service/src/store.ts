@@ -1,5 +1,10 @@
 import type { OrderItem } from "@saga/generated/restaurant-service";
-import { OUTBOX_MIGRATION, openSqlite, type SqliteDatabase } from "@saga/service-kit";
+import {
+  OUTBOX_MIGRATION,
+  OUTBOX_PARKING_MIGRATION,
+  openSqlite,
+  type SqliteDatabase,
+} from "@saga/service-kit";
 
 /** `MIGRATIONS[i]` moves the schema from version i to i+1 (PRAGMA user_version); append, never edit. */
 const MIGRATIONS = [
@@ -14,6 +19,7 @@ const MIGRATIONS = [
    );`,
   // Transactional outbox: replies are stored with the state change and published by the relay.
   OUTBOX_MIGRATION,
+  OUTBOX_PARKING_MIGRATION,
 ];
 
 export type TicketState = "created" | "rejected" | "approved";

@@ -9,7 +9,12 @@ export {
   type RunningParticipant,
 } from "./participant.js";
 export { runParticipant } from "./participant-main.js";
-export { OUTBOX_MIGRATION, publishStoredMessage, SqliteOutbox } from "./sqlite-outbox.js";
+export {
+  OUTBOX_MIGRATION,
+  OUTBOX_PARKING_MIGRATION,
+  publishStoredMessage,
+  SqliteOutbox,
+} from "./sqlite-outbox.js";
 export { exclusive, openSqlite, transaction, type SqliteDatabase } from "@asyncgen/saga/sqlite";
 export { openTransport, redactUrl } from "./transport.js";
 export { fakeContext } from "./testing.js";

@@ -1,8 +1,10 @@
 import {
   consumedMessagesTable,
-  OUTBOX_COLUMNS,
   OUTBOX_INSERT,
+  OUTBOX_PARK,
+  OUTBOX_PENDING,
   outboxInsertParams,
+  outboxParkingColumns,
   outboxTable,
   SQLITE,
   toStoredMessage,
@@ -20,6 +22,9 @@ import type { OutgoingMessage, Transport, UnitOfWork } from "@saga/runtime";
  */
 export const OUTBOX_MIGRATION = outboxTable(SQLITE) + consumedMessagesTable();
 
+/** Where a row the broker kept refusing is parked, with its reason; append it after OUTBOX_MIGRATION. */
+export const OUTBOX_PARKING_MIGRATION = outboxParkingColumns();
+
 /**
  * The runtime's UnitOfWork on a service's SQLite database (which must have OUTBOX_MIGRATION), and the source its
  * OutboxRelay reads. A handler's writes through the same connection, the messages it answers with and the
@@ -34,6 +39,7 @@ export class SqliteOutbox implements UnitOfWork, OutboxSource<StoredMessage> {
   readonly #store;
   readonly #pending;
   readonly #markSent;
+  readonly #park;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -42,9 +48,8 @@ export class SqliteOutbox implements UnitOfWork, OutboxSource<StoredMessage> {
       `INSERT INTO consumed_messages (message_id, consumed_at) VALUES (?, ?)`,
     );
     this.#store = db.prepare<unknown[]>(OUTBOX_INSERT);
-    this.#pending = db.prepare<[number], OutboxTableRow>(
-      `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?`,
-    );
+    this.#pending = db.prepare<[number], OutboxTableRow>(OUTBOX_PENDING);
+    this.#park = db.prepare<[string, string, number]>(OUTBOX_PARK);
     this.#markSent = db.prepare<[string, number]>(`UPDATE outbox SET sent_at = ? WHERE id = ?`);
   }
 
@@ -76,6 +81,10 @@ export class SqliteOutbox implements UnitOfWork, OutboxSource<StoredMessage> {
       const now = new Date().toISOString();
       for (const id of ids) this.#markSent.run(now, id);
     });
+  }
+
+  park(id: number, reason: string): Promise<void> {
+    return transaction(this.#db, async () => void this.#park.run(new Date().toISOString(), reason, id));
   }
 }
 

@@ -26,6 +26,7 @@ import { createTestVhost } from "@saga/runtime/testing";
 import {
   createLogger,
   OUTBOX_MIGRATION,
+  OUTBOX_PARKING_MIGRATION,
   openSqlite,
   startParticipant,
   type RunningParticipant,
@@ -47,6 +48,7 @@ class NotesStore {
     this.db = openSqlite(file, [
       `CREATE TABLE notes (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL);`,
       OUTBOX_MIGRATION,
+      OUTBOX_PARKING_MIGRATION,
     ]);
   }
   close(): void {

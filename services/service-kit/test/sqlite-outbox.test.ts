@@ -1,9 +1,19 @@
 import { describe, expect, it } from "vitest";
 import type { OutgoingMessage } from "@saga/runtime";
-import { OUTBOX_MIGRATION, openSqlite, SqliteOutbox, transaction } from "../src/index.js";
+import {
+  OUTBOX_MIGRATION,
+  OUTBOX_PARKING_MIGRATION,
+  openSqlite,
+  SqliteOutbox,
+  transaction,
+} from "../src/index.js";
 
 function setUp() {
-  const db = openSqlite(":memory:", [`CREATE TABLE effects (name TEXT NOT NULL);`, OUTBOX_MIGRATION]);
+  const db = openSqlite(":memory:", [
+    `CREATE TABLE effects (name TEXT NOT NULL);`,
+    OUTBOX_MIGRATION,
+    OUTBOX_PARKING_MIGRATION,
+  ]);
   const outbox = new SqliteOutbox(db);
   const count = (table: string) =>
     (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
@@ -47,6 +57,17 @@ describe("SqliteOutbox", () => {
     expect(pending.map((row) => row.messageId)).toEqual(["m-1.reply", "m-2.reply"]);
     await outbox.markSent([pending[0]!.id]);
     expect((await outbox.pendingOutbox(10)).map((row) => row.messageId)).toEqual(["m-2.reply"]);
+  });
+
+  it("keeps a parked row, unsent, with its reason, and no longer gives it to the relay", async () => {
+    const { db, outbox } = setUp();
+    await outbox.transact("m-1", async () => [message("m-1.reply")]);
+    const [row] = await outbox.pendingOutbox(10);
+    await outbox.park(row!.id, "AMQP_UNROUTABLE: gone (refused 12 times)");
+    expect(await outbox.pendingOutbox(10)).toEqual([]);
+    expect(db.prepare(`SELECT sent_at, park_reason FROM outbox`).all()).toEqual([
+      { sent_at: null, park_reason: "AMQP_UNROUTABLE: gone (refused 12 times)" },
+    ]);
   });
 
   it("records the consumed message: the same id again is a duplicate and its work does not run", async () => {

@@ -2,7 +2,13 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "@saga/runtime";
 import { ConcurrencyError } from "../errors.js";
-import { OUTBOX_COLUMNS, toStoredMessage, type OutboxTableRow, type StoredMessage } from "../outbox-table.js";
+import {
+  OUTBOX_COLUMNS,
+  OUTBOX_PARK,
+  toStoredMessage,
+  type OutboxTableRow,
+  type StoredMessage,
+} from "../outbox-table.js";
 import {
   SAGA_SQL,
   toRecord,
@@ -151,7 +157,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
          claimed_by = ?
        WHERE id IN (
          SELECT id FROM outbox
-         WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < now() OR claimed_by = ?)
+         WHERE sent_at IS NULL AND parked_at IS NULL AND (claimed_until IS NULL OR claimed_until < now() OR claimed_by = ?)
          ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
        RETURNING ${OUTBOX_COLUMNS}`,
       [this.#owner, this.#leaseMs, this.#owner, this.#owner, limit],
@@ -161,6 +167,10 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
 
   async markSent(ids: readonly number[]): Promise<void> {
     await this.all(`UPDATE outbox SET sent_at = ? WHERE id = ANY(?)`, [new Date().toISOString(), ids]);
+  }
+
+  async park(id: number, reason: string): Promise<void> {
+    await this.all(OUTBOX_PARK, [new Date().toISOString(), reason, id]);
   }
 
   async all<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {

@@ -1,7 +1,8 @@
 import type { Statement } from "better-sqlite3";
 import { ConcurrencyError } from "../errors.js";
 import {
-  OUTBOX_COLUMNS,
+  OUTBOX_PARK,
+  OUTBOX_PENDING,
   SQLITE,
   toStoredMessage,
   type OutboxTableRow,
@@ -110,9 +111,7 @@ export class SqliteSagaStore<Data> implements SagaDatabase<Data> {
 
   /** Committed rows only (outside any open group): a command is never published for a transition that rolls back. */
   async pendingOutbox(limit: number): Promise<StoredMessage[]> {
-    const pending = this.#statement(
-      `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?`,
-    );
+    const pending = this.#statement(OUTBOX_PENDING);
     return exclusive(this.#db, () => (pending.all(limit) as OutboxTableRow[]).map(toStoredMessage));
   }
 
@@ -123,6 +122,11 @@ export class SqliteSagaStore<Data> implements SagaDatabase<Data> {
       const now = new Date().toISOString();
       for (const id of ids) mark.run(now, id);
     });
+  }
+
+  async park(id: number, reason: string): Promise<void> {
+    const park = this.#statement(OUTBOX_PARK);
+    await transaction(this.#db, async () => void park.run(new Date().toISOString(), reason, id));
   }
 
   /** The read side (HTTP): committed state only, never a group's writes that may still roll back. */

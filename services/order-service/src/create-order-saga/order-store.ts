@@ -1,5 +1,6 @@
 import {
   consumedMessagesTable,
+  outboxParkingColumns,
   outboxTable,
   sagaTables,
   type Migration,
@@ -54,7 +55,7 @@ export const ORDER_SERVICE_MIGRATIONS: readonly Migration[] = [
    );`,
   // Unsent rows of the old layout are not lost: each is the command its saga awaits (`sagas.awaiting`), which
   // the deadline poller resends.
-  (d) => `DROP TABLE outbox; ${outboxTable(d)}`,
+  (d) => `DROP TABLE outbox; ${outboxTable(d)} ${outboxParkingColumns()}`,
 ];
 
 /** Keeps `orders` in step with the saga's data in the saga's own transaction. The order id is the saga id. */

@@ -39,7 +39,9 @@ export function dashboardPage(): string {
       <div class="card">succeeded<b id="count-succeeded">0</b></div>
       <div class="card">failed<b id="count-failed">0</b></div>
       <div class="card">dead-lettered<b id="count-dead">0</b></div>
+      <div class="card">parked in outbox<b id="count-parked">0</b></div>
     </div>
+    <ul id="parked" class="muted"></ul>
     <div class="layout">
       <section>
         <h2>Sagas</h2>
@@ -62,6 +64,9 @@ export function dashboardPage(): string {
         const [list, stats] = await Promise.all([fetch("/sagas?limit=50").then((r) => r.json()), fetch("/stats").then((r) => r.json())]);
         for (const k of ["running", "succeeded", "failed"]) document.getElementById("count-" + k).textContent = list.counts[k];
         document.getElementById("count-dead").textContent = Object.values(stats.dead_lettered).reduce((a, n) => a + (n ?? 0), 0);
+        document.getElementById("count-parked").textContent = stats.outbox_parked.length;
+        document.getElementById("parked").innerHTML = stats.outbox_parked.map((p) =>
+          "<li>" + text(p.type) + " to " + text(p.routing_key) + ": " + text(p.park_reason) + "</li>").join("");
         document.getElementById("sagas").innerHTML = list.sagas.map((s) =>
           '<tr data-saga="' + s.id + '" class="' + (s.id === selected ? "selected" : "") + '"><td>#' + s.id + '</td><td class="' + kind(s.status) + '" data-status>' +
           text(s.status) + "</td><td>" + text(s.failed_step ?? "") + '</td><td class="muted">' + text(s.updated_at.slice(11, 23)) + "</td></tr>").join("");

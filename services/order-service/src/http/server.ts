@@ -2,6 +2,7 @@ import { Ajv } from "ajv";
 import { readFile } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
 import path from "node:path";
+import type { ParkedMessage } from "@asyncgen/saga";
 import Fastify, { LogController, type FastifyError } from "fastify";
 import type { Logger } from "pino";
 import type { OrderQueries } from "../create-order-saga/order-store.js";
@@ -15,6 +16,8 @@ export interface ApiDependencies {
   readonly health: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
   /** Dead-lettered messages per dead-letter queue. */
   readonly deadLettered: () => Promise<Record<string, number | null>>;
+  /** Outbox rows the broker kept refusing, parked with their reason. */
+  readonly parked: () => Promise<readonly ParkedMessage[]>;
   /** The generated HTML documentation, and the folder of the raw contracts. */
   readonly docsFile: string;
   readonly contractsDir: string;
@@ -118,6 +121,7 @@ export function buildApi(deps: ApiDependencies) {
   app.get("/stats", async () => ({
     counts: await deps.queries.counts(),
     dead_lettered: await deps.deadLettered(),
+    outbox_parked: await deps.parked(),
   }));
 
   app.post("/orders", { schema: { body: NEW_ORDER_SCHEMA } }, async (request, reply) => {

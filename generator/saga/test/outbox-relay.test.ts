@@ -1,23 +1,26 @@
-import { pino } from "pino";
+import { SagaToolkitError, silentLogger, type Logger } from "@saga/runtime";
 import { describe, expect, it } from "vitest";
-import { SagaToolkitError } from "@saga/runtime";
-import { createLogger, OutboxRelay, type OutboxRowRef, type OutboxSource } from "../src/index.js";
+import { OutboxRelay, type OutboxRowRef, type OutboxSource } from "../src/index.js";
 
 /** An outbox in memory whose reads fail `failingReads` times first (a busy or closing database). */
 function memoryOutbox(rows: OutboxRowRef[], failingReads = 0) {
   const sent: number[] = [];
+  const parked = new Map<number, string>();
   let reads = 0;
   const source: OutboxSource<OutboxRowRef> = {
     pendingOutbox(limit) {
       reads++;
       if (failingReads-- > 0) throw new Error("database is locked");
-      return rows.filter((row) => !sent.includes(row.id)).slice(0, limit);
+      return rows.filter((row) => !sent.includes(row.id) && !parked.has(row.id)).slice(0, limit);
     },
     markSent(ids) {
       sent.push(...ids);
     },
+    park(id, reason) {
+      parked.set(id, reason);
+    },
   };
-  return { source, rows, sent, reads: () => reads };
+  return { source, rows, sent, parked, reads: () => reads };
 }
 
 async function until(check: () => boolean, what: string): Promise<void> {
@@ -35,7 +38,7 @@ describe("OutboxRelay", () => {
     const relay = new OutboxRelay(
       outbox.source,
       async (row) => void published.push(row.messageId),
-      createLogger("test", "silent"),
+      silentLogger,
       10,
     );
     relay.start();
@@ -47,7 +50,7 @@ describe("OutboxRelay", () => {
 
   it("does nothing once stopped, even when kicked (a commit racing the shutdown)", async () => {
     const outbox = memoryOutbox([{ id: 1, messageId: "m-1.reply" }]);
-    const relay = new OutboxRelay(outbox.source, async () => {}, createLogger("test", "silent"), 10);
+    const relay = new OutboxRelay(outbox.source, async () => {}, silentLogger, 10);
     relay.start();
     await until(() => outbox.sent.length === 1, "the first pass");
     await relay.stop();
@@ -86,6 +89,55 @@ describe("OutboxRelay", () => {
     });
   });
 
+  it("parks a row the broker keeps refusing after maxRefusals tries, with the reason, and tries it no more", async () => {
+    const outbox = memoryOutbox([
+      { id: 1, messageId: "to-a-deleted-queue" },
+      { id: 2, messageId: "fine" },
+    ]);
+    let attempts = 0;
+    const logged = recordingLogger();
+    const relay = new OutboxRelay(
+      outbox.source,
+      async (row) => {
+        if (row.id !== 1) return;
+        attempts++;
+        throw new SagaToolkitError("AMQP_UNROUTABLE", "no queue is bound for gone.commands");
+      },
+      logged.logger,
+      1,
+      4,
+    );
+    relay.start();
+    await until(() => outbox.parked.has(1), "the row parked");
+    await new Promise((resolve) => setTimeout(resolve, 50)); // passes go on: the parked row is not tried again
+    await relay.stop();
+    expect(attempts).toBe(4);
+    expect(outbox.sent).toEqual([2]);
+    expect(outbox.parked.get(1)).toBe(
+      "AMQP_UNROUTABLE: no queue is bound for gone.commands (refused 4 times)",
+    );
+    expect(logged.lines.at(-1)).toMatchObject({ code: "SAGA_OUTBOX_PARKED", outboxRow: 1 });
+  });
+
+  it("never parks a row while the broker cannot be reached: an outage is waited out", async () => {
+    const outbox = memoryOutbox([{ id: 1, messageId: "m-1" }]);
+    let failures = 0;
+    const relay = new OutboxRelay(
+      outbox.source,
+      async () => {
+        failures++;
+        throw new SagaToolkitError("AMQP_CONNECTION_LOST", "broker gone");
+      },
+      silentLogger,
+      1,
+      2,
+    );
+    relay.start();
+    await until(() => failures >= 10, "ten failed passes");
+    await relay.stop();
+    expect(outbox.parked.size).toBe(0);
+  });
+
   it("while the broker cannot be reached, logs one line per 10 s with the count, not one per failed publish", async () => {
     const outbox = memoryOutbox(
       Array.from({ length: 20 }, (_, i) => ({ id: i + 1, messageId: `m-${i + 1}` })),
@@ -109,9 +161,10 @@ describe("OutboxRelay", () => {
   });
 });
 
-/** A pino logger whose lines the test reads. */
+/** A logger whose lines (fields and message) the test reads. */
 function recordingLogger() {
   const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const line = (obj: object, msg?: string) => void lines.push({ ...obj, msg });
+  const logger: Logger = { debug: () => {}, info: line, warn: line, error: line };
   return { logger, lines };
 }
