@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { CODEGEN_ERROR_CODES } from "../src/errors.js";
 import { DIFF_RULES } from "../src/diff/rules.js";
 import { LINT_RULES } from "../src/lint/lint.js";
+import { SAGA_ERROR_CODES } from "@asyncgen/saga";
 import { ERROR_CODES } from "@saga/runtime";
 
 /** The README's tables and the code's registries name the same codes, in both directions. */
@@ -19,6 +20,7 @@ describe("documented codes", () => {
     ["### Runtime error codes", ERROR_CODES],
     ["### Error codes", CODEGEN_ERROR_CODES],
     ["### Lint rules", LINT_RULES],
+    ["### Orchestration error codes", SAGA_ERROR_CODES],
   ])(
     "%s: every code is in the README table with its meaning, and every row is a real code",
     (heading, registry) => {

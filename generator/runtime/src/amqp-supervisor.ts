@@ -1,6 +1,7 @@
 import type { ChannelModel } from "amqplib";
 import { ChannelConsumer, type RedeliveryCounts } from "./amqp-consumer.js";
 import { declareTopology } from "./amqp-topology.js";
+import { SagaToolkitError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { backoffDelay, sleep, type Backoff } from "./timing.js";
 import type { Delivery, QueueSpec } from "./transport.js";
@@ -59,7 +60,13 @@ export class SupervisedConsumer {
         },
       },
     );
-    if (!consumer.isLive) throw new Error(`consumer channel for ${this.queue} closed while starting`);
+    if (!consumer.isLive) {
+      throw new SagaToolkitError(
+        "AMQP_CONNECTION_LOST",
+        `consumer channel for ${this.queue} closed while starting`,
+        { queue: this.queue },
+      );
+    }
     if (this.#cancelled) return void (await consumer.cancel(0)); // cancelled while starting
     this.#active = consumer;
     this.#restarts = 0;

@@ -108,7 +108,7 @@ class AmqpTransport implements Transport {
     try {
       for (const spec of this.#queues.values()) await declareTopology(model, spec);
       const publisher = await this.#openPublisher(model);
-      if (!alive) throw new Error("connection closed while setting it up");
+      if (!alive) throw new SagaToolkitError("AMQP_CONNECTION_LOST", "connection closed while setting it up");
       if (this.#state !== "open")
         throw new SagaToolkitError("TRANSPORT_CLOSED", "the AMQP transport is closed");
       this.#model = model;

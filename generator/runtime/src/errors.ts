@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   AMQP_CONFIRM_TIMEOUT: "the broker did not confirm a published message in time",
   AMQP_CONNECTION_LOST: "the connection to the broker failed or was lost",
   TRANSPORT_CLOSED: "the transport was closed by its owner",
+  HANDLER_INVALID_OUTCOME:
+    "a handler returned neither success(...) nor failure(...), or failure(...) for a command whose contract declares no failure reply",
   HANDLER_FAILED: "a handler kept failing with a technical error until the delivery limit",
 } as const satisfies Record<string, string>;
 

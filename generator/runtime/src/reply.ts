@@ -1,3 +1,4 @@
+import { SagaToolkitError } from "./errors.js";
 import type { Outcome } from "./outcome.js";
 import { buildMessage } from "./send.js";
 import type { ReceiveOperation } from "./serve.js";
@@ -17,12 +18,18 @@ export function buildReply(
   command: Delivery,
 ): OutgoingMessage {
   if (!isOutcome(outcome)) {
-    throw new Error(`${operation.operationId} must return success(...) or failure(...)`);
+    throw new SagaToolkitError(
+      "HANDLER_INVALID_OUTCOME",
+      `${operation.operationId} must return success(...) or failure(...)`,
+      { operationId: operation.operationId },
+    );
   }
   const spec = outcome.ok ? operation.replies?.success : operation.replies?.failure;
   if (!spec) {
-    throw new Error(
+    throw new SagaToolkitError(
+      "HANDLER_INVALID_OUTCOME",
       `${operation.operationId} returned failure(...) but the contract declares no failure reply`,
+      { operationId: operation.operationId },
     );
   }
   const { messageId, correlationId, replyTo } = command.properties;

@@ -35,9 +35,9 @@ export function clientView(model: ServiceModel): object | undefined {
   return {
     className: `${model.typeName}Client`,
     commandsName: `${model.typeName[0]!.toLowerCase()}${model.typeName.slice(1)}Commands`,
-    imports: [...new Set([...methods.flatMap((m) => [m.message, `type ${m.payloadType}`]), ...replySpecs])].sort(
-      byName,
-    ),
+    imports: [
+      ...new Set([...methods.flatMap((m) => [m.message, `type ${m.payloadType}`]), ...replySpecs]),
+    ].sort(byName),
     methods,
   };
 }

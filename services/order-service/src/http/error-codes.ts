@@ -1,0 +1,14 @@
+/**
+ * The codes of the order service's HTTP error answers (`{ error, code }`); the README table is tested against this
+ * registry and the server's answers.
+ */
+export const HTTP_ERROR_CODES = {
+  HTTP_INVALID_REQUEST:
+    "the body does not match the request's schema; `errors` lists each problem (nothing is stored)",
+  HTTP_BAD_REQUEST:
+    "the request cannot be read (e.g. not JSON); fastify's own FST_* code is passed on when it has one",
+  HTTP_NOT_FOUND: "no such order, saga, contract or demo scenario",
+  HTTP_INTERNAL: "the server failed on its side; its log has the details",
+} as const satisfies Record<string, string>;
+
+export type HttpErrorCode = keyof typeof HTTP_ERROR_CODES;
