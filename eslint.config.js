@@ -22,4 +22,21 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Packages reach each other through their exports (e.g. @saga/order-service/testing), never by relative paths.
+    files: ["services/**/*.ts", "bench/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^(\\.\\./)+(services/)?([a-z]+-service|service-kit|system)/",
+              message: "import the other package by its name and exports, not by a relative path",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

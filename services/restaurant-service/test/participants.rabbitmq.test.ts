@@ -14,8 +14,8 @@ import { OrderServiceClient, serveOrderService } from "@saga/generated/order-ser
 import { connectAmqp, type Transport } from "@saga/runtime";
 import { createTestVhost } from "@saga/runtime/testing";
 import { createLogger, openSqlite, type SqliteDatabase } from "@saga/service-kit";
-import { startAccountingService } from "../../accounting-service/src/service.js";
-import { startConsumerService } from "../../consumer-service/src/service.js";
+import { startAccountingService } from "@saga/accounting-service";
+import { startConsumerService } from "@saga/consumer-service";
 import { startRestaurantService, type RestaurantServiceOptions } from "../src/service.js";
 import { npmStart, replyRecorder, tempDir, waitUntil, type StartedProcess } from "@saga/service-kit/testing";
 

@@ -1,5 +1,5 @@
 import { queueDepths } from "@saga/runtime/testing";
-import { SERVICES, waitFor } from "../../order-service/testing/system-under-test.js";
+import { SERVICES, waitFor } from "@saga/order-service/testing";
 import { drainQueues } from "./broker.js";
 import { readDatabase, pendingOutbox, unfinishedSagas } from "./databases.js";
 import { checkDeadLetters } from "./dead-letters.js";

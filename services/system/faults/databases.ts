@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import type { ServiceName } from "../../order-service/testing/system-under-test.js";
+import type { ServiceName } from "@saga/order-service/testing";
 
 /** Runs `read` on a read-only connection to a service's SQLite file (the services keep writing meanwhile). */
 export function readDatabase<T>(

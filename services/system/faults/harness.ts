@@ -7,7 +7,7 @@ import {
   waitFor,
   type RunningSystem,
   type ServiceName,
-} from "../../order-service/testing/system-under-test.js";
+} from "@saga/order-service/testing";
 import { readDatabase, resentCommands, sagasGivenUp } from "./databases.js";
 import { OrderDriver } from "./orders.js";
 

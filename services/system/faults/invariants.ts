@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { SERVICES } from "../../order-service/testing/system-under-test.js";
+import { SERVICES } from "@saga/order-service/testing";
 import { readDatabase, pendingOutbox } from "./databases.js";
 import { orphanEffects, readEffects, type Effects } from "./effects.js";
 import type { AcceptedOrder, Expected } from "./orders.js";

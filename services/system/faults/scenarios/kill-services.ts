@@ -1,4 +1,4 @@
-import { SERVICES } from "../../../order-service/testing/system-under-test.js";
+import { SERVICES } from "@saga/order-service/testing";
 import { sleep } from "../orders.js";
 import { randomBetween, type Scenario } from "./scenario.js";
 
