@@ -1,5 +1,5 @@
 import { local, remote, type SagaDefinition } from "@asyncgen/saga";
-import { orderServiceCommands as commands, type TicketRef } from "@saga/generated/order-service";
+import { orderServiceCommands, type TicketRef } from "@saga/generated/order-service";
 
 /** The original's magic quantity: the orchestrator itself fails while creating the ticket. */
 export const QUANTITY_THAT_MAKES_ORCHESTRATOR_FAIL = 100500;
@@ -28,6 +28,9 @@ export interface CreateOrderSagaData {
 class KeyError extends Error {
   override name = "KeyError";
 }
+
+/** The order service's send operations, from its contract: each step below names one. */
+const commands = orderServiceCommands;
 
 function ticketOf(data: CreateOrderSagaData): TicketRef {
   if (data.restaurant_ticket_id === null) throw new Error("the saga has no restaurant ticket yet");
