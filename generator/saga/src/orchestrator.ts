@@ -75,7 +75,8 @@ export async function startOrchestrator<Data>(
     withFields(logger, { component: "deadlines" }),
     options.deadlinePollMs,
   );
-  relay.start();
+  // The reply queues are declared (by serving them) before the first command goes out: a reply to a queue that does
+  // not exist yet would be refused by the broker and wait for the participant's retry.
   const consumers: { close(): Promise<void> }[] = [];
   try {
     for (const spec of options.replies) {
@@ -88,9 +89,9 @@ export async function startOrchestrator<Data>(
     }
   } catch (error) {
     await Promise.all(consumers.map((consumer) => consumer.close()));
-    await relay.stop();
     throw error;
   }
+  relay.start();
   poller.start();
   return {
     engine,
