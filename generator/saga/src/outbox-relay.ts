@@ -18,7 +18,10 @@ export interface OutboxSource<Row extends OutboxRowRef> {
   park(id: number, reason: string): void | Promise<void>;
 }
 
-/** Refusals of one row before it is parked: with the backoff below (0.5 s doubling up to 60 s at the default interval), about five minutes of trying. */
+/**
+ * Refusals of one row before it is parked: with the backoff below (from 0.5 s at the default interval, doubling up
+ * to 60 s), about five minutes of trying.
+ */
 export const DEFAULT_MAX_REFUSALS = 12;
 
 /** The longest a row the broker refused waits before it is tried again. */
