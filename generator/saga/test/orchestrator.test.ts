@@ -17,20 +17,26 @@ import {
   type SagaDatabase,
 } from "../src/index.js";
 import { SqliteSagaStore } from "../src/sqlite/index.js";
+import { postgresBackend, sqliteBackend } from "./stores.js";
 import { participantQueues, travelAgencyQueues } from "./trip-contract.js";
 import { bookTripSaga, newTrip, type TripData } from "./trip-sagas.js";
 
-/** How each transport is opened for a test: in memory, and RabbitMQ on a private vhost. */
+/** How each transport is opened for a test: in memory, and RabbitMQ on a private vhost (with each store). */
 const transports = [
-  { name: "in-process", open: async () => ({ transport: createInProcessTransport(), remove: () => {} }) },
   {
-    name: "RabbitMQ",
+    name: "in-process",
+    backend: sqliteBackend(),
+    open: async () => ({ transport: createInProcessTransport(), remove: () => {} }),
+  },
+  ...[sqliteBackend(), postgresBackend("orchestrator")].map((backend) => ({
+    name: `RabbitMQ (${backend.name})`,
+    backend,
     open: async () => {
       const vhost = createTestVhost("saga-orchestrator");
       const transport = await connectAmqp(vhost.url, { logger: silentLogger });
       return { transport, remove: () => vhost.remove() };
     },
-  },
+  })),
 ];
 
 /** The participants, answering by the rules of the test: the bank refuses amounts over 1000. */
@@ -49,7 +55,7 @@ async function startParticipants(transport: Transport): Promise<() => Promise<vo
   return async () => void (await Promise.all(servers.map((server) => server.close())));
 }
 
-describe.each(transports)("startOrchestrator on the $name transport", ({ open }) => {
+describe.each(transports)("startOrchestrator on the $name transport", ({ open, backend }) => {
   let transport: Transport;
   let remove: () => void;
   let stopParticipants: () => Promise<void>;
@@ -59,7 +65,8 @@ describe.each(transports)("startOrchestrator on the $name transport", ({ open })
   beforeAll(async () => {
     ({ transport, remove } = await open());
     stopParticipants = await startParticipants(transport);
-    store = SqliteSagaStore.open<TripData>(":memory:", [SAGA_SCHEMA], bookTripSaga.type);
+    await backend.setUp();
+    store = await backend.emptyStore<TripData>(bookTripSaga.type);
     orchestrator = await startOrchestrator({
       saga: bookTripSaga,
       store,
@@ -73,7 +80,7 @@ describe.each(transports)("startOrchestrator on the $name transport", ({ open })
   afterAll(async () => {
     await orchestrator?.stop();
     await stopParticipants?.();
-    await store?.close();
+    await backend.tearDown();
     await transport?.close();
     remove?.();
   });
