@@ -102,7 +102,7 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
     .command(
       "diff [dirs..]",
       "Breaking-change check: compare two contract folders (old new), or the contracts at a git ref with the " +
-        "working tree; report each change with its rule, verdict (breaking, allowed by a major bump, safe) and " +
+        "working tree; report each change with its rule, verdict under its compatibility policy (breaking, allowed, safe), who must deploy first and " +
         "the services it breaks; exit 1 on a breaking change",
       (y) =>
         y
@@ -117,6 +117,12 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
             choices: ["text", "json", "github"] as const,
             default: "text" as const,
             describe: "github: workflow annotations (::error file=...,line=...,col=...,title=...::...)",
+          })
+          .option("compatibility", {
+            choices: ["FULL", "BACKWARD", "FORWARD", "NONE"] as const,
+            describe:
+              "The policy of contracts and messages that declare no x-compatibility (default FULL: senders and " +
+              "receivers may deploy in either order; BACKWARD: receivers first; FORWARD: senders first)",
           }),
       async (a) => {
         const count = a.dirs?.length ?? 0;
@@ -131,6 +137,7 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
             contractsDir: a.contractsDir,
             format: a.format,
             allowRemoteRefs: a.allowRemoteRefs,
+            compatibility: a.compatibility,
           },
           out,
         );

@@ -3,6 +3,7 @@ import path from "node:path";
 import { diffGraphs, type DiffFinding } from "../diff/contract-diff.js";
 import { defaultBase, gitTop, materialise, refExists } from "../diff/git-ref.js";
 import { loadGraphs, type ContractSide } from "../diff/load-graph.js";
+import type { Compatibility } from "../diff/policy.js";
 import { renderFindings, summarise, type DiffFormat } from "../diff/report.js";
 import { codegenError } from "../errors.js";
 
@@ -14,6 +15,8 @@ export interface DiffArgs {
   readonly contractsDir: string;
   readonly format: DiffFormat;
   readonly allowRemoteRefs: boolean;
+  /** The policy of contracts and messages that declare none; FULL when undefined. */
+  readonly compatibility?: Compatibility | undefined;
   /** The folder to run in (relative paths, the git work tree); the process's by default. */
   readonly cwd?: string;
 }
@@ -74,7 +77,9 @@ async function compare(
   print: (line: string) => void,
 ): Promise<number> {
   const graphs = await loadGraphs(before, after, args.allowRemoteRefs);
-  const findings: DiffFinding[] = graphs.identical ? [] : diffGraphs(graphs.before, graphs.after);
+  const findings: DiffFinding[] = graphs.identical
+    ? []
+    : diffGraphs(graphs.before, graphs.after, { compatibility: args.compatibility });
   const summary = summarise(findings, ref);
   for (const line of renderFindings(findings, args.format, summary)) print(line);
   return summary.breaking > 0 ? 1 : 0;

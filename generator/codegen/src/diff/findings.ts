@@ -1,4 +1,5 @@
 import type { SourceLocation } from "../errors.js";
+import { requiredOrders, type Compatibility, type DeploymentOrder } from "./policy.js";
 import type { DiffRule, Verdict } from "./rules.js";
 
 export type Role = "sender" | "receiver";
@@ -27,9 +28,21 @@ export interface Change {
   readonly note?: string | undefined;
 }
 
+/** The services that must deploy the new contract first for a change to break nobody. */
+export interface DeployFirst {
+  readonly role: Role;
+  readonly services: readonly string[];
+}
+
 export interface DiffFinding {
   readonly rule: DiffRule;
   readonly verdict: Verdict;
+  /** The policy the change was judged under (the message's, else its owning contract's, else the default). */
+  readonly compatibility: Compatibility;
+  /** The deployment orders in which the change breaks someone (none: safe in any order). */
+  readonly breaks: readonly DeploymentOrder[];
+  /** Who must go first when exactly one order breaks; undefined when any order works or none does. */
+  readonly deployFirst: DeployFirst | undefined;
   /** The messages, queues or operations the change shows in (one change, however many reference it). */
   readonly subjects: readonly string[];
   readonly message: string;
@@ -43,56 +56,107 @@ export interface DiffFinding {
 
 /**
  * Merges the changes that are one change seen from several subjects (a shared schema, a channel carrying several
- * messages), then judges each: breaking, allowed (its owners bumped their major version) or safe.
+ * messages), then judges each under its compatibility policy: `breaking` when it breaks a deployment order the policy
+ * promises (unless its owners bumped their major version: then `allowed`), `allowed` when it only breaks an order the
+ * policy does not promise, `safe` when it breaks no order.
  */
-export function judge(changes: readonly Change[], bumpedMajor: (service: string) => boolean): DiffFinding[] {
+export function judge(
+  changes: readonly Change[],
+  bumpedMajor: (service: string) => boolean,
+  policyOf: (change: Change) => Compatibility,
+): DiffFinding[] {
   const groups = new Map<string, Change[]>();
   for (const change of changes) {
     const { file, line, column } = change.location;
     const key = `${change.rule}\0${file}:${line}:${column}\0${change.detail}`;
     groups.set(key, [...(groups.get(key) ?? []), change]);
   }
-  return [...groups.values()].map(toFinding(bumpedMajor)).sort(byLocation);
+  return [...groups.values()].map(toFinding(bumpedMajor, policyOf)).sort(byLocation);
 }
 
+/** The deployment orders a change breaks: receivers first (BACKWARD fails), senders first (FORWARD fails). */
+function ordersBroken(change: Change): DeploymentOrder[] {
+  return [
+    ...(change.breaksSenders ? (["receivers-first"] as const) : []),
+    ...(change.breaksReceivers ? (["senders-first"] as const) : []),
+  ];
+}
+
+const PROMISE: Record<Exclude<Compatibility, "NONE">, string> = {
+  FULL: "either side may deploy first",
+  BACKWARD: "receivers deploy first",
+  FORWARD: "senders deploy first",
+};
+
 const toFinding =
-  (bumpedMajor: (service: string) => boolean) =>
+  (bumpedMajor: (service: string) => boolean, policyOf: (change: Change) => Compatibility) =>
   (group: readonly Change[]): DiffFinding => {
     const first = group[0]!;
     const subjects = unique(group.map((c) => c.subject));
     const breaking = group.filter((c) => c.breaksSenders || c.breaksReceivers);
+    const violating = breaking.filter((c) => {
+      const promised = requiredOrders(policyOf(c));
+      return ordersBroken(c).some((order) => promised.includes(order));
+    });
+    const compatibility = policyOf(violating[0] ?? breaking[0] ?? first);
+    const breaks = (["receivers-first", "senders-first"] as const).filter((order) =>
+      breaking.some((c) => ordersBroken(c).includes(order)),
+    );
     const senders = unique(breaking.filter((c) => c.breaksSenders).flatMap((c) => c.senders));
     const receivers = unique(breaking.filter((c) => c.breaksReceivers).flatMap((c) => c.receivers));
     const owners = unique((breaking.length > 0 ? breaking : group).map((c) => c.owner).filter(Boolean));
+    const bumped = owners.length > 0 && owners.every(bumpedMajor);
     const verdict: Verdict =
-      breaking.length === 0
-        ? "safe"
-        : owners.length > 0 && owners.every(bumpedMajor)
-          ? "allowed"
-          : "breaking";
+      breaking.length === 0 ? "safe" : violating.length > 0 && !bumped ? "breaking" : "allowed";
+    const deployFirst: DeployFirst | undefined =
+      breaks.length !== 1
+        ? undefined
+        : breaks[0] === "receivers-first"
+          ? { role: "sender", services: unique(breaking.flatMap((c) => c.senders)) }
+          : { role: "receiver", services: unique(breaking.flatMap((c) => c.receivers)) };
     const affected: Affected[] = [
       ...senders.map((service): Affected => ({ service, role: "sender" })),
       ...receivers.map((service): Affected => ({ service, role: "receiver" })),
     ].sort((a, b) => compare(`${a.service} ${a.role}`, `${b.service} ${b.role}`));
     const about = subjects.length === 1 ? subjects[0]! : "these messages";
-    const reason =
+    const why =
       breaking.length === 0
         ? (first.note ?? "no message becomes invalid for any sender or receiver")
         : (breaking[0]!.note ?? genericReason(about, breaking, senders, receivers));
+    const order =
+      breaking.length === 0
+        ? ""
+        : deployFirst === undefined
+          ? "; no deployment order is safe"
+          : `; ${deployFirst.role}s (${list(deployFirst.services)}) must deploy first`;
+    const judgement =
+      breaking.length === 0
+        ? ""
+        : violating.length === 0
+          ? compatibility === "NONE"
+            ? " (allowed: the compatibility is NONE)"
+            : `, as ${compatibility} promises (${PROMISE[compatibility]})`
+          : bumped
+            ? ` (allowed: ${list(owners)} bumped the major version)`
+            : deployFirst === undefined
+              ? ""
+              : `, which ${compatibility} does not promise (${PROMISE[compatibility as keyof typeof PROMISE]})`;
     return {
       rule: first.rule,
       verdict,
+      compatibility,
+      breaks,
+      deployFirst,
       subjects,
       message: `${describeSubjects(subjects)} ${first.detail}`,
-      reason:
-        verdict === "allowed" ? `${reason} (allowed: ${list(owners)} bumped the major version)` : reason,
+      reason: `${why}${order}${judgement}`,
       affected,
       owners,
       location: first.location,
     };
   };
 
-/** BACKWARD: upgraded receivers reject what senders send today; FORWARD: old receivers reject what upgraded senders send. */
+/** Receivers first: upgraded receivers reject what senders send today; senders first: old receivers reject what upgraded senders may send. */
 function genericReason(
   about: string,
   breaking: readonly Change[],
@@ -111,7 +175,7 @@ function genericReason(
   if (forward.length > 0) {
     const upgraded = unique(forward.flatMap((c) => c.senders));
     sentences.push(
-      `old receivers of ${about} (${list(receivers)}) would reject what ${list(upgraded)} ${sends(upgraded)} after the change`,
+      `old receivers of ${about} (${list(receivers)}) would reject what ${list(upgraded)} may send after the change`,
     );
   }
   return sentences.join("; and ");

@@ -106,7 +106,12 @@ function schemaChanges(
       receivers: [...now.receivers],
       breaksSenders: breaks.senders,
       breaksReceivers: breaks.receivers,
-      note: breaks.senders || breaks.receivers ? undefined : safeReason(change.rule, change.effect),
+      note:
+        change.rule === "default-changed"
+          ? `receivers of ${now.name} with the new schema (${list(now.receivers)}) would read the field, when ${list(now.senders)} leave${now.senders.size === 1 ? "s" : ""} it out, by another default than the one meant`
+          : breaks.senders || breaks.receivers
+            ? undefined
+            : safeReason(change.rule),
     };
   });
 }
@@ -191,6 +196,10 @@ function routeChanges(
     });
   }
   return changes;
+}
+
+function list(services: ReadonlySet<string>): string {
+  return services.size === 0 ? "no service of the contract set" : [...services].sort().join(", ");
 }
 
 function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {

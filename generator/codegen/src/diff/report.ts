@@ -36,7 +36,7 @@ export function renderFindings(
     ),
     findings.length === 0
       ? `asyncgen diff: no contract changes${since}`
-      : `asyncgen diff: ${summary.changes} change(s)${since}: ${summary.breaking} breaking, ${summary.allowed} allowed by a major version bump, ${summary.changes - summary.breaking - summary.allowed} safe`,
+      : `asyncgen diff: ${summary.changes} change(s)${since}: ${summary.breaking} breaking, ${summary.allowed} allowed (by the compatibility policy or a major version bump), ${summary.changes - summary.breaking - summary.allowed} safe`,
   ];
 }
 

@@ -1,22 +1,21 @@
 /**
  * The rules of `asyncgen diff`, with stable ids (documented in the generator's README, with the reasoning).
  *
- * A message's schema is shared by its senders and its receivers, and each side may upgrade on its own. So a change
- * must keep both orders working:
- * - a receiver upgraded first must accept what old senders still send (BACKWARD): a change that *narrows* the valid
- *   messages breaks the senders;
- * - an old receiver must accept what an upgraded sender sends (FORWARD): a change in what senders write, that the
- *   old schema rejects, breaks the receivers. A new field is written by upgraded senders: it breaks receivers whose
- *   schema is closed (`additionalProperties: false`) and is safe where it is open. A required field that is removed
- *   is no longer written: it breaks receivers that still require it.
- * A change that only *relaxes* what is received (a looser bound, one more enum value, a field made optional, a wider
- * type) is safe: everything valid before stays valid, and no sender has to write anything new.
+ * A message's schema is shared by its senders and its receivers, and each side deploys on its own:
+ * - when receivers deploy first, the new schema must accept what old senders still send: a change that *narrows*
+ *   the valid messages breaks that order (BACKWARD fails, the senders are the ones refused);
+ * - when senders deploy first, old receivers must accept what upgraded senders may send: a change that *widens* the
+ *   valid messages breaks that order (FORWARD fails, the old receivers refuse), whether it is a new field on a
+ *   closed schema, one more enum value, a looser bound or a wider type: the new generated code lets senders use it.
+ * Which orders must keep working is the compatibility policy (policy.ts).
  */
 export const DIFF_RULES = {
   "field-required-added": "a required field was added, or an optional one became required (narrows)",
   "field-removed": "a field was removed (narrows where the schema is closed; widens where it was required)",
   "field-added": "an optional field was added (widens where the old schema was closed, else safe)",
   "field-made-optional": "a required field became optional (widens)",
+  "default-changed":
+    "a field's default was added, removed or changed (receivers read an absent field differently)",
   "type-changed": "a field's type changed (narrows, widens or both)",
   "enum-value-removed": "an enum value was removed (narrows)",
   "enum-value-added": "an enum value was added (widens)",
@@ -43,7 +42,11 @@ export const DIFF_RULES = {
 
 export type DiffRule = keyof typeof DIFF_RULES;
 
-/** `allowed`: breaking, but the owning contract bumped its major version, so it passes. */
+/**
+ * `breaking`: it breaks a deployment order the policy promises; `allowed`: it breaks someone in some order, but
+ * passes (the policy does not promise that order, or the owning contract bumped its major version); `safe`: it
+ * breaks no one in any order.
+ */
 export type Verdict = "breaking" | "allowed" | "safe";
 
 /**
@@ -52,26 +55,21 @@ export type Verdict = "breaking" | "allowed" | "safe";
  */
 export type Effect = "narrows" | "widens" | "both" | "none";
 
-/** Widening rules that only relax what is received: no sender has to write anything new. */
-const RELAXATIONS: ReadonlySet<DiffRule> = new Set<DiffRule>([
-  "field-made-optional",
-  "type-changed",
-  "enum-value-added",
-  "additional-properties-opened",
-  "constraint-loosened",
-]);
-
-/** Whom a schema change breaks: the senders (BACKWARD fails) and/or the receivers (FORWARD fails). */
+/**
+ * Whom a schema change breaks: the senders when receivers deploy first (it narrows, or it changes how receivers read
+ * what senders send today), the receivers when senders deploy first (it widens).
+ */
 export function schemaBreaks(rule: DiffRule, effect: Effect): { senders: boolean; receivers: boolean } {
-  const narrows = effect === "narrows" || effect === "both";
-  const widens = effect === "widens" || effect === "both";
-  return { senders: narrows, receivers: widens && !(effect === "widens" && RELAXATIONS.has(rule)) };
+  // Receivers fill an absent field with their schema's default; what senders write does not change with it.
+  if (rule === "default-changed") return { senders: true, receivers: false };
+  return {
+    senders: effect === "narrows" || effect === "both",
+    receivers: effect === "widens" || effect === "both",
+  };
 }
 
 /** Why a schema change that breaks nobody is safe. */
-export function safeReason(rule: DiffRule, effect: Effect): string {
-  if (effect === "widens" && RELAXATIONS.has(rule))
-    return "it only relaxes what is received: every message valid before stays valid, and no sender has to write anything new";
+export function safeReason(rule: DiffRule): string {
   if (rule === "field-added" || rule === "header-removed" || rule === "field-removed")
     return "the schema is open and the field optional: old and new receivers accept what old and new senders write";
   return "old and new receivers accept what old and new senders write";

@@ -42,12 +42,12 @@ const ANNOTATIONS = new Set([
   "description",
   "examples",
   "example",
-  "default",
   "deprecated",
   "readOnly",
   "writeOnly",
 ]);
 const COMPARED = new Set([
+  "default",
   "type",
   "enum",
   "properties",
@@ -124,6 +124,8 @@ export function diffSchemas(
       compareEnum(a, b, add);
       compareConstraints(a, b, add);
     }
+    if (!isDeepStrictEqual(a.default, b.default))
+      add("default-changed", "none", defaultChange(a, b), ["default"]);
     compareObject(a, b, add, into, walk, rules);
     if (isSchema(a.items) && isSchema(b.items)) walk(a.items, b.items, into("[]", ["items"]));
     else if (!isDeepStrictEqual(a.items, b.items)) add("schema-changed", "both", "items changed", ["items"]);
@@ -268,6 +270,13 @@ function compareConstraints(a: JsonSchema, b: JsonSchema, add: Add): void {
   const newUnique = b.uniqueItems === true;
   if (!oldUnique && newUnique) add("constraint-tightened", "narrows", "uniqueItems added", ["uniqueItems"]);
   if (oldUnique && !newUnique) add("constraint-loosened", "widens", "uniqueItems removed", ["uniqueItems"]);
+}
+
+function defaultChange(a: JsonSchema, b: JsonSchema): string {
+  const show = (v: unknown) => JSON.stringify(v);
+  if (a.default === undefined) return `default ${show(b.default)} added`;
+  if (b.default === undefined) return `default ${show(a.default)} removed`;
+  return `default ${show(a.default)} -> ${show(b.default)}`;
 }
 
 function extraKind(value: unknown): "open" | "closed" | "schema" {

@@ -122,9 +122,24 @@ describe("asyncgen diff <old> <new>", () => {
       path.join(DIFF_FIXTURES, name, from),
       path.join(DIFF_FIXTURES, name, to),
     ];
-    const safe = await cli("diff", ...pair("enum-value-removed", "new", "old"));
+    const safe = await cli("diff", ...pair("field-added-open", "old", "new"));
     expect(safe.code).toBe(0);
-    expect(safe.out).toMatch(/kitchen\.yaml:\d+:\d+ enum-value-added safe kitchen\.cook_dish \/type/);
+    expect(safe.out).toMatch(
+      /kitchen\.yaml:\d+:\d+ field-added safe kitchen\.cook_dish\.response\.failure \/chef/,
+    );
+    // One more enum value: old receivers refuse it from upgraded senders, so FULL fails and BACKWARD allows it.
+    const widened = pair("enum-value-removed", "new", "old");
+    const full = await cli("diff", ...widened);
+    expect(full.code).toBe(1);
+    expect(full.out).toMatch(
+      /kitchen\.yaml:\d+:\d+ enum-value-added breaking kitchen\.cook_dish \/type: .* \[affects kitchen \(receiver\)\] — .*; receivers \(kitchen\) must deploy first, which FULL does not promise/,
+    );
+    const backward = await cli("diff", ...widened, "--compatibility", "BACKWARD");
+    expect(backward.code).toBe(0);
+    expect(backward.out).toMatch(
+      /enum-value-added allowed .* as BACKWARD promises \(receivers deploy first\)/,
+    );
+    expect((await cli("diff", ...widened, "--compatibility", "SIDEWAYS")).code).toBe(2);
     const github = await cli("diff", ...pair("enum-value-removed", "old", "new"), "--format", "github");
     expect(github.code).toBe(1);
     expect(github.out).toMatch(
@@ -142,5 +157,11 @@ describe("asyncgen diff <old> <new>", () => {
       encoding: "utf8",
     });
     expect(help).toMatch(/asyncgen diff \[dirs\.\.\]\s+Breaking-change check/);
+    const diffHelp = execFileSync(
+      "node",
+      [path.join(REPO, "generator/codegen/bin/asyncgen.js"), "diff", "--help"],
+      { encoding: "utf8" },
+    );
+    expect(diffHelp).toMatch(/--compatibility[\s\S]*"FULL", "BACKWARD", "FORWARD", "NONE"/);
   });
 });

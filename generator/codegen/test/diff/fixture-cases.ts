@@ -2,155 +2,199 @@ import path from "node:path";
 import { expect } from "vitest";
 import { diffGraphs, type DiffFinding } from "../../src/diff/contract-diff.js";
 import { loadGraphs } from "../../src/diff/load-graph.js";
+import { COMPATIBILITIES, type Compatibility } from "../../src/diff/policy.js";
+import type { Verdict } from "../../src/diff/rules.js";
 import { FIXTURES } from "../helpers.js";
 
 /**
  * One fixture pair per rule under test/fixtures/diff/<case>/{old,new}/, each a copy of the basic fixture (kitchen
  * receives kitchen.cook_dish and owns it and its replies; waiter sends it and receives the replies) with one change.
- * Each pair is judged both ways: old -> new, and new -> old. A finding is summarised as
- * `<rule> <verdict>[ <service>(<role>),...]`, the services being those it breaks.
+ * Each pair is judged old -> new and new -> old, and each of those under every compatibility policy.
+ *
+ * A finding is written `<rule> <orders>[ <service>(<role>),...][ @<policy>]`: the deployment orders it breaks
+ * (`safe`: none; `receivers-first`: upgraded receivers refuse what old senders send; `senders-first`: old receivers
+ * refuse what upgraded senders may send; `both`), the services it breaks, and the policy the contract declares when
+ * it declares one (then the policy given as the default does not apply). The verdict in each policy follows from the
+ * orders (VERDICTS below, the README's rule table).
  */
 export interface FixtureCase {
-  readonly forward: readonly string[];
-  readonly backward: readonly string[];
+  readonly oldToNew: readonly string[];
+  readonly newToOld: readonly string[];
+  /** The owner bumped its major version old -> new: breaking changes are allowed. */
+  readonly bumped?: boolean;
 }
+
+type Orders = "safe" | "receivers-first" | "senders-first" | "both";
+
+/** What each policy makes of the orders a change breaks (the README's mode columns). */
+export const VERDICTS: Record<Orders, Record<Compatibility, Verdict>> = {
+  safe: { FULL: "safe", BACKWARD: "safe", FORWARD: "safe", NONE: "safe" },
+  "receivers-first": { FULL: "breaking", BACKWARD: "breaking", FORWARD: "allowed", NONE: "allowed" },
+  "senders-first": { FULL: "breaking", BACKWARD: "allowed", FORWARD: "breaking", NONE: "allowed" },
+  both: { FULL: "breaking", BACKWARD: "breaking", FORWARD: "breaking", NONE: "allowed" },
+};
 
 export const SCHEMA_CASES: Record<string, FixtureCase> = {
   "field-required-added": {
-    forward: ["field-required-added breaking waiter(sender)"],
-    backward: ["field-made-optional safe"],
+    oldToNew: ["field-required-added receivers-first waiter(sender)"],
+    newToOld: ["field-made-optional senders-first kitchen(receiver)"],
   },
   "field-removed": {
     // The command's schema is closed: old senders still send the field, upgraded receivers refuse it; and the
     // other way round, old (closed) receivers refuse the field that upgraded senders send.
-    forward: ["field-removed breaking waiter(sender)"],
-    backward: ["field-added breaking kitchen(receiver)"],
+    oldToNew: ["field-removed receivers-first waiter(sender)"],
+    newToOld: ["field-added senders-first kitchen(receiver)"],
   },
   "field-added": {
     // An optional field on a closed reply breaks its old receivers.
-    forward: ["field-added breaking waiter(receiver)"],
-    backward: ["field-removed breaking kitchen(sender)"],
+    oldToNew: ["field-added senders-first waiter(receiver)"],
+    newToOld: ["field-removed receivers-first kitchen(sender)"],
   },
   "field-added-open": {
     // The same field is safe where the receivers' schema is open.
-    forward: ["field-added safe"],
-    backward: ["field-removed safe"],
+    oldToNew: ["field-added safe"],
+    newToOld: ["field-removed safe"],
   },
   "field-made-optional": {
-    forward: ["field-made-optional safe"],
-    backward: ["field-required-added breaking kitchen(sender)"],
+    // Upgraded senders may leave the field out; old receivers still require it.
+    oldToNew: ["field-made-optional senders-first waiter(receiver)"],
+    newToOld: ["field-required-added receivers-first kitchen(sender)"],
+  },
+  "default-changed": {
+    // Upgraded receivers read an absent field by the new default: what old senders meant changes.
+    oldToNew: ["default-changed receivers-first waiter(sender)"],
+    newToOld: ["default-changed receivers-first waiter(sender)"],
   },
   "type-changed": {
-    forward: ["type-changed breaking kitchen(sender),waiter(receiver)"],
-    backward: ["type-changed breaking kitchen(sender),waiter(receiver)"],
+    oldToNew: ["type-changed both kitchen(sender),waiter(receiver)"],
+    newToOld: ["type-changed both kitchen(sender),waiter(receiver)"],
   },
   "type-changed-widened": {
-    forward: ["type-changed safe"],
-    backward: ["type-changed breaking waiter(sender)"],
+    // boolean -> boolean|null: upgraded senders may send null, which old receivers refuse.
+    oldToNew: ["type-changed senders-first kitchen(receiver)"],
+    newToOld: ["type-changed receivers-first waiter(sender)"],
   },
   "enum-value-removed": {
-    forward: ["enum-value-removed breaking waiter(sender)"],
-    backward: ["enum-value-added safe"],
+    oldToNew: ["enum-value-removed receivers-first waiter(sender)"],
+    newToOld: ["enum-value-added senders-first kitchen(receiver)"],
   },
   "enum-value-added": {
-    forward: ["enum-value-added safe"],
-    backward: ["enum-value-removed breaking waiter(sender)"],
+    oldToNew: ["enum-value-added senders-first kitchen(receiver)"],
+    newToOld: ["enum-value-removed receivers-first waiter(sender)"],
   },
   "additional-properties-closed": {
-    forward: ["additional-properties-closed breaking waiter(sender)"],
-    backward: ["additional-properties-opened safe"],
+    oldToNew: ["additional-properties-closed receivers-first waiter(sender)"],
+    newToOld: ["additional-properties-opened senders-first kitchen(receiver)"],
   },
   "additional-properties-opened": {
-    forward: ["additional-properties-opened safe"],
-    backward: ["additional-properties-closed breaking waiter(sender)"],
+    oldToNew: ["additional-properties-opened senders-first kitchen(receiver)"],
+    newToOld: ["additional-properties-closed receivers-first waiter(sender)"],
   },
   "constraint-tightened": {
-    forward: ["constraint-tightened breaking kitchen(sender)"],
-    backward: ["constraint-loosened safe"],
+    oldToNew: ["constraint-tightened receivers-first kitchen(sender)"],
+    newToOld: ["constraint-loosened senders-first waiter(receiver)"],
   },
   "constraint-loosened": {
-    forward: ["constraint-loosened safe"],
-    backward: ["constraint-tightened breaking kitchen(sender)"],
+    oldToNew: ["constraint-loosened senders-first waiter(receiver)"],
+    newToOld: ["constraint-tightened receivers-first kitchen(sender)"],
   },
   "constraint-changed": {
-    forward: ["constraint-changed breaking kitchen(receiver),waiter(sender)"],
-    backward: ["constraint-changed breaking kitchen(receiver),waiter(sender)"],
+    oldToNew: ["constraint-changed both kitchen(receiver),waiter(sender)"],
+    newToOld: ["constraint-changed both kitchen(receiver),waiter(sender)"],
   },
   "schema-changed": {
-    forward: ["schema-changed breaking kitchen(receiver),waiter(sender)"],
-    backward: ["schema-changed breaking kitchen(receiver),waiter(sender)"],
+    oldToNew: ["schema-changed both kitchen(receiver),waiter(sender)"],
+    newToOld: ["schema-changed both kitchen(receiver),waiter(sender)"],
   },
   "header-removed": {
     // A required header no longer sent breaks old receivers; reinstating it as required breaks old senders.
-    forward: ["header-removed breaking kitchen(receiver)"],
-    backward: ["header-required-added breaking waiter(sender)"],
+    oldToNew: ["header-removed senders-first kitchen(receiver)"],
+    newToOld: ["header-required-added receivers-first waiter(sender)"],
   },
   "header-removed-optional": {
-    forward: ["header-removed safe"],
-    backward: ["field-added safe"],
+    oldToNew: ["header-removed safe"],
+    newToOld: ["field-added safe"],
   },
   "header-required-added": {
-    forward: ["header-required-added breaking waiter(sender)"],
-    backward: ["field-made-optional safe"],
+    oldToNew: ["header-required-added receivers-first waiter(sender)"],
+    newToOld: ["field-made-optional senders-first kitchen(receiver)"],
   },
 };
 
 export const CONTRACT_CASES: Record<string, FixtureCase> = {
   "message-removed": {
     // A rename: the old name is gone, the new one is new.
-    forward: ["message-added safe", "message-removed breaking kitchen(sender),waiter(receiver)"],
-    backward: ["message-added safe", "message-removed breaking kitchen(sender),waiter(receiver)"],
+    oldToNew: ["message-added safe", "message-removed both kitchen(sender),waiter(receiver)"],
+    newToOld: ["message-added safe", "message-removed both kitchen(sender),waiter(receiver)"],
   },
   "message-added": {
-    forward: ["message-added safe"],
+    oldToNew: ["message-added safe"],
     // Nobody sent it, so removing it (and the operation receiving it) breaks no flow.
-    backward: ["message-removed safe", "operation-removed safe"],
+    newToOld: ["message-removed safe", "operation-removed safe"],
   },
   "queue-changed": {
-    forward: ["queue-changed breaking kitchen(receiver),waiter(sender)"],
-    backward: ["queue-changed breaking kitchen(receiver),waiter(sender)"],
+    oldToNew: ["queue-changed both kitchen(receiver),waiter(sender)"],
+    newToOld: ["queue-changed both kitchen(receiver),waiter(sender)"],
   },
   "channel-address-changed": {
     // An exchange channel: the routing key is the address.
-    forward: ["channel-address-changed breaking kitchen(receiver),waiter(sender)"],
-    backward: ["channel-address-changed breaking kitchen(receiver),waiter(sender)"],
+    oldToNew: ["channel-address-changed both kitchen(receiver),waiter(sender)"],
+    newToOld: ["channel-address-changed both kitchen(receiver),waiter(sender)"],
   },
   "channel-address-changed-queue": {
     // A queue channel: routed by the queue's name, which did not change.
-    forward: ["channel-address-changed safe"],
-    backward: ["channel-address-changed safe"],
+    oldToNew: ["channel-address-changed safe"],
+    newToOld: ["channel-address-changed safe"],
   },
   "binding-changed": {
-    forward: ["binding-changed breaking kitchen(receiver),waiter(sender)"],
-    backward: ["binding-changed breaking kitchen(receiver),waiter(sender)"],
+    oldToNew: ["binding-changed both kitchen(receiver),waiter(sender)"],
+    newToOld: ["binding-changed both kitchen(receiver),waiter(sender)"],
   },
   "operation-removed": {
-    forward: ["operation-removed breaking waiter(sender)"],
-    backward: [],
+    // kitchen stops receiving what waiter still sends: waiter must stop sending first.
+    oldToNew: ["operation-removed receivers-first waiter(sender)"],
+    newToOld: [],
   },
   "operation-action-changed": {
-    forward: ["operation-action-changed breaking kitchen(receiver)"],
-    backward: ["operation-action-changed breaking kitchen(receiver)"],
+    oldToNew: ["operation-action-changed both kitchen(receiver)"],
+    newToOld: ["operation-action-changed both kitchen(receiver)"],
   },
   "reply-removed": {
     // The replier no longer declares the failure reply: the requester waits for it in vain.
-    forward: ["reply-removed breaking waiter(receiver)"],
-    backward: ["reply-added safe"],
+    oldToNew: ["reply-removed senders-first waiter(receiver)"],
+    newToOld: ["reply-added safe"],
   },
   "reply-added": {
-    forward: ["reply-added safe"],
+    oldToNew: ["reply-added safe"],
     // The requester no longer expects a reply the replier still sends.
-    backward: ["reply-removed breaking kitchen(sender)"],
+    newToOld: ["reply-removed receivers-first kitchen(sender)"],
   },
   "major-version-bump": {
     // kitchen, which owns kitchen.cook_dish, bumped 2.1.0 -> 3.0.0.
-    forward: ["enum-value-removed allowed waiter(sender)"],
-    backward: ["enum-value-added safe"],
+    oldToNew: ["enum-value-removed receivers-first waiter(sender)"],
+    newToOld: ["enum-value-added senders-first kitchen(receiver)"],
+    bumped: true,
   },
   "no-change": {
     // Descriptions, examples, a summary and a minor version bump.
-    forward: [],
-    backward: [],
+    oldToNew: [],
+    newToOld: [],
+  },
+  "policy-contract": {
+    // kitchen declares info.x-compatibility: BACKWARD (its receivers deploy first) on both sides.
+    oldToNew: ["enum-value-added senders-first kitchen(receiver) @BACKWARD"],
+    newToOld: ["enum-value-removed receivers-first waiter(sender) @BACKWARD"],
+  },
+  "policy-message": {
+    // Only the failure reply declares x-compatibility: FORWARD; the command follows the policy given.
+    oldToNew: [
+      "constraint-loosened senders-first waiter(receiver) @FORWARD",
+      "enum-value-added senders-first kitchen(receiver)",
+    ],
+    newToOld: [
+      "constraint-tightened receivers-first kitchen(sender) @FORWARD",
+      "enum-value-removed receivers-first waiter(sender)",
+    ],
   },
 };
 
@@ -161,31 +205,65 @@ export async function diffFixture(
   name: string,
   from: "old" | "new",
   to: "old" | "new",
+  compatibility?: Compatibility,
 ): Promise<DiffFinding[]> {
   const side = (which: string) => ({ root: path.join(DIFF_FIXTURES, name, which), dir: "." });
   const graphs = await loadGraphs(side(from), side(to), false);
-  return graphs.identical ? [] : diffGraphs(graphs.before, graphs.after);
+  return graphs.identical ? [] : diffGraphs(graphs.before, graphs.after, { compatibility });
 }
 
+/** `<rule> <orders> <services broken>`, sorted. */
 export function summary(findings: readonly DiffFinding[]): string[] {
   return findings
     .map((f) =>
-      [f.rule, f.verdict, f.affected.map((a) => `${a.service}(${a.role})`).join(",")]
+      [
+        f.rule,
+        f.breaks.length === 0 ? "safe" : f.breaks.length === 2 ? "both" : f.breaks[0]!,
+        f.affected.map((a) => `${a.service}(${a.role})`).join(","),
+      ]
         .filter(Boolean)
         .join(" "),
     )
     .sort();
 }
 
-/** Judges a pair old -> new and new -> old against its case; every finding says where and why. */
-export async function expectJudgedBothWays(name: string, { forward, backward }: FixtureCase): Promise<void> {
-  const there = await diffFixture(name, "old", "new");
-  const back = await diffFixture(name, "new", "old");
-  expect(summary(there), JSON.stringify(there, null, 1)).toEqual([...forward].sort());
-  expect(summary(back), JSON.stringify(back, null, 1)).toEqual([...backward].sort());
-  for (const finding of [...there, ...back]) {
-    expect(finding.location.file).toMatch(/^(kitchen|waiter|shared\/headers)\.yaml$/);
-    expect(finding.location.line).toBeGreaterThan(1);
-    expect(finding.reason.length).toBeGreaterThan(0);
+/**
+ * Judges a pair old -> new and new -> old under every policy: the orders each finding breaks, its verdict in that
+ * policy, who must deploy first, and where and why.
+ */
+export async function expectJudgedInEveryMode(name: string, fixtureCase: FixtureCase): Promise<void> {
+  for (const [from, to, expected] of [
+    ["old", "new", fixtureCase.oldToNew],
+    ["new", "old", fixtureCase.newToOld],
+  ] as const) {
+    const wanted = [...expected].sort((a, b) => (withoutPolicy(a) < withoutPolicy(b) ? -1 : 1));
+    for (const mode of COMPATIBILITIES) {
+      const findings = await diffFixture(name, from, to, mode);
+      const shown = JSON.stringify(findings, null, 1);
+      expect(summary(findings), `${from} -> ${to}, ${mode}: ${shown}`).toEqual(wanted.map(withoutPolicy));
+      const byLine = new Map(findings.map((f) => [summary([f])[0]!, f]));
+      for (const line of wanted) {
+        const finding = byLine.get(withoutPolicy(line))!;
+        const orders = line.split(" ")[1] as Orders;
+        const policy = (line.match(/ @([A-Z]+)$/)?.[1] as Compatibility | undefined) ?? mode;
+        const bumped = fixtureCase.bumped === true && from === "old";
+        const verdict =
+          bumped && VERDICTS[orders][policy] === "breaking" ? "allowed" : VERDICTS[orders][policy];
+        expect(finding, `${from} -> ${to}, ${mode}: ${line}`).toMatchObject({
+          compatibility: policy,
+          verdict,
+        });
+        expect(finding.deployFirst?.role).toBe(
+          orders === "receivers-first" ? "sender" : orders === "senders-first" ? "receiver" : undefined,
+        );
+        expect(finding.location.file).toMatch(/^(kitchen|waiter|shared\/headers)\.yaml$/);
+        expect(finding.location.line).toBeGreaterThan(1);
+        expect(finding.reason.length).toBeGreaterThan(0);
+      }
+    }
   }
+}
+
+function withoutPolicy(line: string): string {
+  return line.replace(/ @[A-Z]+$/, "");
 }
