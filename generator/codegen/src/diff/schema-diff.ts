@@ -1,6 +1,8 @@
 import { isDeepStrictEqual } from "node:util";
 import type { JsonSchema } from "../model/service-model.js";
 import type { DiffRule, Effect } from "./rules.js";
+import { flattenAllOf, matchBranches } from "./composition.js";
+import { ANNOTATIONS, BRANCH_LISTS, COMPARED, EXACT, LOWER_BOUNDS, UPPER_BOUNDS } from "./keywords.js";
 import { combine, refName, resolve, typesOf, typesWithin, type SchemaContext } from "./schema-walk.js";
 
 /** One structural change between two versions of a message part (payload or headers). */
@@ -28,39 +30,6 @@ export interface FieldRules {
 }
 
 const PAYLOAD_RULES: FieldRules = { removed: "field-removed", requiredAdded: "field-required-added" };
-const LOWER_BOUNDS = ["minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties", "minContains"];
-const UPPER_BOUNDS = ["maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties", "maxContains"];
-const EXACT = ["pattern", "format", "const", "multipleOf"];
-const SUBSCHEMA_LISTS = ["allOf", "anyOf", "oneOf", "prefixItems"];
-/** Keywords that do not change which messages are valid. */
-const ANNOTATIONS = new Set([
-  "$ref",
-  "$id",
-  "$schema",
-  "$comment",
-  "title",
-  "description",
-  "examples",
-  "example",
-  "deprecated",
-  "readOnly",
-  "writeOnly",
-]);
-const COMPARED = new Set([
-  "default",
-  "type",
-  "enum",
-  "properties",
-  "required",
-  "additionalProperties",
-  "items",
-  "uniqueItems",
-  ...LOWER_BOUNDS,
-  ...UPPER_BOUNDS,
-  ...EXACT,
-  ...SUBSCHEMA_LISTS,
-]);
-
 interface Place {
   readonly path: string;
   readonly schema: string | undefined;
@@ -77,15 +46,17 @@ type Add = (
 
 /**
  * Compares two versions of a schema structurally. Each pair of named schemas is compared once (so recursion ends
- * and a schema used twice is reported once), each change at the deepest place it happens.
+ * and a schema used twice is reported once), each change at the deepest place it happens. `seen`: named pairs not
+ * to compare again.
  */
 export function diffSchemas(
   before: SchemaSide,
   after: SchemaSide,
   rules: FieldRules = PAYLOAD_RULES,
+  seen: ReadonlySet<string> = new Set(),
 ): SchemaChange[] {
   const changes: SchemaChange[] = [];
-  const compared = new Set<string>();
+  const compared = new Set<string>(seen);
 
   const walk = (oldNode: unknown, newNode: unknown, place: Place): void => {
     const oldName = refName(oldNode);
@@ -112,13 +83,33 @@ export function diffSchemas(
       schemaPath: [...here.schemaPath, ...sub],
     });
 
-    const a = resolve(oldNode, before.context);
-    const b = resolve(newNode, after.context);
-    if (!a || !b) {
+    const oldSchema = resolve(oldNode, before.context);
+    const newSchema = resolve(newNode, after.context);
+    if (!oldSchema || !newSchema) {
       // Boolean schemas (or a named schema that is missing): compare as data.
-      if (!isDeepStrictEqual(a ?? oldNode, b ?? newNode)) add("schema-changed", "both", "schema replaced");
+      if (!isDeepStrictEqual(oldSchema ?? oldNode, newSchema ?? newNode))
+        add("schema-changed", "both", "schema replaced");
       return;
     }
+    const a = flattenAllOf(oldSchema, before.context);
+    const b = flattenAllOf(newSchema, after.context);
+    // What cannot be compared keyword by keyword is one finding here, with nothing below it that could mislead.
+    const branches = compareBranches(a, b);
+    const opaque = [
+      ...branches.opaque,
+      ...[...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
+        (key) => !ANNOTATIONS.has(key) && !COMPARED.has(key) && !isDeepStrictEqual(a[key], b[key]),
+      ),
+    ];
+    if (opaque.length > 0) {
+      add("schema-changed", "both", `${opaque.join(", ")} changed (not compared further)`, [opaque[0]!]);
+      return;
+    }
+    for (const change of branches.changes) add(change.rule, change.effect, change.detail, [change.key]);
+    for (const { key, pairs } of branches.walks)
+      for (const [i, j] of pairs)
+        walk((a[key] as unknown[])[i], (b[key] as unknown[])[j], into(`${key}[${j}]`, [key, j]));
+
     // A type replaced by an unrelated one says it all: the old type's constraints no longer apply.
     if (compareTypes(a, b, add) !== "both") {
       compareEnum(a, b, add);
@@ -129,17 +120,58 @@ export function diffSchemas(
     compareObject(a, b, add, into, walk, rules);
     if (isSchema(a.items) && isSchema(b.items)) walk(a.items, b.items, into("[]", ["items"]));
     else if (!isDeepStrictEqual(a.items, b.items)) add("schema-changed", "both", "items changed", ["items"]);
-    for (const key of SUBSCHEMA_LISTS) {
+    // Tuple items are positional.
+    const x = a.prefixItems;
+    const y = b.prefixItems;
+    if (Array.isArray(x) && Array.isArray(y) && x.length === y.length)
+      x.forEach((item, i) => walk(item, y[i], into(`prefixItems[${i}]`, ["prefixItems", i])));
+    else if (!isDeepStrictEqual(x, y)) add("schema-changed", "both", "prefixItems changed", ["prefixItems"]);
+  };
+
+  /** Two branches are equivalent when comparing them finds nothing. */
+  // Named pairs compared (or being compared) already are taken as they are, so recursive schemas end.
+  const equivalent = (x: unknown, y: unknown): boolean =>
+    diffSchemas({ root: x, context: before.context }, { root: y, context: after.context }, rules, compared)
+      .length === 0;
+
+  /**
+   * allOf, anyOf and oneOf as sets of branches. A branch added to anyOf widens and one removed narrows; for oneOf
+   * either may do both (a value matching two branches is refused). Branches naming the same named schema are
+   * compared inside it. Anything else (a list added or removed, branches both added and removed, allOf members
+   * that are not merged into their parent) is opaque.
+   */
+  const compareBranches = (a: JsonSchema, b: JsonSchema) => {
+    const opaque: string[] = [];
+    const changes: { rule: DiffRule; effect: Effect; detail: string; key: string }[] = [];
+    const walks: { key: string; pairs: [number, number][] }[] = [];
+    for (const key of BRANCH_LISTS) {
       const x = a[key];
       const y = b[key];
-      if (Array.isArray(x) && Array.isArray(y) && x.length === y.length)
-        x.forEach((item, i) => walk(item, y[i], into(`${key}[${i}]`, [key, i])));
-      else if (!isDeepStrictEqual(x, y)) add("schema-changed", "both", `${key} changed`, [key]);
+      if (x === undefined && y === undefined) continue;
+      if (!Array.isArray(x) || !Array.isArray(y)) {
+        opaque.push(key);
+        continue;
+      }
+      const { same, removed, added } = matchBranches(x, y, equivalent, refName);
+      if (key === "allOf" ? removed.length + added.length > 0 : removed.length > 0 && added.length > 0) {
+        opaque.push(key);
+        continue;
+      }
+      walks.push({ key, pairs: same });
+      // At most one of them is non-empty here.
+      const [rule, effect, count, verb] =
+        added.length > 0
+          ? (["branch-added", "widens", added.length, "added"] as const)
+          : (["branch-removed", "narrows", removed.length, "removed"] as const);
+      if (count > 0)
+        changes.push({
+          rule,
+          effect: key === "oneOf" ? "both" : effect,
+          detail: `${key}: ${count === 1 ? "1 branch" : `${count} branches`} ${verb}`,
+          key,
+        });
     }
-    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      if (ANNOTATIONS.has(key) || COMPARED.has(key)) continue;
-      if (!isDeepStrictEqual(a[key], b[key])) add("schema-changed", "both", `${key} changed`, [key]);
-    }
+    return { opaque, changes, walks };
   };
 
   walk(before.root, after.root, { path: "", schema: undefined, schemaPath: [] });

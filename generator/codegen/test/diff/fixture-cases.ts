@@ -106,6 +106,36 @@ export const SCHEMA_CASES: Record<string, FixtureCase> = {
     oldToNew: ["schema-changed both kitchen(receiver),waiter(sender)"],
     newToOld: ["schema-changed both kitchen(receiver),waiter(sender)"],
   },
+  "branch-added": {
+    // anyOf gains a branch: upgraded senders may send null, which old receivers refuse.
+    oldToNew: ["branch-added senders-first waiter(receiver)"],
+    newToOld: ["branch-removed receivers-first kitchen(sender)"],
+  },
+  "branch-removed": {
+    // oneOf loses a branch: what matched only it is refused, what matched it and another is now accepted.
+    oldToNew: ["branch-removed both kitchen(sender),waiter(receiver)"],
+    newToOld: ["branch-added both kitchen(sender),waiter(receiver)"],
+  },
+  "branches-reordered": {
+    // anyOf and oneOf branches are sets: the same branches in another order are the same schema.
+    oldToNew: [],
+    newToOld: [],
+  },
+  "branch-inside-changed": {
+    // A branch naming the same named schema is compared inside it.
+    oldToNew: ["field-added senders-first kitchen(receiver)"],
+    newToOld: ["field-removed receivers-first waiter(sender)"],
+  },
+  "all-of-rewrite": {
+    // {type: string, maxLength: 200} as allOf: [{type: string}, {maxLength: 200}]: the same schema.
+    oldToNew: [],
+    newToOld: [],
+  },
+  "all-of-changed": {
+    // An allOf member that cannot be merged (it has `not`): one finding, nothing below it.
+    oldToNew: ["schema-changed both kitchen(sender),waiter(receiver)"],
+    newToOld: ["schema-changed both kitchen(sender),waiter(receiver)"],
+  },
   "header-removed": {
     // A required header no longer sent breaks old receivers; reinstating it as required breaks old senders.
     oldToNew: ["header-removed senders-first kitchen(receiver)"],
