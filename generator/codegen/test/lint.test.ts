@@ -43,12 +43,34 @@ const CASES: [string, string, string, string, string][] = [
     "          name: waiter.inbox",
     "kitchen.yaml:38",
   ],
+  // waiter consumes waiter.replies, so kitchen's contract (which publishes replies there) must declare it the same way.
   [
     "queue-binding-match",
     "waiter.yaml",
     "          durable: true",
     "          durable: false",
+    "kitchen.yaml",
+  ],
+  [
+    "queue-binding-match",
     "waiter.yaml",
+    "          durable: true",
+    "          durable: true\n          exclusive: true",
+    "kitchen.yaml",
+  ],
+  [
+    "queue-binding-match",
+    "kitchen.yaml",
+    "          name: waiter.replies\n          durable: true",
+    "          name: waiter.replies\n          durable: true\n          x-queue-type: quorum",
+    "kitchen.yaml",
+  ],
+  [
+    "queue-dead-letter-exchange",
+    "kitchen.yaml",
+    "          x-delivery-limit: 3",
+    "          x-delivery-limit: 3\n          x-dead-letter-exchange: kitchen.dead",
+    "kitchen.yaml",
   ],
   [
     "message-has-receiver",
@@ -94,6 +116,11 @@ describe("asyncgen lint", () => {
     expect(result.code).toBe(1);
     const line = result.out.split("\n").find((l) => l.includes(` ${rule} `));
     expect(line, result.out).toBeDefined();
+    if (rule.startsWith("queue-"))
+      expect(
+        result.out.split("\n").filter((l) => l.includes(` ${rule} `)),
+        "reported once",
+      ).toHaveLength(1);
     expect(line).toMatch(
       new RegExp(`${path.relative(REPO, dir)}/${at.replace(".", "\\.")}[:\\d]*:\\d+ ${rule} `),
     );

@@ -36,7 +36,8 @@ export const DIFF_RULES = {
   "queue-changed": "a message travels on another queue: old senders publish where nobody listens",
   "channel-address-changed":
     "a message is published to another exchange or routing key (breaking); a queue channel's address alone is safe",
-  "binding-changed": "a queue's or exchange's declaration changed: redeclaring it fails on the broker",
+  "binding-changed":
+    "a queue's or exchange's declaration by a service consuming it changed: redeclaring it fails on the broker",
   "operation-removed": "an operation was removed: breaking when it received messages that others still send",
   "operation-action-changed": "an operation flipped between send and receive",
   "reply-removed": "a declared reply was removed from an operation",

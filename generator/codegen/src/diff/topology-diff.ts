@@ -12,9 +12,12 @@ function declarationChanges(before: ContractGraph, after: ContractGraph): Change
   for (const [key, old] of before.queues) {
     const now = after.queues.get(key);
     if (!now) continue; // the messages on it report queue-changed or channel-address-changed
+    // A queue is declared at start by the services consuming it; what the others' contracts say of it is checked
+    // against that by lint (queue-binding-match), and changing it changes nothing on the broker.
+    const declarers = now.consumers.size > 0 ? now.consumers : new Set(now.declarations.keys());
     const changed = [...now.declarations].filter(([service, declared]) => {
       const was = old.declarations.get(service);
-      return was !== undefined && was.shape !== declared.shape;
+      return declarers.has(service) && was !== undefined && was.shape !== declared.shape;
     });
     if (changed.length === 0) continue;
     // One finding per queue, at the consumer's declaration when it changed.

@@ -1,6 +1,7 @@
 import type { CodegenError } from "../errors.js";
 import { type SourceLocation } from "../errors.js";
 import { messageFlows } from "../model/flows.js";
+import { declarationFindings } from "./declarations.js";
 import { schemaFingerprint } from "../model/schema-fingerprint.js";
 import type { MessageModel, OperationModel, QueueModel, ServiceModel } from "../model/service-model.js";
 
@@ -10,7 +11,10 @@ export const LINT_RULES = {
   "message-has-receiver": "every message a service sends is received by the service that owns the queue",
   "message-schema-match": "sender and receiver of a message agree on its payload and headers schemas",
   "reply-declared": "the replies a sender expects for a command are the replies its receiver declares",
-  "queue-binding-match": "every contract that names a queue agrees on its durability",
+  "queue-binding-match":
+    "every contract that names a queue or exchange declares it the same way (durable, exclusive, autoDelete, x- arguments, exchange type)",
+  "queue-dead-letter-exchange":
+    "no queue declares its own x-dead-letter-exchange: the runtime dead-letters each queue Q to its own Q.dlx and Q.dlq",
   "schema-named": "every object or enum schema that becomes a type has a name",
 } as const;
 
@@ -50,29 +54,19 @@ export function lintContracts(
   for (const flow of received)
     owners.set(flow.queue.name, (owners.get(flow.queue.name) ?? new Set()).add(flow.service.service));
 
-  const durability = new Map<string, { durable: boolean; service: string }>();
   for (const model of models) {
     for (const operation of model.operations) {
       for (const queue of [operation.channel.queue, operation.reply?.channel?.queue]) {
-        if (!queue) continue;
-        if (!owners.has(queue.name)) {
-          findings.push({
-            rule: "queue-has-receiver",
-            message: `queue ${queue.name} (operation ${operation.id}) is consumed by no service in the contract set`,
-            location: operation.location,
-          });
-        }
-        const known = durability.get(queue.name);
-        if (known && known.durable !== queue.durable) {
-          findings.push({
-            rule: "queue-binding-match",
-            message: `queue ${queue.name} is durable=${queue.durable} here but durable=${known.durable} in ${known.service}`,
-            location: operation.location,
-          });
-        } else if (!known) durability.set(queue.name, { durable: queue.durable, service: model.service });
+        if (!queue || owners.has(queue.name)) continue;
+        findings.push({
+          rule: "queue-has-receiver",
+          message: `queue ${queue.name} (operation ${operation.id}) is consumed by no service in the contract set`,
+          location: operation.location,
+        });
       }
     }
   }
+  findings.push(...declarationFindings(models));
 
   for (const model of models) {
     for (const sent of flows(model, "sent")) {
