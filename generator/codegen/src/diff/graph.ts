@@ -4,7 +4,6 @@ import type { YamlSource } from "../load/yaml-source.js";
 import { messageFlows } from "../model/flows.js";
 import type { ChannelModel, MessageModel, OperationModel, ServiceModel } from "../model/service-model.js";
 import { indexSchemas, type Anchor, type Located } from "./locate.js";
-import { declaredPolicy, type Compatibility } from "./policy.js";
 import { schemaContext, type SchemaContext } from "./schema-walk.js";
 
 export interface ContractNode {
@@ -13,8 +12,6 @@ export interface ContractNode {
   readonly version: string;
   /** Where each named schema the contract uses is defined (in the contract or a file it references). */
   readonly schemas: ReadonlyMap<string, Anchor>;
-  /** `info.x-compatibility`: the policy of the changes this contract owns. */
-  readonly compatibility: Compatibility | undefined;
 }
 
 /** A channel a message travels on, as one service's contract declares it. */
@@ -40,8 +37,6 @@ export interface MessageNode {
   readonly routes: readonly Route[];
   /** `components.messages.<key>` in the owner's contract, when it is defined there. */
   readonly anchor: Anchor | undefined;
-  /** The message's own `x-compatibility` (where it is defined), overriding its contract's. */
-  readonly compatibility: Compatibility | undefined;
   readonly location: SourceLocation;
 }
 
@@ -106,7 +101,6 @@ export function buildGraph(
       file: model.file,
       version: model.version,
       schemas: indexSchemas(contract?.sources.values() ?? []),
-      compatibility: declaredPolicy(files, { file: model.file, path: ["info"] }),
     });
   }
 
@@ -196,7 +190,6 @@ export function buildGraph(
       queues: new Set(entry.routes.flatMap((r) => (r.channel.queue ? [r.channel.queue.name] : []))),
       routes: entry.routes,
       anchor: defined?.anchor,
-      compatibility: declaredPolicy(files, defined?.anchor),
       location: view.message.location,
     });
   }

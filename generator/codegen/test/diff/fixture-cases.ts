@@ -74,6 +74,11 @@ export const SCHEMA_CASES: Record<string, FixtureCase> = {
     oldToNew: ["type-changed senders-first kitchen(receiver)"],
     newToOld: ["type-changed receivers-first waiter(sender)"],
   },
+  "type-changed-number": {
+    // integer -> number: upgraded senders may send 1.5, which old receivers refuse.
+    oldToNew: ["type-changed senders-first waiter(receiver)"],
+    newToOld: ["type-changed receivers-first kitchen(sender)"],
+  },
   "enum-value-removed": {
     oldToNew: ["enum-value-removed receivers-first waiter(sender)"],
     newToOld: ["enum-value-added senders-first kitchen(receiver)"],

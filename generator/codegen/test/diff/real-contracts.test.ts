@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { diffGraphs, type DiffFinding } from "../../src/diff/contract-diff.js";
+import { diffGraphs, type DiffFinding, type DiffOptions } from "../../src/diff/contract-diff.js";
 import type { ContractGraph } from "../../src/diff/graph.js";
 import { loadGraphs } from "../../src/diff/load-graph.js";
 import { renderFindings, summarise } from "../../src/diff/report.js";
@@ -32,6 +32,15 @@ const NO_TICKET_ID: [string, string, string][] = [
     "      properties: {}\n",
   ],
 ];
+const ACCOUNTING = "accounting-service.yaml";
+/** The reply's transaction_id may be null: today's order service refuses that reply and the saga stalls. */
+const NULLABLE_TRANSACTION: [string, string, string][] = [
+  [
+    ACCOUNTING,
+    "        transaction_id:\n          type: integer\n",
+    '        transaction_id:\n          type: [integer, "null"]\n',
+  ],
+];
 const DESCRIPTION: [string, string, string][] = [
   [CREATE_TICKET, "description: The new ticket.", "description: The ticket just opened for the order."],
 ];
@@ -48,10 +57,13 @@ function variant(edits: [string, string, string][]): string {
   return root;
 }
 
-async function diffReal(root: string): Promise<{ findings: DiffFinding[]; before?: ContractGraph }> {
+async function diffReal(
+  root: string,
+  options: DiffOptions = {},
+): Promise<{ findings: DiffFinding[]; before?: ContractGraph }> {
   const graphs = await loadGraphs({ root: REPO, dir: "contracts" }, { root, dir: "contracts" }, false);
   if (graphs.identical) return { findings: [] };
-  return { findings: diffGraphs(graphs.before, graphs.after), before: graphs.before };
+  return { findings: diffGraphs(graphs.before, graphs.after, options), before: graphs.before };
 }
 
 const lineOf = (root: string, file: string, text: string) =>
@@ -109,6 +121,48 @@ describe("asyncgen diff on the real contracts", () => {
     expect(ticketIdRemoved[0]?.affected).toContainEqual({ service: "order-service", role: "receiver" });
     expect(ticketIdRemoved[0]?.reason).toContain(
       "old receivers of restaurant_service.create_ticket.response.success (order-service)",
+    );
+  });
+
+  it("calls a nullable transaction_id in the authorize-card reply breaking under FULL: order-service must deploy first", async () => {
+    const root = variant(NULLABLE_TRANSACTION);
+    const full = (await diffReal(root)).findings;
+    expect(full).toHaveLength(1);
+    expect(full[0]).toMatchObject({
+      rule: "type-changed",
+      verdict: "breaking",
+      compatibility: "FULL",
+      breaks: ["senders-first"],
+      deployFirst: { role: "receiver", services: ["order-service"] },
+      affected: [{ service: "order-service", role: "receiver" }],
+      message:
+        "accounting_service.authorize_card.response.success /transaction_id: type integer -> integer|null",
+    });
+    expect(full[0]?.reason).toContain(
+      "old receivers of accounting_service.authorize_card.response.success (order-service) would reject what accounting-service may send",
+    );
+    const backward = (await diffReal(root, { compatibility: "BACKWARD" })).findings;
+    expect(backward[0]).toMatchObject({ verdict: "allowed", compatibility: "BACKWARD" });
+    // Declared by the contract that owns the reply, the policy applies whatever the default.
+    const declared = variant([
+      ...NULLABLE_TRANSACTION,
+      [ACCOUNTING, "  version: 1.0.0\n", "  version: 1.0.0\n  x-compatibility: BACKWARD\n"],
+    ]);
+    expect((await diffReal(declared, { compatibility: "FORWARD" })).findings[0]).toMatchObject({
+      verdict: "allowed",
+      compatibility: "BACKWARD",
+    });
+  });
+
+  it("refuses a policy it does not know, with its place (exit 2)", async () => {
+    const root = variant([
+      [ACCOUNTING, "  version: 1.0.0\n", "  version: 1.0.0\n  x-compatibility: BACKWARDS\n"],
+    ]);
+    const result = await cli("diff", "contracts", path.join(root, "contracts"));
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/accounting-service\.yaml:5:3 CODEGEN_CONTRACT_INVALID /);
+    expect(result.err).toContain(
+      'x-compatibility must be one of FULL, BACKWARD, FORWARD, NONE, not "BACKWARDS"',
     );
   });
 
