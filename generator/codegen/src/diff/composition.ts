@@ -1,11 +1,13 @@
 import { isDeepStrictEqual } from "node:util";
 import type { JsonSchema } from "../model/service-model.js";
-import { ANNOTATIONS, COMPARED, LOWER_BOUNDS, UPPER_BOUNDS } from "./keywords.js";
+import { ANNOTATIONS, COMPARED, isAnnotation, LOWER_BOUNDS, UPPER_BOUNDS } from "./keywords.js";
 import { resolve, type SchemaContext } from "./schema-walk.js";
 
 /** The keywords an `allOf` member may carry and still be merged into its parent without changing what is valid. */
 const MERGEABLE: ReadonlySet<string> = new Set(
-  [...COMPARED, ...ANNOTATIONS].filter((k) => k !== "allOf" && k !== "anyOf" && k !== "oneOf"),
+  [...COMPARED, ...ANNOTATIONS].filter(
+    (k) => !["allOf", "anyOf", "oneOf", "$defs", "definitions"].includes(k),
+  ),
 );
 
 /**
@@ -29,14 +31,15 @@ export function flattenAllOf(schema: JsonSchema, context: SchemaContext): JsonSc
 
 /** Both schemas at once as one schema, when that is exact; undefined when it is not (or not provably). */
 function mergeSchemas(x: JsonSchema, y: JsonSchema): JsonSchema | undefined {
-  if ([...Object.keys(x), ...Object.keys(y)].some((k) => !MERGEABLE.has(k))) return undefined;
+  if ([...Object.keys(x), ...Object.keys(y)].some((k) => !MERGEABLE.has(k) && !k.startsWith("x-")))
+    return undefined;
   // additionalProperties sees only its own schema's properties: merging must not show it the other's.
   if (!closedOver(x, y) || !closedOver(y, x)) return undefined;
   const out: Record<string, unknown> = { ...x };
   for (const [key, value] of Object.entries(y)) {
     const mine = out[key];
     if (mine === undefined) out[key] = value;
-    else if (ANNOTATIONS.has(key) || isDeepStrictEqual(mine, value)) continue;
+    else if (isAnnotation(key) || isDeepStrictEqual(mine, value)) continue;
     else if (key === "required" && Array.isArray(mine) && Array.isArray(value))
       out.required = [...new Set([...(mine as string[]), ...(value as string[])])];
     else if (key === "properties") {

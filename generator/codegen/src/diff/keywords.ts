@@ -19,7 +19,7 @@ export const EXACT = ["pattern", "format", "const", "multipleOf"];
 /** Lists of alternatives or conjuncts: compared as sets of branches. */
 export const BRANCH_LISTS = ["allOf", "anyOf", "oneOf"] as const;
 
-/** Keywords that do not change which messages are valid. */
+/** Keywords that do not change which messages are valid (and any `x-` extension, see isAnnotation). */
 export const ANNOTATIONS: ReadonlySet<string> = new Set([
   "$ref",
   "$id",
@@ -32,7 +32,16 @@ export const ANNOTATIONS: ReadonlySet<string> = new Set([
   "deprecated",
   "readOnly",
   "writeOnly",
+  "externalDocs",
+  "discriminator",
+  // Subschemas used only through a $ref, which is compared where it is used.
+  "$defs",
+  "definitions",
 ]);
+
+export function isAnnotation(key: string): boolean {
+  return ANNOTATIONS.has(key) || key.startsWith("x-");
+}
 
 /** The keywords compared one by one; any other that differs makes the schema opaque (`schema-changed`). */
 export const COMPARED: ReadonlySet<string> = new Set([

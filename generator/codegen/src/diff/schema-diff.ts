@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { JsonSchema } from "../model/service-model.js";
 import type { DiffRule, Effect } from "./rules.js";
 import { flattenAllOf, matchBranches } from "./composition.js";
-import { ANNOTATIONS, BRANCH_LISTS, COMPARED, EXACT, LOWER_BOUNDS, UPPER_BOUNDS } from "./keywords.js";
+import { BRANCH_LISTS, COMPARED, EXACT, LOWER_BOUNDS, UPPER_BOUNDS, isAnnotation } from "./keywords.js";
 import { combine, refName, resolve, typesOf, typesWithin, type SchemaContext } from "./schema-walk.js";
 
 /** One structural change between two versions of a message part (payload or headers). */
@@ -98,7 +98,7 @@ export function diffSchemas(
     const opaque = [
       ...branches.opaque,
       ...[...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
-        (key) => !ANNOTATIONS.has(key) && !COMPARED.has(key) && !isDeepStrictEqual(a[key], b[key]),
+        (key) => !isAnnotation(key) && !COMPARED.has(key) && !isDeepStrictEqual(a[key], b[key]),
       ),
     ];
     if (opaque.length > 0) {

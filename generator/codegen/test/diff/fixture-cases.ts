@@ -217,7 +217,7 @@ export const CONTRACT_CASES: Record<string, FixtureCase> = {
     bumped: true,
   },
   "no-change": {
-    // Descriptions, examples, a summary and a minor version bump.
+    // Descriptions, examples, a summary, a schema's externalDocs and a minor version bump.
     oldToNew: [],
     newToOld: [],
   },
