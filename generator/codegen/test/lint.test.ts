@@ -66,10 +66,17 @@ const CASES: [string, string, string, string, string][] = [
     "kitchen.yaml",
   ],
   [
-    "queue-dead-letter-exchange",
+    "queue-declaration-honoured",
     "kitchen.yaml",
     "          x-delivery-limit: 3",
     "          x-delivery-limit: 3\n          x-dead-letter-exchange: kitchen.dead",
+    "kitchen.yaml",
+  ],
+  [
+    "queue-declaration-honoured",
+    "kitchen.yaml",
+    "          exclusive: false",
+    "          exclusive: true",
     "kitchen.yaml",
   ],
   [

@@ -6,7 +6,7 @@ import type { ServiceModel } from "../model/service-model.js";
 const DEAD_LETTER_EXCHANGE = "x-dead-letter-exchange";
 
 export interface DeclarationFinding {
-  readonly rule: "queue-binding-match" | "queue-dead-letter-exchange";
+  readonly rule: "queue-binding-match" | "queue-declaration-honoured";
   readonly message: string;
   readonly location: SourceLocation;
 }
@@ -22,9 +22,10 @@ interface Declared {
 /**
  * Every contract that names a queue or an exchange must declare it as the service consuming it does: RabbitMQ
  * refuses a redeclaration with other properties or arguments (PRECONDITION_FAILED), and a contract that says
- * otherwise misleads whoever reads it or declares from it. And no queue may declare its own dead-letter exchange:
- * the runtime declares each queue with `x-dead-letter-exchange: <queue>.dlx` (where it republishes refused messages
- * with the reason in headers, into `<queue>.dlq`), so the contract's would be replaced without a word.
+ * otherwise misleads whoever reads it or declares from it. And a queue must be declared as the runtime declares it,
+ * or the contract's words would be replaced without one: the runtime sets `x-dead-letter-exchange: <queue>.dlx`
+ * itself (where it republishes refused messages with the reason in headers, into `<queue>.dlq`), and declares every
+ * queue neither exclusive nor auto-deleted (several consumers share it, and it outlives them).
  */
 export function declarationFindings(models: readonly ServiceModel[]): DeclarationFinding[] {
   const findings: DeclarationFinding[] = [];
@@ -47,13 +48,20 @@ export function declarationFindings(models: readonly ServiceModel[]): Declaratio
         if (channel.queue) {
           const { name, durable, exclusive, autoDelete, arguments: args } = channel.queue;
           add(`queue ${name}`, { durable, exclusive, autoDelete, ...args });
-          if (args[DEAD_LETTER_EXCHANGE] !== undefined && !once.has(`dlx ${name}`)) {
-            once.add(`dlx ${name}`); // once per queue, however many contracts name it
+          const ignored = [
+            ...(args[DEAD_LETTER_EXCHANGE] !== undefined
+              ? [
+                  `${DEAD_LETTER_EXCHANGE}: ${JSON.stringify(args[DEAD_LETTER_EXCHANGE])} (the runtime's is ${name}.dlx, bound to ${name}.dlq)`,
+                ]
+              : []),
+            ...(exclusive ? ["exclusive: true"] : []),
+            ...(autoDelete ? ["autoDelete: true"] : []),
+          ];
+          if (ignored.length > 0 && !once.has(`honoured ${name}`)) {
+            once.add(`honoured ${name}`); // once per queue, however many contracts name it
             findings.push({
-              rule: "queue-dead-letter-exchange",
-              message:
-                `queue ${name} declares ${DEAD_LETTER_EXCHANGE}: ${JSON.stringify(args[DEAD_LETTER_EXCHANGE])}, which the ` +
-                `runtime replaces with ${name}.dlx (its dead-letter exchange, bound to ${name}.dlq); remove the argument`,
+              rule: "queue-declaration-honoured",
+              message: `queue ${name} declares ${ignored.join(", ")}, which the runtime does not declare: it declares every queue shared, kept and dead-lettered to its own exchange; remove ${ignored.length === 1 ? "it" : "them"}`,
               location: operation.location,
             });
           }

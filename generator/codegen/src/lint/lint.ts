@@ -13,8 +13,8 @@ export const LINT_RULES = {
   "reply-declared": "the replies a sender expects for a command are the replies its receiver declares",
   "queue-binding-match":
     "every contract that names a queue or exchange declares it the same way (durable, exclusive, autoDelete, x- arguments, exchange type)",
-  "queue-dead-letter-exchange":
-    "no queue declares its own x-dead-letter-exchange: the runtime dead-letters each queue Q to its own Q.dlx and Q.dlq",
+  "queue-declaration-honoured":
+    "no queue declares what the runtime does not: its own x-dead-letter-exchange (the runtime's is Q.dlx, bound to Q.dlq), exclusive or autoDelete",
   "schema-named": "every object or enum schema that becomes a type has a name",
 } as const;
 
