@@ -128,8 +128,10 @@ export function diffSchemas(
     else if (!isDeepStrictEqual(x, y)) add("schema-changed", "both", "prefixItems changed", ["prefixItems"]);
   };
 
-  /** Two branches are equivalent when comparing them finds nothing. */
-  // Named pairs compared (or being compared) already are taken as they are, so recursive schemas end.
+  /**
+   * Two branches are equivalent when comparing them finds nothing; named pairs compared (or being compared) already
+   * are taken as they are, so recursive schemas end.
+   */
   const equivalent = (x: unknown, y: unknown): boolean =>
     diffSchemas({ root: x, context: before.context }, { root: y, context: after.context }, rules, compared)
       .length === 0;
