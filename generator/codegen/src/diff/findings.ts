@@ -123,24 +123,10 @@ const toFinding =
       breaking.length === 0
         ? (first.note ?? "no message becomes invalid for any sender or receiver")
         : (breaking[0]!.note ?? genericReason(about, breaking, senders, receivers));
-    const order =
+    const reason =
       breaking.length === 0
-        ? ""
-        : deployFirst === undefined
-          ? "; no deployment order is safe"
-          : `; ${deployFirst.role}s (${list(deployFirst.services)}) must deploy first`;
-    const judgement =
-      breaking.length === 0
-        ? ""
-        : violating.length === 0
-          ? compatibility === "NONE"
-            ? " (allowed: the compatibility is NONE)"
-            : `, as ${compatibility} promises (${PROMISE[compatibility]})`
-          : bumped
-            ? ` (allowed: ${list(owners)} bumped the major version)`
-            : deployFirst === undefined
-              ? ""
-              : `, which ${compatibility} does not promise (${PROMISE[compatibility as keyof typeof PROMISE]})`;
+        ? why
+        : `${why}${orderClause(deployFirst)}${policyClause(compatibility, violating.length > 0, bumped ? owners : undefined, deployFirst)}`;
     return {
       rule: first.rule,
       verdict,
@@ -149,12 +135,35 @@ const toFinding =
       deployFirst,
       subjects,
       message: `${describeSubjects(subjects)} ${first.detail}`,
-      reason: `${why}${order}${judgement}`,
+      reason,
       affected,
       owners,
       location: first.location,
     };
   };
+
+/** Who must go first, when one order works. */
+function orderClause(deployFirst: DeployFirst | undefined): string {
+  return deployFirst === undefined
+    ? "; no deployment order is safe"
+    : `; ${deployFirst.role}s (${list(deployFirst.services)}) must deploy first`;
+}
+
+/** Why the verdict: the policy promises the order that works, or not; or the owners' major bump allows it. */
+function policyClause(
+  compatibility: Compatibility,
+  violates: boolean,
+  bumpedOwners: readonly string[] | undefined,
+  deployFirst: DeployFirst | undefined,
+): string {
+  if (!violates)
+    return compatibility === "NONE"
+      ? " (allowed: the compatibility is NONE)"
+      : `, as ${compatibility} promises (${PROMISE[compatibility]})`;
+  if (bumpedOwners) return ` (allowed: ${list(bumpedOwners)} bumped the major version)`;
+  if (deployFirst === undefined || compatibility === "NONE") return "";
+  return `, which ${compatibility} does not promise (${PROMISE[compatibility]})`;
+}
 
 /** Receivers first: upgraded receivers reject what senders send today; senders first: old receivers reject what upgraded senders may send. */
 function genericReason(
