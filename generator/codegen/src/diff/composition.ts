@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { JsonSchema } from "../model/service-model.js";
 import { ANNOTATIONS, COMPARED, isAnnotation, LOWER_BOUNDS, UPPER_BOUNDS } from "./keywords.js";
-import { resolve, type SchemaContext } from "./schema-walk.js";
+import { resolve, typesOf, type SchemaContext } from "./schema-walk.js";
 
 /** The keywords an `allOf` member may carry and still be merged into its parent without changing what is valid. */
 const MERGEABLE: ReadonlySet<string> = new Set(
@@ -100,4 +100,43 @@ export function matchBranches(
     }
   }
   return { same, removed, added: [...freeNew] };
+}
+
+/**
+ * Whether no value can match two of these branches, so a oneOf of them is an anyOf: their types do not overlap, or
+ * every branch requires one same property with a different constant (a discriminated union).
+ */
+export function provablyDisjoint(branches: readonly unknown[], context: SchemaContext): boolean {
+  const schemas = branches.map((b) => resolve(b, context));
+  if (schemas.some((s) => s === undefined)) return false;
+  const resolved = (schemas as JsonSchema[]).map((s) => flattenAllOf(s, context));
+  const pairs = resolved.flatMap((x, i) =>
+    resolved.slice(i + 1).map((y): [JsonSchema, JsonSchema] => [x, y]),
+  );
+  if (pairs.every(([x, y]) => !typesOverlap(typesOf(x), typesOf(y)))) return true;
+  const tags = resolved.map((s) => tagsOf(s, context));
+  return [...tags[0]!.keys()].some((property) => {
+    const values = tags.map((t) => t.get(property));
+    return values.every((v) => v !== undefined) && new Set(values).size === values.length;
+  });
+}
+
+function typesOverlap(x: ReadonlySet<string>, y: ReadonlySet<string>): boolean {
+  if (x.has("any") || y.has("any")) return true;
+  const numeric = (s: ReadonlySet<string>) => s.has("integer") || s.has("number");
+  return [...x].some((t) => y.has(t)) || (numeric(x) && numeric(y));
+}
+
+/** The required properties with one possible value (`const`, or an enum of one), as JSON. */
+function tagsOf(schema: JsonSchema, context: SchemaContext): Map<string, string> {
+  const required = new Set((schema.required ?? []) as string[]);
+  const tags = new Map<string, string>();
+  for (const [name, property] of Object.entries((schema.properties ?? {}) as Record<string, unknown>)) {
+    const resolved = resolve(property, context);
+    if (!required.has(name) || !resolved) continue;
+    if (resolved.const !== undefined) tags.set(name, JSON.stringify(resolved.const));
+    else if (Array.isArray(resolved.enum) && resolved.enum.length === 1)
+      tags.set(name, JSON.stringify(resolved.enum[0]));
+  }
+  return tags;
 }

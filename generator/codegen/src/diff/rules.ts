@@ -25,8 +25,10 @@ export const DIFF_RULES = {
     "a min/max, length, items, pattern, format or enum constraint was added or tightened (narrows)",
   "constraint-loosened": "such a constraint was removed or loosened (widens)",
   "constraint-changed": "a pattern, format, const or multipleOf changed (narrows and widens)",
-  "branch-added": "an anyOf or oneOf branch was added (widens; for oneOf, also narrows)",
-  "branch-removed": "an anyOf or oneOf branch was removed (narrows; for oneOf, also widens)",
+  "branch-added":
+    "an anyOf or oneOf branch was added (widens; for a oneOf whose branches may overlap, also narrows)",
+  "branch-removed":
+    "an anyOf or oneOf branch was removed (narrows; for a oneOf whose branches may overlap, also widens)",
   "schema-changed":
     "a schema changed where equivalence cannot be proven (allOf, anyOf and oneOf branches changed, not, if/then/else, …): narrows and widens",
   "header-removed": "a header was removed (as field-removed, for headers)",

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { JsonSchema } from "../model/service-model.js";
 import type { DiffRule, Effect } from "./rules.js";
-import { flattenAllOf, matchBranches } from "./composition.js";
+import { flattenAllOf, matchBranches, provablyDisjoint } from "./composition.js";
 import { BRANCH_LISTS, COMPARED, EXACT, LOWER_BOUNDS, UPPER_BOUNDS, isAnnotation } from "./keywords.js";
 import { combine, refName, resolve, typesOf, typesWithin, type SchemaContext } from "./schema-walk.js";
 
@@ -138,7 +138,7 @@ export function diffSchemas(
 
   /**
    * allOf, anyOf and oneOf as sets of branches. A branch added to anyOf widens and one removed narrows; for oneOf
-   * either may do both (a value matching two branches is refused). Branches naming the same named schema are
+   * either may do both (a value matching two branches is refused), unless its branches are provably disjoint. Branches naming the same named schema are
    * compared inside it. Anything else (a list added or removed, branches both added and removed, allOf members
    * that are not merged into their parent) is opaque.
    */
@@ -168,7 +168,12 @@ export function diffSchemas(
       if (count > 0)
         changes.push({
           rule,
-          effect: key === "oneOf" ? "both" : effect,
+          // A oneOf whose branches are disjoint (as the new list for an addition, the old for a removal) is an anyOf.
+          effect:
+            key === "oneOf" &&
+            !(added.length > 0 ? provablyDisjoint(y, after.context) : provablyDisjoint(x, before.context))
+              ? "both"
+              : effect,
           detail: `${key}: ${count === 1 ? "1 branch" : `${count} branches`} ${verb}`,
           key,
         });

@@ -121,6 +121,11 @@ export const SCHEMA_CASES: Record<string, FixtureCase> = {
     oldToNew: ["branch-removed both kitchen(sender),waiter(receiver)"],
     newToOld: ["branch-added both kitchen(sender),waiter(receiver)"],
   },
+  "branch-added-disjoint": {
+    // oneOf [integer, null] gains string: no value matches two branches, so it only widens, as an anyOf would.
+    oldToNew: ["branch-added senders-first waiter(receiver)"],
+    newToOld: ["branch-removed receivers-first kitchen(sender)"],
+  },
   "branches-reordered": {
     // anyOf and oneOf branches are sets: the same branches in another order are the same schema.
     oldToNew: [],

@@ -53,4 +53,27 @@ describe("branch lists compared as sets", () => {
       ),
     ).toEqual(["schema-changed both /"]);
   });
+
+  it("takes a oneOf of disjoint branches (a discriminated union) as an anyOf, and any other oneOf as changed both ways", () => {
+    const variant = (kind: string) => ({
+      type: "object",
+      required: ["kind"],
+      properties: { kind: { const: kind }, note: { type: "string" } },
+    });
+    const union = (kinds: string[]): JsonSchema => ({ oneOf: kinds.map(variant) });
+    expect(rules(union(["fire", "smoke"]), union(["fire", "smoke", "flood"]))).toEqual([
+      "branch-added widens /",
+    ]);
+    expect(rules(union(["fire", "smoke", "flood"]), union(["fire", "smoke"]))).toEqual([
+      "branch-removed narrows /",
+    ]);
+    // Without the tag, a value may match two branches: a new branch can also refuse what was valid.
+    const open = (n: number): JsonSchema => ({
+      oneOf: [
+        { type: "object" },
+        ...Array.from({ length: n }, (_, i) => ({ type: "object", minProperties: i + 1 })),
+      ],
+    });
+    expect(rules(open(1), open(2))).toEqual(["branch-added both /"]);
+  });
 });
