@@ -1,16 +1,43 @@
+import { CodegenError, type Problem } from "./errors.js";
 import { emitService } from "./emit/emit-service.js";
 import { formatJson } from "./emit/format.js";
 import type { GeneratedFile } from "./emit/generated-file.js";
 import type { LoadedContract } from "./load/load-contracts.js";
 import { buildServiceModel } from "./model/build-model.js";
 
+export interface GenerateOptions {
+  /**
+   * Told what was generated in a reduced form and why (an operation on a non-AMQP channel gets no client method,
+   * an unknown format is not checked), one line per service and topic.
+   */
+  readonly onNote?: (note: string) => void;
+}
+
 /**
  * Pure generation: contracts in, files out (no file system, no process). The same contracts and generator always
- * give the same bytes, sorted by path.
+ * give the same bytes, sorted by path. Every problem of every contract is reported in one CodegenError.
  */
-export async function generate(contracts: readonly LoadedContract[]): Promise<GeneratedFile[]> {
-  const perService = await Promise.all(contracts.map((c) => emitService(buildServiceModel(c))));
-  const files = [...perService.flat(), ...(await packageFiles())];
+export async function generate(
+  contracts: readonly LoadedContract[],
+  options: GenerateOptions = {},
+): Promise<GeneratedFile[]> {
+  const perService = await Promise.all(
+    contracts.map(async (contract): Promise<GeneratedFile[] | readonly Problem[]> => {
+      try {
+        return await emitService(buildServiceModel(contract), options.onNote ?? (() => undefined));
+      } catch (error) {
+        if (!(error instanceof CodegenError)) throw error;
+        return error.problems;
+      }
+    }),
+  );
+  // In contract order, whatever finished first.
+  const problems = perService.flatMap((r) => r.filter((x): x is Problem => "code" in x));
+  if (problems.length > 0) throw new CodegenError(problems);
+  const files = [
+    ...perService.flat().filter((x): x is GeneratedFile => "path" in x),
+    ...(await packageFiles()),
+  ];
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 

@@ -34,12 +34,6 @@ const CASES: [file: string, code: string, at: string, says: RegExp][] = [
     /asyncgen reads AsyncAPI 3\.0\.0/,
   ],
   ["remote-ref.yaml", "CODEGEN_REMOTE_REF", "remote-ref.yaml:58:9", /--allow-remote-refs/],
-  [
-    "anonymous-schema.yaml",
-    "CODEGEN_ANONYMOUS_SCHEMA",
-    "anonymous-schema.yaml:44:9",
-    /Garnish\/properties\/extra .* give it a title/,
-  ],
 ];
 
 describe("bad contracts", () => {

@@ -48,7 +48,12 @@ export async function runGenerate(args: GenerateArgs, print: (line: string) => v
   const contracts = await loader.loadAll(files);
   const scope: Scope = { services: contracts.map((c) => c.service), complete: !selected };
   // The documentation covers the whole contract set, so it is only rebuilt with all of it.
-  const generated = [...(await generate(contracts)), ...(scope.complete ? buildDocs(contracts) : [])];
+  const notes: string[] = [];
+  const generated = [
+    ...(await generate(contracts, { onNote: (note) => notes.push(note) })),
+    ...(scope.complete ? buildDocs(contracts) : []),
+  ];
+  for (const note of notes) print(`asyncgen: note: ${note}`);
   const output = scope.complete
     ? [
         ...generated,

@@ -1,17 +1,17 @@
 import { camelCase } from "../model/names.js";
 import type { ServiceModel } from "../model/service-model.js";
-import { repliesOf, routeOf } from "./operations-view.js";
+import { isSendable, operationIdNote, repliesOf, routeOf } from "./operations-view.js";
 import { docLines } from "./templates.js";
 
 /** View model of `client.ts`: one method per message of every send operation. Undefined when nothing is sent. */
 export function clientView(model: ServiceModel): object | undefined {
-  const sends = model.operations.filter((o) => o.action === "send");
+  const sends = model.operations.filter(isSendable);
   if (sends.length === 0) return undefined;
   const methods = sends.flatMap((operation) => {
     const replies = repliesOf(operation);
     const replyQueue = operation.reply?.channel?.queue?.name ?? null;
     return operation.messages.map((message) => ({
-      method: operation.messages.length === 1 ? operation.id : camelCase(message.typeName),
+      method: operation.messages.length === 1 ? operation.method : camelCase(message.typeName),
       message: message.typeName,
       payloadType: message.payload,
       route: routeOf(operation.channel),
@@ -20,6 +20,7 @@ export function clientView(model: ServiceModel): object | undefined {
       failureReply: replies?.failure?.typeName ?? null,
       doc: docLines(
         [operation.title ?? message.title, operation.summary ?? message.summary].filter(Boolean).join(": "),
+        operationIdNote(operation),
         `Publishes \`${message.name}\` to \`${routeOf(operation.channel).routingKey}\`` +
           (replies && replyQueue
             ? `; the receiver replies \`${[replies.success, replies.failure]
@@ -35,11 +36,18 @@ export function clientView(model: ServiceModel): object | undefined {
   return {
     className: `${model.typeName}Client`,
     commandsName: `${model.typeName[0]!.toLowerCase()}${model.typeName.slice(1)}Commands`,
-    imports: [
-      ...new Set([...methods.flatMap((m) => [m.message, `type ${m.payloadType}`]), ...replySpecs]),
-    ].sort(byName),
+    imports: importList([...methods.flatMap((m) => [m.message, `type ${m.payloadType}`]), ...replySpecs]),
     methods,
   };
+}
+
+/**
+ * One import line's names, sorted; a name imported both as a value (a message) and as a type (a schema of the same
+ * name) is imported once: the value and the type merge under one name.
+ */
+export function importList(names: readonly string[]): string[] {
+  const unique = new Set(names);
+  return [...unique].filter((n) => !(n.startsWith("type ") && unique.has(n.slice(5)))).sort(byName);
 }
 
 /** Sorts import names ignoring a `type ` prefix, as Prettier users expect. */

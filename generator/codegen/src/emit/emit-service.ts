@@ -4,6 +4,7 @@ import { clientView } from "./client.js";
 import { formatJavaScript, formatTypeScript } from "./format.js";
 import type { GeneratedFile } from "./generated-file.js";
 import { handlersView } from "./handlers.js";
+import { skippedOperations } from "./operations-view.js";
 import { docLines, render } from "./templates.js";
 import { renderTypes } from "./types.js";
 import { renderValidators, validatorName } from "./validators.js";
@@ -15,7 +16,7 @@ import { renderValidators, validatorName } from "./validators.js";
 interface Artifact {
   readonly file: string;
   readonly exportLine: string | undefined;
-  render(model: ServiceModel): Promise<string | undefined>;
+  render(model: ServiceModel, note: (line: string) => void): Promise<string | undefined>;
 }
 
 /** A Handlebars-rendered TypeScript file; the banner is added to every view. */
@@ -42,7 +43,7 @@ const ARTIFACTS: readonly Artifact[] = [
   {
     file: "messages.ts",
     exportLine: 'export * from "./messages.js";',
-    render: async (model) => {
+    render: async (model, note) => {
       const types = await renderTypes(model);
       return templated("messages.ts", () => ({
         types,
@@ -58,13 +59,13 @@ const ARTIFACTS: readonly Artifact[] = [
             `Wire type \`${m.name}\`.`,
           ),
         })),
-      }))(model);
+      }))(model, note);
     },
   },
   {
     file: "validators.js",
     exportLine: undefined,
-    render: async (model) => formatJavaScript(`${banner(model)}\n\n${renderValidators(model)}`),
+    render: async (model, note) => formatJavaScript(`${banner(model)}\n\n${renderValidators(model, note)}`),
   },
   {
     file: "validators.d.ts",
@@ -103,10 +104,23 @@ function queueLists(model: ServiceModel): { consumes: string[]; publishesTo: str
   return { consumes: [...consumes].sort(), publishesTo: [...publishesTo].sort() };
 }
 
-/** Every file of `generated/<service>/`, in a stable order. */
-export async function emitService(model: ServiceModel): Promise<GeneratedFile[]> {
+/** Every file of `generated/<service>/`, in a stable order. `note` is told what was left out and why. */
+export async function emitService(
+  model: ServiceModel,
+  note: (line: string) => void,
+): Promise<GeneratedFile[]> {
+  const skipped = skippedOperations(model);
+  if (skipped.length > 0) {
+    const byReason = new Map<string, string[]>();
+    for (const s of skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.operation.id]);
+    note(
+      `${model.service}: types and validators only, no client method, handler or queue, for ` +
+        [...byReason].map(([reason, ids]) => `${ids.join(", ")} (${reason})`).join("; ") +
+        ": asyncgen generates those for AMQP channels with a queue or exchange",
+    );
+  }
   const rendered = await Promise.all(
-    ARTIFACTS.map(async (artifact) => ({ artifact, content: await artifact.render(model) })),
+    ARTIFACTS.map(async (artifact) => ({ artifact, content: await artifact.render(model, note) })),
   );
   const present = rendered.filter(
     (r): r is { artifact: Artifact; content: string } => r.content !== undefined,

@@ -2,7 +2,7 @@ import { DiagnosticSeverity, Parser, fromFile, type AsyncAPIDocumentInterface } 
 import { CodegenError, type Problem } from "../errors.js";
 import { ContractFiles, type ContractFileSet } from "./contract-files.js";
 
-export { SUPPORTED_ASYNCAPI_VERSION } from "./contract-files.js";
+export { SUPPORTED_ASYNCAPI_VERSIONS } from "./contract-files.js";
 
 export interface LoadOptions {
   /** Paths are shown relative to this folder (the repository root); never absolute, so output is portable. */
