@@ -1,5 +1,6 @@
 import type { ServiceModel } from "../model/service-model.js";
 import { banner } from "./banner.js";
+import { channelsView } from "./channels.js";
 import { clientView } from "./client.js";
 import { formatJavaScript, formatTypeScript } from "./format.js";
 import type { GeneratedFile } from "./generated-file.js";
@@ -73,6 +74,11 @@ const ARTIFACTS: readonly Artifact[] = [
     render: templated("validators.d.ts", (model) => ({
       validators: model.schemas.map((s) => ({ name: validatorName(s.name), schema: s.name })),
     })),
+  },
+  {
+    file: "channels.ts",
+    exportLine: 'export * from "./channels.js";',
+    render: templated("channels.ts", channelsView),
   },
   {
     file: "client.ts",

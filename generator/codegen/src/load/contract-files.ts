@@ -10,7 +10,7 @@ export const SUPPORTED_ASYNCAPI_VERSIONS: readonly string[] = ["3.0.0", "3.1.0"]
 
 /** A contract's files as text: the contract and every local file it references, with their joint hash. */
 export interface ContractFileSet {
-  /** Service name: the file name without extension, e.g. `restaurant-service`. */
+  /** Service name (see serviceName), e.g. `restaurant-service`; the output folder's name. */
   readonly service: string;
   /** The contract's path relative to the root, with `/` separators. */
   readonly file: string;
@@ -54,7 +54,7 @@ export class ContractFiles {
     for (const name of [...sources.keys()].sort())
       hash.update(name).update("\0").update(sources.get(name)!.text);
     return {
-      service: path.basename(file).replace(/\.(asyncapi\.)?ya?ml$/, ""),
+      service: serviceName(absolutePath, contract),
       file: display,
       absolutePath,
       hash: hash.digest("hex"),
@@ -106,6 +106,41 @@ export class ContractFiles {
       this.#readTree(next, into, problems);
     }
   }
+}
+
+/**
+ * A contract's service name: `info.x-asyncgen-service` when set; else the file name without `.yaml` (and without
+ * `.asyncapi`); a file named `asyncapi.yaml` is named after its folder.
+ */
+export function serviceName(absolutePath: string, contract: YamlSource | undefined): string {
+  const info = (contract?.data as { info?: Record<string, unknown> } | null)?.info;
+  const declared = info?.["x-asyncgen-service"];
+  if (typeof declared === "string" && declared.length > 0) return declared;
+  const stem = path.basename(absolutePath).replace(/\.(asyncapi\.)?ya?ml$/, "");
+  return stem === "asyncapi" ? path.basename(path.dirname(absolutePath)) : stem;
+}
+
+/** Two contracts that would write the same output folder: CODEGEN_NAME_COLLISION at the second, naming both. */
+export function serviceNameProblems(
+  sets: readonly Pick<ContractFileSet, "service" | "file" | "sources">[],
+): Problem[] {
+  const first = new Map<string, Pick<ContractFileSet, "file">>();
+  const problems: Problem[] = [];
+  for (const set of sets) {
+    const earlier = first.get(set.service);
+    if (!earlier) {
+      first.set(set.service, set);
+      continue;
+    }
+    problems.push({
+      code: "CODEGEN_NAME_COLLISION",
+      message:
+        `${earlier.file} and ${set.file} are both the service ${set.service}; rename a file or folder, or set ` +
+        "info.x-asyncgen-service in one of them",
+      location: set.sources.get(set.file)!.locate(["info"]),
+    });
+  }
+  return problems;
 }
 
 function readText(absolute: string, display: string): string {

@@ -1,6 +1,6 @@
 import { DiagnosticSeverity, Parser, fromFile, type AsyncAPIDocumentInterface } from "@asyncapi/parser";
 import { CodegenError, type Problem } from "../errors.js";
-import { ContractFiles, type ContractFileSet } from "./contract-files.js";
+import { ContractFiles, serviceNameProblems, type ContractFileSet } from "./contract-files.js";
 
 export { SUPPORTED_ASYNCAPI_VERSIONS } from "./contract-files.js";
 
@@ -41,6 +41,7 @@ export class ContractLoader {
         problems.push(...error.problems);
       }
     }
+    problems.push(...serviceNameProblems(loaded));
     if (problems.length > 0) throw new CodegenError(dedupe(problems));
     return loaded;
   }

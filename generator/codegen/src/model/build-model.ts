@@ -43,7 +43,10 @@ export function buildServiceModel(contract: LoadedContract): ServiceModel {
   const declared = new Map<unknown, string>();
   for (const m of [
     ...document.components().messages().all(),
-    ...document.channels().all().flatMap((c) => c.messages().all()),
+    ...document
+      .channels()
+      .all()
+      .flatMap((c) => c.messages().all()),
   ]) {
     const pointer = m.meta().pointer;
     if (pointer && !declared.has(m.json())) declared.set(m.json(), pointer);
@@ -124,12 +127,18 @@ export function buildServiceModel(contract: LoadedContract): ServiceModel {
           ? {
               channel: replyChannel ? channelModel(document, replyChannel, at) : undefined,
               address: reply.address()?.location(),
-              messages: reply.messages().all().map(message),
+              // Like an operation, a reply without `messages` carries every message of its channel.
+              messages: (reply.messages().all().length > 0
+                ? reply.messages().all()
+                : (replyChannel?.messages().all() ?? [])
+              ).map(message),
             }
           : undefined,
         location: where,
       };
-      const clash = methods.get(`${model.action}:${model.method}`);
+      // Only AMQP operations become methods (of the client or the handler interface).
+      const clash =
+        model.channel.protocol === "amqp" ? methods.get(`${model.action}:${model.method}`) : undefined;
       if (clash) {
         problems.push({
           code: "CODEGEN_NAME_COLLISION",
@@ -138,7 +147,7 @@ export function buildServiceModel(contract: LoadedContract): ServiceModel {
             `${model.method}; rename one`,
           location: where,
         });
-      } else methods.set(`${model.action}:${model.method}`, model);
+      } else if (model.channel.protocol === "amqp") methods.set(`${model.action}:${model.method}`, model);
       return [model];
     });
 
