@@ -42,11 +42,11 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
   let code = 0;
   await yargs(argv)
     .scriptName("asyncgen")
-    .usage("$0 <command> [options]\n\nAsyncAPI 3.0 contracts in, typed TypeScript out.")
+    .usage("$0 <command> [options]\n\nAsyncAPI 3.0 and 3.1 contracts in, typed TypeScript out.")
     .option("contracts-dir", {
       type: "string",
       default: "contracts",
-      describe: "Folder whose top-level *.yaml files are the contracts",
+      describe: "Folder whose top-level *.yaml files (and subfolders' asyncapi.yaml) are the contracts",
     })
     .option("allow-remote-refs", {
       type: "boolean",

@@ -110,6 +110,11 @@ function queueLists(model: ServiceModel): { consumes: string[]; publishesTo: str
   return { consumes: [...consumes].sort(), publishesTo: [...publishesTo].sort() };
 }
 
+/** `a, b, c, d and 7 more`: a note stays one readable line however large the contract. */
+function listed(ids: readonly string[]): string {
+  return ids.length <= 4 ? ids.join(", ") : `${ids.slice(0, 4).join(", ")} and ${ids.length - 4} more`;
+}
+
 /** Every file of `generated/<service>/`, in a stable order. `note` is told what was left out and why. */
 export async function emitService(
   model: ServiceModel,
@@ -121,7 +126,7 @@ export async function emitService(
     for (const s of skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.operation.id]);
     note(
       `${model.service}: types and validators only, no client method, handler or queue, for ` +
-        [...byReason].map(([reason, ids]) => `${ids.join(", ")} (${reason})`).join("; ") +
+        [...byReason].map(([reason, ids]) => `${listed(ids)} (${reason})`).join("; ") +
         ": asyncgen generates those for AMQP channels with a queue or exchange",
     );
   }

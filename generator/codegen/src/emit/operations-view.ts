@@ -11,23 +11,22 @@ export function routeOf(channel: ChannelModel): { exchange: string; routingKey: 
 
 /**
  * A command's replies by role. The contract lists them in `reply.messages`; the one whose wire name ends in
- * `.failure` is the business-refusal reply, the other the success reply.
+ * `.failure` is the business-refusal reply, the other the success reply. Undefined without replies, and when the
+ * replies do not fit that shape (see repliesFit).
  */
 export function repliesOf(
   operation: OperationModel,
 ): { success: MessageModel; failure: MessageModel | undefined } | undefined {
   const messages = operation.reply?.messages ?? [];
-  if (messages.length === 0) return undefined;
   const failures = messages.filter((m) => m.name.endsWith(".failure"));
   const successes = messages.filter((m) => !m.name.endsWith(".failure"));
-  if (successes.length !== 1 || failures.length > 1) {
-    throw codegenError(
-      "CODEGEN_UNSUPPORTED",
-      `operation ${operation.id} must declare one success reply and at most one reply named *.failure`,
-      operation.location,
-    );
-  }
+  if (successes.length !== 1 || failures.length > 1) return undefined;
   return { success: successes[0]!, failure: failures[0] };
+}
+
+/** A handler answers with one success reply and at most one `*.failure` reply (or none at all). */
+function repliesFit(operation: OperationModel): boolean {
+  return (operation.reply?.messages.length ?? 0) === 0 || repliesOf(operation) !== undefined;
 }
 
 /** Whether an operation can be sent from the generated client: an AMQP channel with a queue or an exchange. */
@@ -41,7 +40,7 @@ export function isSendable(operation: OperationModel): boolean {
 /** Whether an operation gets a handler: a received AMQP queue, or the AMQP reply queue of a sent command. */
 export function isHandled(operation: OperationModel): boolean {
   return operation.action === "receive"
-    ? operation.channel.queue !== undefined
+    ? operation.channel.queue !== undefined && repliesFit(operation)
     : operation.reply?.channel?.queue !== undefined && isSendable(operation);
 }
 
@@ -60,7 +59,9 @@ export function skippedOperations(model: ServiceModel): { operation: OperationMo
           ? "address decided at run time"
           : channel.parameters.length > 0
             ? "address with parameters"
-            : "no queue to consume";
+            : operation.action === "receive" && !repliesFit(operation)
+              ? "replies other than one success and at most one *.failure"
+              : "no queue to consume";
     return [{ operation, reason }];
   });
 }
