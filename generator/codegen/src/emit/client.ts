@@ -7,9 +7,17 @@ import { docLines } from "./templates.js";
 export function clientView(model: ServiceModel): object | undefined {
   const sends = model.operations.filter(isSendable);
   if (sends.length === 0) return undefined;
+  const className = `${model.typeName}Client`;
   const methods = sends.flatMap((operation) => {
     const replies = repliesOf(operation);
     const replyQueue = operation.reply?.channel?.queue?.name ?? null;
+    // A reply whose address the contract leaves to run time (`address: null`, `$message.header#/replyTo`): the
+    // caller names it on every send.
+    const callerReplies = operation.reply !== undefined && replyQueue === null;
+    const replyNames = [replies?.success, replies?.failure]
+      .filter((m) => m !== undefined)
+      .map((m) => m.name)
+      .join("` or `");
     return operation.messages.map((message) => ({
       method: operation.messages.length === 1 ? operation.method : camelCase(message.typeName),
       message: message.typeName,
@@ -18,23 +26,25 @@ export function clientView(model: ServiceModel): object | undefined {
       replyTo: replyQueue,
       successReply: replies?.success.typeName ?? null,
       failureReply: replies?.failure?.typeName ?? null,
+      optionsType: callerReplies
+        ? `${className}SendOptions & { readonly replyTo: string }`
+        : `${className}SendOptions`,
       doc: docLines(
         [operation.title ?? message.title, operation.summary ?? message.summary].filter(Boolean).join(": "),
         operationIdNote(operation),
         `Publishes \`${message.name}\` to \`${routeOf(operation.channel).routingKey}\`` +
           (replies && replyQueue
-            ? `; the receiver replies \`${[replies.success, replies.failure]
-                .filter(Boolean)
-                .map((m) => m!.name)
-                .join("` or `")}\` to \`${replyQueue}\`.`
-            : "."),
+            ? `; the receiver replies \`${replyNames}\` to \`${replyQueue}\`.`
+            : replies && callerReplies
+              ? `; the receiver replies \`${replyNames}\` to the \`replyTo\` given.`
+              : "."),
         "Validates the payload before anything touches the wire; resolves when the broker confirms.",
       ),
     }));
   });
   const replySpecs = methods.flatMap((m) => [m.successReply, m.failureReply].filter((r) => r !== null));
   return {
-    className: `${model.typeName}Client`,
+    className,
     commandsName: `${model.typeName[0]!.toLowerCase()}${model.typeName.slice(1)}Commands`,
     imports: importList([...methods.flatMap((m) => [m.message, `type ${m.payloadType}`]), ...replySpecs]),
     methods,
