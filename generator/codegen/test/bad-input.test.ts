@@ -75,6 +75,15 @@ describe("bad contracts", () => {
     expect(existsSync("/nonexistent/out")).toBe(false);
   });
 
+  it("lint and generate --check report the same problems, every one of them", async () => {
+    for (const args of [["lint"], ["generate", "--check", "--out", "/nonexistent/out"]]) {
+      const result = await cli(...args, `${BAD}/name-collision.yaml`, `${BAD}/unsupported-version.yaml`);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.err.match(/CODEGEN_NAME_COLLISION/g), args.join(" ")).toHaveLength(2);
+      expect(result.err, args.join(" ")).toContain("CODEGEN_UNSUPPORTED_VERSION");
+    }
+  });
+
   it("two contracts with one service name are an error naming both, never a merged folder", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "asyncgen-dup-"));
     const doc = readFileSync(path.join(FIXTURES, "corpus/v3-1/parcel-lockers.yaml"), "utf8");

@@ -45,14 +45,19 @@ export async function runGenerate(args: GenerateArgs, print: (line: string) => v
     import("../docs/site.js"),
   ]);
   const loader = new ContractLoader({ root, allowRemoteRefs: args.allowRemoteRefs });
-  const contracts = await loader.loadAll(files);
+  const { loaded: contracts, problems } = await loader.loadEach(files);
   const scope: Scope = { services: contracts.map((c) => c.service), complete: !selected };
-  // The documentation covers the whole contract set, so it is only rebuilt with all of it.
   const notes: string[] = [];
-  const generated = [
-    ...(await generate(contracts, { onNote: (note) => notes.push(note) })),
-    ...(scope.complete ? buildDocs(contracts) : []),
-  ];
+  // The contracts that loaded are generated too, so their problems are reported with the others'.
+  const modelFiles = await generate(contracts, { onNote: (note) => notes.push(note) }).catch(
+    (error: unknown) => {
+      if (!(error instanceof CodegenError)) throw error;
+      throw new CodegenError([...problems, ...error.problems]);
+    },
+  );
+  if (problems.length > 0) throw new CodegenError(problems);
+  // The documentation covers the whole contract set, so it is only rebuilt with all of it.
+  const generated = [...modelFiles, ...(scope.complete ? buildDocs(contracts) : [])];
   for (const note of notes) print(`asyncgen: note: ${note}`);
   const output = scope.complete
     ? [

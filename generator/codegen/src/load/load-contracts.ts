@@ -31,6 +31,13 @@ export class ContractLoader {
 
   /** Loads every file; collects the problems of all of them before failing, so one run shows everything. */
   async loadAll(files: readonly string[]): Promise<LoadedContract[]> {
+    const { loaded, problems } = await this.loadEach(files);
+    if (problems.length > 0) throw new CodegenError(problems);
+    return loaded;
+  }
+
+  /** The contracts that load, and the problems of those that do not (so later stages can add theirs). */
+  async loadEach(files: readonly string[]): Promise<{ loaded: LoadedContract[]; problems: Problem[] }> {
     const problems: Problem[] = [];
     const loaded: LoadedContract[] = [];
     for (const file of files) {
@@ -42,8 +49,7 @@ export class ContractLoader {
       }
     }
     problems.push(...serviceNameProblems(loaded));
-    if (problems.length > 0) throw new CodegenError(dedupe(problems));
-    return loaded;
+    return { loaded, problems: dedupe(problems) };
   }
 
   async load(file: string): Promise<LoadedContract> {
