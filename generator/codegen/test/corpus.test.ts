@@ -47,6 +47,7 @@ function file(name: string, filePath: string): string {
 describe("the corpus of third-party-shaped documents", () => {
   it("has a case per feature", () => {
     expect(CASES).toEqual([
+      "amqp-routing-keys",
       "chat-ws",
       "json-schema",
       "message-names",
@@ -188,6 +189,15 @@ describe("what each corpus case is for", () => {
     expect(channels).toContain("export function dimAddress(parameters: {");
     expect(channels).toContain('readonly mode: "soft" | "hard";');
     expect(channels).toContain("return `city/lights/${parameters.lampId}/dim/${parameters.mode}`;");
+  });
+
+  it("amqp-routing-keys: a routing key with parameters is built from the caller's values, never sent literally", () => {
+    const client = file("amqp-routing-keys", "order-events/client.ts");
+    expect(client).toContain("parameters: Parameters<typeof orderCreatedAddress>[0],");
+    expect(client).toContain('{ exchange: "orders", routingKey: orderCreatedAddress(parameters) }');
+    expect(file("amqp-routing-keys", "order-events/channels.ts")).toContain(
+      'readonly region: "eu" | "us" | "apac";',
+    );
   });
 
   it("social-media: one service per subfolder, named after its folder, component keys from the shared files", () => {

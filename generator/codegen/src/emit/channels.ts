@@ -18,7 +18,7 @@ export function channelsView(model: ServiceModel): object | undefined {
   if (channels.size === 0) return undefined;
   return {
     functions: [...channels.values()].map((channel) => ({
-      name: `${methodName(channel.id)}Address`,
+      name: addressFunctionName(channel),
       parameters: channel.parameters.map((p) => ({
         key: /^[A-Za-z_$][\w$]*$/.test(p.name) ? p.name : JSON.stringify(p.name),
         type: p.enum ? p.enum.map((v) => JSON.stringify(v)).join(" | ") : "string",
@@ -31,6 +31,10 @@ export function channelsView(model: ServiceModel): object | undefined {
       ),
     })),
   };
+}
+
+export function addressFunctionName(channel: ChannelModel): string {
+  return `${methodName(channel.id)}Address`;
 }
 
 /** A template literal that fills the address's `{name}` placeholders from `parameters`. */

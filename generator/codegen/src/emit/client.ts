@@ -1,5 +1,6 @@
 import { camelCase } from "../model/names.js";
 import type { ServiceModel } from "../model/service-model.js";
+import { addressFunctionName } from "./channels.js";
 import { isSendable, operationIdNote, repliesOf, routeOf } from "./operations-view.js";
 import { docLines } from "./templates.js";
 
@@ -18,11 +19,18 @@ export function clientView(model: ServiceModel): object | undefined {
       .filter((m) => m !== undefined)
       .map((m) => m.name)
       .join("` or `");
+    // A routing key with parameters is built by the channel's address function from the caller's values.
+    const parameterized = operation.channel.parameters.length > 0;
+    const route = routeOf(operation.channel);
+    const addressFunction = parameterized ? addressFunctionName(operation.channel) : null;
     return operation.messages.map((message) => ({
       method: operation.messages.length === 1 ? operation.method : camelCase(message.typeName),
       message: message.typeName,
       payloadType: message.payload,
-      route: routeOf(operation.channel),
+      route,
+      exchange: JSON.stringify(route.exchange),
+      routingKey: addressFunction ? `${addressFunction}(parameters)` : JSON.stringify(route.routingKey),
+      parametersType: addressFunction ? `Parameters<typeof ${addressFunction}>[0]` : null,
       replyTo: replyQueue,
       successReply: replies?.success.typeName ?? null,
       failureReply: replies?.failure?.typeName ?? null,
@@ -32,7 +40,7 @@ export function clientView(model: ServiceModel): object | undefined {
       doc: docLines(
         [operation.title ?? message.title, operation.summary ?? message.summary].filter(Boolean).join(": "),
         operationIdNote(operation),
-        `Publishes \`${message.name}\` to \`${routeOf(operation.channel).routingKey}\`` +
+        `Publishes \`${message.name}\` to \`${route.routingKey}\`` +
           (replies && replyQueue
             ? `; the receiver replies \`${replyNames}\` to \`${replyQueue}\`.`
             : replies && callerReplies
@@ -43,8 +51,14 @@ export function clientView(model: ServiceModel): object | undefined {
     }));
   });
   const replySpecs = methods.flatMap((m) => [m.successReply, m.failureReply].filter((r) => r !== null));
+  const addressFunctions = [
+    ...new Set(methods.flatMap((m) => (m.parametersType ? [m.routingKey.replace("(parameters)", "")] : []))),
+  ].sort();
   return {
     className,
+    addressFunctions,
+    // The commands table holds static routes; a routing key with parameters is only built by the client method.
+    commands: methods.filter((m) => m.parametersType === null),
     commandsName: `${model.typeName[0]!.toLowerCase()}${model.typeName.slice(1)}Commands`,
     imports: importList([...methods.flatMap((m) => [m.message, `type ${m.payloadType}`]), ...replySpecs]),
     methods,
