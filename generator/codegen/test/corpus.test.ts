@@ -52,6 +52,7 @@ describe("the corpus of third-party-shaped documents", () => {
       "json-schema",
       "message-names",
       "operation-ids",
+      "recursion-and-traits",
       "request-reply",
       "schema-names",
       "social-media",
@@ -198,6 +199,18 @@ describe("what each corpus case is for", () => {
     expect(file("amqp-routing-keys", "order-events/channels.ts")).toContain(
       'readonly region: "eu" | "us" | "apac";',
     );
+  });
+
+  it("recursion-and-traits: a payload that $refs itself becomes a recursive type, validated at every depth", async () => {
+    expect(file("recursion-and-traits", "category-tree/messages.ts")).toContain(
+      "children?: NodePayloadChildrenItem[];",
+    );
+    const module = (await import(
+      path.join(GOLDEN, "recursion-and-traits/category-tree/messages.ts")
+    )) as Record<string, MessageSpec<unknown>>;
+    expect(
+      module.Node!.validatePayload({ value: "a", children: [{ value: "b", children: [{ value: 3 }] }] }),
+    ).toBe(false);
   });
 
   it("social-media: one service per subfolder, named after its folder, component keys from the shared files", () => {

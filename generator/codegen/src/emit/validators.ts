@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { Ajv } from "ajv";
+import { codegenError } from "../errors.js";
 import type { ServiceModel } from "../model/service-model.js";
 
 // ajv-formats and ajv's standalone entry are CommonJS; their ESM default import is the module object.
@@ -58,11 +59,24 @@ export function renderValidators(
         "(ajv-formats does not know it); any string is accepted",
     );
   }
-  ajv.addSchema({ $id: "contract", $defs: Object.fromEntries(model.schemas.map((s) => [s.name, s.schema])) });
-  const exports = Object.fromEntries(
-    model.schemas.map((s) => [validatorName(s.name), `contract#/$defs/${s.name}`]),
-  );
-  const code = standaloneCode(ajv, exports).replace(/^"use strict";\s*/, "");
+  let code: string;
+  try {
+    ajv.addSchema({
+      $id: "contract",
+      $defs: Object.fromEntries(model.schemas.map((s) => [s.name, s.schema])),
+    });
+    const exports = Object.fromEntries(
+      model.schemas.map((s) => [validatorName(s.name), `contract#/$defs/${s.name}`]),
+    );
+    code = standaloneCode(ajv, exports).replace(/^"use strict";\s*/, "");
+  } catch (error) {
+    // A schema ajv cannot compile is bad input with a clear message, never an internal error.
+    throw codegenError("CODEGEN_UNSUPPORTED", `ajv cannot compile the schemas: ${(error as Error).message}`, {
+      file: model.file,
+      line: 1,
+      column: 1,
+    });
+  }
   if (ignored.size > 0) note(`${model.service}: ${[...ignored].sort().join("; ")} (not validated)`);
   const needsRequire = code.includes("require(");
   return [

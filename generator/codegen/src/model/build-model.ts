@@ -35,7 +35,9 @@ export function buildServiceModel(contract: LoadedContract): ServiceModel {
         .map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~")),
     );
   const problems: Problem[] = [];
-  const schemas = new SchemaRegistry(new ComponentKeys(contract.sources).keyOf);
+  const schemas = new SchemaRegistry(new ComponentKeys(contract.sources).keyOf, (ref) =>
+    resolvePointer(document.json(), ref),
+  );
   const messages = new Map<string, MessageModel>();
   const messageOf = new Map<unknown, MessageModel>();
 
@@ -166,6 +168,18 @@ export function buildServiceModel(contract: LoadedContract): ServiceModel {
     messages: [...messages.values()],
     operations,
   };
+}
+
+/** The value a local JSON pointer (`#/a/b~1c`) names in the parsed document, if any. */
+function resolvePointer(root: unknown, ref: string): unknown {
+  if (!ref.startsWith("#/")) return undefined;
+  let node = root;
+  for (const part of ref.slice(2).split("/")) {
+    const key = decodeURIComponent(part).replaceAll("~1", "/").replaceAll("~0", "~");
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
 }
 
 /** A 3.x parameter lists its allowed values as `enum` (3.0 schema-less parameters). */

@@ -40,9 +40,18 @@ export class SchemaRegistry {
   readonly #byName = new Map<string, NamedSchema>();
   readonly #nameOf = new Map<object, string>();
   readonly #componentKey: (schema: object) => string | undefined;
+  readonly #resolve: (ref: string) => unknown;
 
-  constructor(componentKey: (schema: object) => string | undefined = () => undefined) {
+  /**
+   * `componentKey` finds the key of a schema declared in another file; `resolve` follows a `$ref` the parser left in
+   * place (a recursive one, e.g. `#/channels/tree/messages/node/payload`) to the schema it points at.
+   */
+  constructor(
+    componentKey: (schema: object) => string | undefined = () => undefined,
+    resolve: (ref: string) => unknown = () => undefined,
+  ) {
     this.#componentKey = componentKey;
+    this.#resolve = resolve;
   }
 
   /** Registers a payload or headers schema; returns its name (`fallback` when the schema names none). */
@@ -87,7 +96,19 @@ export class SchemaRegistry {
 
   #sub(node: unknown, parent: string, suffix: string, site: SchemaSite): unknown {
     if (node === null || typeof node !== "object" || Array.isArray(node)) return node; // boolean schemas
-    const schema = node as JsonSchema;
+    let schema = node as JsonSchema;
+    if (typeof schema.$ref === "string") {
+      const target = this.#resolve(schema.$ref);
+      if (target === null || typeof target !== "object") {
+        this.problems.push({
+          code: "CODEGEN_UNRESOLVED_REF",
+          message: `$ref ${schema.$ref} at ${site.place} points at no schema`,
+          location: site.where,
+        });
+        return {};
+      }
+      schema = target as JsonSchema;
+    }
     const own = ownName(schema, this.#componentKey);
     const known = this.#nameOf.get(schema);
     if (own || known !== undefined || needsName(schema)) {
