@@ -51,6 +51,7 @@ describe("the corpus of third-party-shaped documents", () => {
       "chat-ws",
       "json-schema",
       "message-names",
+      "multi-format",
       "operation-ids",
       "recursion-and-traits",
       "request-reply",
@@ -211,6 +212,19 @@ describe("what each corpus case is for", () => {
     expect(
       module.Node!.validatePayload({ value: "a", children: [{ value: "b", children: [{ value: 3 }] }] }),
     ).toBe(false);
+  });
+
+  it("multi-format: a Multi Format Schema payload is its JSON Schema; known formats checked, unknown ones said", async () => {
+    expect(file("multi-format", "sensor-archive/messages.ts")).toContain("export interface MultiPayload {");
+    expect(generated.get("multi-format")!.notes).toContain(
+      'sensor-archive: format "color" is not checked (ajv-formats does not know it); any string is accepted',
+    );
+    const module = (await import(path.join(GOLDEN, "multi-format/sensor-archive/messages.ts"))) as Record<
+      string,
+      MessageSpec<unknown>
+    >;
+    expect(module.Multi!.validatePayload({ n: "three" })).toBe(false);
+    expect(module.WithId!.validatePayload({ when: "yesterday" })).toBe(false); // date, known to ajv-formats
   });
 
   it("social-media: one service per subfolder, named after its folder, component keys from the shared files", () => {

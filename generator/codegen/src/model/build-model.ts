@@ -76,8 +76,8 @@ export function buildServiceModel(contract: LoadedContract): ServiceModel {
       return existing;
     }
     const site = (part: string) => ({ where, place: `#${pointer}/${part}` });
-    const payload = m.payload()?.json() as JsonSchema | undefined;
-    const headers = m.headers()?.json() as JsonSchema | undefined;
+    const payload = unwrapSchema(m.payload()?.json());
+    const headers = unwrapSchema(m.headers()?.json());
     const model: MessageModel = {
       typeName: tsName,
       name,
@@ -168,6 +168,19 @@ export function buildServiceModel(contract: LoadedContract): ServiceModel {
     messages: [...messages.values()],
     operations,
   };
+}
+
+/** A 3.x Multi Format Schema (`{ schemaFormat, schema }`) holds its JSON Schema under `schema`. */
+function unwrapSchema(json: unknown): JsonSchema | undefined {
+  if (json === null || typeof json !== "object") return json === undefined ? undefined : {};
+  const wrapper = json as { schemaFormat?: unknown; schema?: unknown };
+  if (
+    typeof wrapper.schemaFormat === "string" &&
+    wrapper.schema !== null &&
+    typeof wrapper.schema === "object"
+  )
+    return wrapper.schema as JsonSchema;
+  return json as JsonSchema;
 }
 
 /** The value a local JSON pointer (`#/a/b~1c`) names in the parsed document, if any. */
