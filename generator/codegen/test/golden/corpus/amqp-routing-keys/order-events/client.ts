@@ -37,3 +37,10 @@ export class OrderEventsClient {
     );
   }
 }
+
+/**
+ * Every send operation as data: its message, route, reply queue and replies, for code that builds the messages
+ * itself, such as an orchestrator's saga steps (`remote(...)` in @asyncgen/saga), which take the payload and reply
+ * types from here.
+ */
+export const orderEventsCommands = {} as const;

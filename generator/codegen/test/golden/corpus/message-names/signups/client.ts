@@ -53,3 +53,25 @@ export class SignupsClient {
     );
   }
 }
+
+/**
+ * Every send operation as data: its message, route, reply queue and replies, for code that builds the messages
+ * itself, such as an orchestrator's saga steps (`remote(...)` in @asyncgen/saga), which take the payload and reply
+ * types from here.
+ */
+export const signupsCommands = {
+  userSignedUp: {
+    operationId: "userSignedUp",
+    message: UserSignedUp,
+    route: { exchange: "", routingKey: "accounts.signups" },
+    contractVersion,
+    replies: {},
+  },
+  userInvited: {
+    operationId: "userInvited",
+    message: UserInvited,
+    route: { exchange: "", routingKey: "accounts.signups" },
+    contractVersion,
+    replies: {},
+  },
+} as const;

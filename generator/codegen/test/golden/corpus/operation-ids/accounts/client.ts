@@ -52,3 +52,25 @@ export class AccountsClient {
     );
   }
 }
+
+/**
+ * Every send operation as data: its message, route, reply queue and replies, for code that builds the messages
+ * itself, such as an orchestrator's saga steps (`remote(...)` in @asyncgen/saga), which take the payload and reply
+ * types from here.
+ */
+export const accountsCommands = {
+  userDeletedPublish: {
+    operationId: "userDeletedPublish",
+    message: Deleted,
+    route: { exchange: "", routingKey: "user.deleted" },
+    contractVersion,
+    replies: {},
+  },
+  _2faReset: {
+    operationId: "_2faReset",
+    message: SignedUp,
+    route: { exchange: "", routingKey: "user.signedup" },
+    contractVersion,
+    replies: {},
+  },
+} as const;

@@ -3,7 +3,7 @@
 
 import { send, type SendOptions, type Transport } from "@saga/runtime";
 import { contractVersion } from "./contract.js";
-import { QuoteRequested, type QuoteRequestedPayload } from "./messages.js";
+import { QuoteGiven, QuoteRefused, QuoteRequested, type QuoteRequestedPayload } from "./messages.js";
 
 /** What a caller may set per message; `replyTo` comes from the contract. */
 export type BuyerClientSendOptions = Omit<SendOptions, "replyTo">;
@@ -56,3 +56,32 @@ export class BuyerClient {
     );
   }
 }
+
+/**
+ * Every send operation as data: its message, route, reply queue and replies, for code that builds the messages
+ * itself, such as an orchestrator's saga steps (`remote(...)` in @asyncgen/saga), which take the payload and reply
+ * types from here.
+ */
+export const buyerCommands = {
+  requestQuote: {
+    operationId: "requestQuote",
+    message: QuoteRequested,
+    route: { exchange: "", routingKey: "quotes.requests" },
+    replyTo: "buyer.replies",
+    contractVersion,
+    replies: {
+      success: QuoteGiven,
+      failure: QuoteRefused,
+    },
+  },
+  requestQuoteRepliedAnywhere: {
+    operationId: "requestQuoteRepliedAnywhere",
+    message: QuoteRequested,
+    route: { exchange: "", routingKey: "quotes.requests" },
+    contractVersion,
+    replies: {
+      success: QuoteGiven,
+      failure: QuoteRefused,
+    },
+  },
+} as const;

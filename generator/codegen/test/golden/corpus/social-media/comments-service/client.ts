@@ -37,3 +37,18 @@ export class CommentsServiceClient {
     );
   }
 }
+
+/**
+ * Every send operation as data: its message, route, reply queue and replies, for code that builds the messages
+ * itself, such as an orchestrator's saga steps (`remote(...)` in @asyncgen/saga), which take the payload and reply
+ * types from here.
+ */
+export const commentsServiceCommands = {
+  announceLikeCount: {
+    operationId: "announceLikeCount",
+    message: LikeCountChanged,
+    route: { exchange: "", routingKey: "comment.likes.changed" },
+    contractVersion,
+    replies: {},
+  },
+} as const;
