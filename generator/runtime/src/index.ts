@@ -1,4 +1,4 @@
-// @saga/runtime: what generated code and services load at run time. Nothing here may import the build-time
+// @asyncgen/runtime: what generated code and services load at run time. Nothing here may import the build-time
 // generator (parser, Modelina, handlebars, prettier); eslint enforces it.
 export { connectAmqp, type AmqpOptions } from "./amqp-transport.js";
 export { deadLetterCopy, deadLetterExchange, deadLetterQueue } from "./dead-letter.js";

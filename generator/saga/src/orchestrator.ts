@@ -7,7 +7,7 @@ import {
   type ServeOptions,
   type ServiceSpec,
   type Transport,
-} from "@saga/runtime";
+} from "@asyncgen/runtime";
 import { DeadlinePoller } from "./deadline-poller.js";
 import type { SagaDefinition } from "./definition.js";
 import { SagaEngine } from "./engine.js";

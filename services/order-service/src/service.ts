@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { parkedMessages, startOrchestrator, type SagaDatabase, type SagaEngine } from "@asyncgen/saga";
 import { orderServiceQueues, queues } from "@saga/generated/order-service";
-import type { Transport } from "@saga/runtime";
+import type { Transport } from "@asyncgen/runtime";
 import { redactUrl, type Logger } from "@saga/service-kit";
 import { createOrderSaga, type CreateOrderSagaData } from "./create-order-saga/definition.js";
 import {

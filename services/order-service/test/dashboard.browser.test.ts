@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAccountingService } from "@saga/accounting-service";
 import { startConsumerService } from "@saga/consumer-service";
 import { startRestaurantService } from "@saga/restaurant-service";
-import { createInProcessTransport } from "@saga/runtime";
+import { createInProcessTransport } from "@asyncgen/runtime";
 import { startOrderService, type RunningOrderService } from "../src/service.js";
 
 /**

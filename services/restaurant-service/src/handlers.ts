@@ -1,5 +1,5 @@
 import type { RestaurantServiceHandlers } from "@saga/generated/restaurant-service";
-import { failure, success } from "@saga/runtime";
+import { failure, success } from "@asyncgen/runtime";
 import type { TicketStore } from "./store.js";
 
 /** The original's rate: approving a ticket fails transiently on 30% of attempts. */

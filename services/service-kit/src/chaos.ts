@@ -1,4 +1,4 @@
-import type { Transport } from "@saga/runtime";
+import type { Transport } from "@asyncgen/runtime";
 
 /**
  * TEST ONLY (the fault suite, `npm run test:faults`): a transport whose every publish goes out twice with the same

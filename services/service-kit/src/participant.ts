@@ -1,4 +1,4 @@
-import type { ServeOptions, Transport } from "@saga/runtime";
+import type { ServeOptions, Transport } from "@asyncgen/runtime";
 import type { Logger } from "pino";
 import { OutboxRelay } from "@asyncgen/saga";
 import { exclusive, type SqliteDatabase } from "@asyncgen/saga/sqlite";

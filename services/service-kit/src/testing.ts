@@ -1,4 +1,4 @@
-import { silentLogger, type MessageContext } from "@saga/runtime";
+import { silentLogger, type MessageContext } from "@asyncgen/runtime";
 
 /** A MessageContext for calling a handler directly in a unit test. */
 export function fakeContext(overrides: Partial<MessageContext> = {}): MessageContext {

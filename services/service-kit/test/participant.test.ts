@@ -21,8 +21,8 @@ import {
   type ServiceSpec,
   type Transport,
   type Validator,
-} from "@saga/runtime";
-import { createTestVhost } from "@saga/runtime/testing";
+} from "@asyncgen/runtime";
+import { createTestVhost } from "@asyncgen/runtime/testing";
 import {
   createLogger,
   OUTBOX_MIGRATION,
