@@ -1,5 +1,6 @@
 import yargs from "yargs";
 import { CodegenError, formatProblem } from "./errors.js";
+import { toolkitVersion } from "./version.js";
 
 /** Exit codes: 0 success, 1 a check failed, 2 bad input or usage, 3 an internal error (a bug to report). */
 const USAGE = 2;
@@ -148,11 +149,21 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
         );
       },
     )
+    .command(
+      "init [dir]",
+      "Start a project: a starter contract, asyncgen.config.json, a service implementing the generated handlers " +
+        "on @asyncgen/runtime, its test, and npm scripts (refuses to overwrite files)",
+      (y) => y.positional("dir", { type: "string", default: ".", describe: "Project folder" }),
+      async (a) => {
+        const { runInit } = await import("./init/init-command.js");
+        code = await runInit(a.dir, out);
+      },
+    )
     .demandCommand(1, "Name a command; see --help.")
     .strict()
     .help()
     .alias("help", "h")
-    .version(false)
+    .version(toolkitVersion())
     .fail((message, error) => {
       throw error ?? new UsageError(message);
     })
