@@ -1,5 +1,6 @@
 import yargs from "yargs";
 import { CodegenError, formatProblem } from "./errors.js";
+import { expandContractGlobs, loadConfig } from "./config/config.js";
 import { toolkitVersion } from "./version.js";
 
 /** Exit codes: 0 success, 1 a check failed, 2 bad input or usage, 3 an internal error (a bug to report). */
@@ -21,6 +22,8 @@ const processOutput: CliOutput = {
   err: (line) => void process.stderr.write(`${line}\n`),
 };
 
+const expandGlobs = (globs: readonly string[]): string[] => expandContractGlobs(globs, process.cwd());
+
 /** Runs asyncgen with the given arguments; resolves to the exit code. The single error funnel of the CLI. */
 export async function runCli(argv: readonly string[], io: CliOutput = processOutput): Promise<number> {
   try {
@@ -41,17 +44,25 @@ export async function runCli(argv: readonly string[], io: CliOutput = processOut
 
 async function main(argv: string[], out: (line: string) => void): Promise<number> {
   let code = 0;
+  const config = loadConfig(process.cwd());
+  const globs = Array.isArray(config.contracts) ? [...config.contracts] : undefined;
   await yargs(argv)
     .scriptName("asyncgen")
     .usage("$0 <command> [options]\n\nAsyncAPI 3.0 contracts in, typed TypeScript out.")
     .option("contracts-dir", {
       type: "string",
-      default: "contracts",
+      default: typeof config.contracts === "string" ? config.contracts : "contracts",
       describe: "Folder whose top-level *.yaml files are the contracts",
+    })
+    .option("contracts-glob", {
+      type: "string",
+      array: true,
+      ...(globs ? { default: globs } : {}), // an undefined default would become [undefined]
+      describe: "Instead of --contracts-dir: the contract files these globs match",
     })
     .option("allow-remote-refs", {
       type: "boolean",
-      default: false,
+      default: config.allowRemoteRefs ?? false,
       describe: "Fetch http(s) $refs (refused by default)",
     })
     .command(
@@ -60,7 +71,18 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
       (y) =>
         y
           .positional("contracts", { type: "string", array: true, describe: "Contract files (default: all)" })
-          .option("out", { type: "string", default: "generated", describe: "Output folder" })
+          .option("out", { type: "string", default: config.out ?? "generated", describe: "Output folder" })
+          .option("package-name", {
+            type: "string",
+            default: config.packageName ?? "generated",
+            describe: "Name of the generated package (its package.json)",
+          })
+          .option("services", {
+            type: "string",
+            array: true,
+            ...(config.services ? { default: [...config.services] } : {}),
+            describe: "Emit only these services (contract file names without .yaml)",
+          })
           .option("check", {
             type: "boolean",
             default: false,
@@ -75,6 +97,9 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
             out: a.out,
             check: a.check,
             allowRemoteRefs: a.allowRemoteRefs,
+            contractGlobs: a.contractsGlob,
+            services: a.services,
+            packageName: a.packageName,
           },
           out,
         );
@@ -91,7 +116,8 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
         const { runLint } = await import("./commands/lint-command.js");
         code = await runLint(
           {
-            contracts: a.contracts ?? [],
+            contracts:
+              a.contracts?.length || !a.contractsGlob ? (a.contracts ?? []) : expandGlobs(a.contractsGlob),
             contractsDir: a.contractsDir,
             format: a.format,
             allowRemoteRefs: a.allowRemoteRefs,
