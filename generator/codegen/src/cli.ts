@@ -1,6 +1,7 @@
 import yargs from "yargs";
 import { CodegenError, formatProblem } from "./errors.js";
 import { expandContractGlobs, loadConfig } from "./config/config.js";
+import type { GenerateArgs } from "./commands/generate-command.js";
 import { toolkitVersion } from "./version.js";
 
 /** Exit codes: 0 success, 1 a check failed, 2 bad input or usage, 3 an internal error (a bug to report). */
@@ -21,6 +22,13 @@ const processOutput: CliOutput = {
   out: (line) => void process.stdout.write(`${line}\n`),
   err: (line) => void process.stderr.write(`${line}\n`),
 };
+
+/** Aborts on Ctrl-C (SIGINT) or SIGTERM: how a watch ends. */
+function interrupted(): AbortSignal {
+  const controller = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => controller.abort());
+  return controller.signal;
+}
 
 const expandGlobs = (globs: readonly string[]): string[] => expandContractGlobs(globs, process.cwd());
 
@@ -87,10 +95,20 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
             type: "boolean",
             default: false,
             describe: "Change nothing; exit 1 listing every changed, missing or extra file",
+          })
+          .option("watch", {
+            type: "boolean",
+            default: false,
+            describe: "Regenerate on every contract change, print what changed, keep going on errors",
           }),
       async (a) => {
+        if (a.watch && a.check) throw new UsageError("give --watch or --check, not both");
         const { runGenerate } = await import("./commands/generate-command.js");
-        code = await runGenerate(
+        const { watchGenerate } = await import("./watch/watch-generate.js");
+        const run = a.watch
+          ? (args: GenerateArgs, print: typeof out) => watchGenerate(args, print, interrupted())
+          : runGenerate;
+        code = await run(
           {
             contracts: a.contracts ?? [],
             contractsDir: a.contractsDir,
