@@ -2,6 +2,15 @@
 // generator (parser, Modelina, handlebars, prettier); eslint enforces it.
 export { connectAmqp, type AmqpOptions } from "./amqp-transport.js";
 export { deadLetterCopy, deadLetterExchange, deadLetterQueue } from "./dead-letter.js";
+export {
+  asDeadLetterQueue,
+  discardDeadLetters,
+  listDeadLetters,
+  REPLAY_COUNT_HEADER,
+  replayDeadLetters,
+  type DeadLetter,
+  type DeadLetterSelection,
+} from "./dead-letters.js";
 export { memoryDedup, type Dedup } from "./dedup.js";
 export {
   ERROR_CODES,
@@ -35,8 +44,10 @@ export type {
   Delivery,
   MessageProperties,
   OutgoingMessage,
+  QueuedMessage,
   QueueSpec,
   Subscription,
+  SweepDecision,
   Transport,
 } from "./transport.js";
 export type { UnitOfWork } from "./unit-of-work.js";

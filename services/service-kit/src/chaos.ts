@@ -16,6 +16,7 @@ export function duplicatingTransport(inner: Transport): Transport {
     },
     consume: (queue, onDelivery, options) => inner.consume(queue, onDelivery, options),
     deadLetter: (delivery, code, reason) => inner.deadLetter(delivery, code, reason),
+    sweep: (queue, decide, options) => inner.sweep(queue, decide, options),
     queueDepth: (queue) => inner.queueDepth(queue),
     close: () => inner.close(),
   };

@@ -66,6 +66,7 @@ function publishingFails(transport: Transport): Transport {
       Promise.reject(new SagaToolkitError("AMQP_CONNECTION_LOST", "test: gone before publishing")),
     consume: (queue, onDelivery, options) => transport.consume(queue, onDelivery, options),
     deadLetter: (delivery, code, reason) => transport.deadLetter(delivery, code, reason),
+    sweep: (queue, decide, options) => transport.sweep(queue, decide, options),
     queueDepth: (queue) => transport.queueDepth(queue),
     close: () => transport.close(),
   };
