@@ -11,6 +11,7 @@ import {
   type OrderDatabaseLocation,
 } from "./create-order-saga/order-store.js";
 import type { NewOrder } from "./http/demo-scenarios.js";
+import { registerDeadLetterRoutes } from "./http/dead-letter-routes.js";
 import { buildApi } from "./http/server.js";
 
 export { orderDatabaseLocation } from "./create-order-saga/order-store.js";
@@ -84,6 +85,10 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
         checks: { database, database_kind: store.dialect, broker, transport: transport.kind },
       };
     },
+  });
+  registerDeadLetterRoutes(api, {
+    transport,
+    queues: [...queues.consumes, ...queues.publishesTo].map((q) => `${q}.dlq`),
   });
   await api.listen({ port: options.port, host: options.host ?? "127.0.0.1" });
   const address = api.server.address();
