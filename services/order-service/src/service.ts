@@ -5,6 +5,7 @@ import { orderServiceQueues, queues } from "@saga/generated/order-service";
 import type { Transport } from "@saga/runtime";
 import { redactUrl, type Logger } from "@saga/service-kit";
 import { createOrderSaga, type CreateOrderSagaData } from "./create-order-saga/definition.js";
+import { IDEMPOTENCY_RETENTION_MS, IdempotentOrders } from "./create-order-saga/idempotent-orders.js";
 import {
   openOrderDatabase,
   OrderQueries,
@@ -26,6 +27,8 @@ export type OrderServiceOptions = OrderDatabaseLocation & {
   readonly stepDeadlineMs?: number;
   readonly maxResends?: number;
   readonly deadlinePollMs?: number;
+  /** How long an Idempotency-Key of POST /orders is remembered; default 24 h. */
+  readonly idempotencyRetentionMs?: number;
   /** Served at /contracts/<file>; default: the repository's contracts/. */
   readonly contractsDir?: string;
 };
@@ -55,6 +58,11 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
   });
   const { engine } = orchestrator;
 
+  const orders = new IdempotentOrders(
+    store,
+    (data) => orchestrator.start(data),
+    options.idempotencyRetentionMs ?? IDEMPOTENCY_RETENTION_MS,
+  );
   const api = buildApi({
     queries: new OrderQueries(store),
     logger,
@@ -67,13 +75,7 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
       return Object.fromEntries(names.map((name, i) => [name, depths[i] ?? null]));
     },
     parked: () => parkedMessages(store),
-    startOrder: (order: NewOrder) =>
-      orchestrator.start({
-        ...order,
-        status: "pending_validation",
-        restaurant_ticket_id: null,
-        transaction_id: null,
-      }),
+    startOrder: (order: NewOrder, idempotencyKey?: string) => orders.start(order, idempotencyKey),
     health: async () => {
       const database = await store.ping().then(
         () => true,
