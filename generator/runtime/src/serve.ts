@@ -195,7 +195,11 @@ export async function serve(
       const reason = `${messageOf(error)} (after ${delivery.deliveryCount} attempts)`;
       return transport.deadLetter(delivery, "HANDLER_FAILED", reason);
     }
-    logger.warn(fields, "handler failed; will be redelivered");
+    if (isTransient(error)) {
+      // A failure the handler expects (and says so): one line with its message, no stack.
+      const { err: _stack, ...brief } = fields;
+      logger.warn({ ...brief, reason: messageOf(error) }, "handler failed transiently; will be redelivered");
+    } else logger.warn(fields, "handler failed; will be redelivered");
     if (!closing) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
@@ -250,4 +254,9 @@ export async function serve(
 function fieldsOf(delivery: Delivery): Record<string, unknown> {
   const { messageId, type, correlationId } = delivery.properties;
   return { queue: delivery.queue, messageId, type, correlationId };
+}
+
+/** An error whose `transient` property is true: an expected, passing failure (retried), logged without its stack. */
+function isTransient(error: unknown): boolean {
+  return error instanceof Error && (error as { transient?: unknown }).transient === true;
 }
