@@ -40,6 +40,14 @@ export {
   type ServeOptions,
   type ServiceSpec,
 } from "./serve.js";
+export {
+  childTrace,
+  currentTrace,
+  parseTraceparent,
+  TRACEPARENT_HEADER,
+  withTrace,
+  type TraceContext,
+} from "./trace.js";
 export type {
   Delivery,
   MessageProperties,

@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { parkedMessages, startOrchestrator, type SagaDatabase, type SagaEngine } from "@asyncgen/saga";
 import { orderServiceQueues, queues } from "@saga/generated/order-service";
-import type { Transport } from "@saga/runtime";
+import { childTrace, withTrace, type Transport } from "@saga/runtime";
 import { meteredTransport, redactUrl, ServiceMetrics, type Logger } from "@saga/service-kit";
 import {
   CREATE_ORDER_SAGA,
@@ -84,7 +84,11 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
 
   const orders = new IdempotentOrders(
     store,
-    (data) => orchestrator.start(data),
+    // Each new saga is the root of a trace (stored with it); its first command and what the start logs carry it.
+    (data) => {
+      const trace = childTrace();
+      return withTrace(trace, () => orchestrator.start({ ...data, traceparent: trace.traceparent }));
+    },
     options.idempotencyRetentionMs ?? IDEMPOTENCY_RETENTION_MS,
   );
   const api = buildApi({

@@ -1,3 +1,4 @@
+import { currentTrace } from "@saga/runtime";
 import { pino, type DestinationStream, type Logger } from "pino";
 import pretty from "pino-pretty";
 
@@ -9,9 +10,18 @@ export function createLogger(
   service: string,
   level = process.env.LOG_LEVEL ?? "info",
   env: NodeJS.ProcessEnv = process.env,
+  /** Where JSON lines go instead of stdout (tests). */
+  destination?: DestinationStream,
 ): Logger {
-  const options = { name: service, level, base: { service } };
+  const options = { name: service, level, base: { service }, mixin: traceFields };
+  if (destination) return pino(options, destination);
   return wantsPretty(env) ? pino(options, prettyStream()) : pino(options);
+}
+
+/** While a message is handled (or work runs in withTrace()), every line names its trace and hop. */
+function traceFields(): Record<string, string> {
+  const trace = currentTrace();
+  return trace ? { trace_id: trace.traceId, span_id: trace.spanId } : {};
 }
 
 /** LOG_PRETTY=1 forces readable logs, LOG_PRETTY=0 JSON; unset, a terminal gets readable ones. */
