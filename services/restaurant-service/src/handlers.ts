@@ -15,6 +15,8 @@ export interface RestaurantRules {
 /** A technical, transient failure: thrown, so the runtime redelivers the command; never a failure reply. */
 export class TransientError extends Error {
   override name = "TransientError";
+  /** The runtime logs such a failure as one line, without a stack. */
+  readonly transient = true;
 }
 
 export function restaurantHandlers(store: TicketStore, rules: RestaurantRules): RestaurantServiceHandlers {
