@@ -9,6 +9,8 @@ export const CODEGEN_ERROR_CODES = {
   CODEGEN_UNSUPPORTED: "the contract uses a construct the generator does not support",
   CODEGEN_NO_CONTRACTS: "no contract files were found",
   CODEGEN_IO: "a file could not be read or written",
+  CODEGEN_FILE_EXISTS: "asyncgen init would overwrite a file that exists (nothing was written)",
+  CODEGEN_CONFIG_INVALID: "the asyncgen configuration cannot be read or has an unknown or mistyped setting",
 } as const;
 
 export type CodegenErrorCode = keyof typeof CODEGEN_ERROR_CODES;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectAmqp, createInProcessTransport, failure, success, type Transport } from "@saga/runtime";
-import { createTestVhost } from "@saga/runtime/testing";
+import { connectAmqp, createInProcessTransport, failure, success, type Transport } from "@asyncgen/runtime";
+import { createTestVhost } from "@asyncgen/runtime/testing";
 import { BuyerClient, serveBuyer } from "./golden/corpus/request-reply/buyer/index.js";
 import { serveQuoteDesk } from "./golden/corpus/request-reply/quote-desk/index.js";
 

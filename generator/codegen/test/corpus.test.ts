@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { MessageSpec } from "@saga/runtime";
+import type { MessageSpec } from "@asyncgen/runtime";
 import type { GeneratedFile } from "../src/emit/generated-file.js";
 import { generate } from "../src/generate.js";
 import { ContractLoader } from "../src/load/load-contracts.js";

@@ -5,7 +5,7 @@ import { CODEGEN_ERROR_CODES } from "../src/errors.js";
 import { DIFF_RULES } from "../src/diff/rules.js";
 import { LINT_RULES } from "../src/lint/lint.js";
 import { SAGA_ERROR_CODES } from "@asyncgen/saga";
-import { ERROR_CODES } from "@saga/runtime";
+import { ERROR_CODES } from "@asyncgen/runtime";
 
 /** The README's tables and the code's registries name the same codes, in both directions. */
 const readme = readFileSync(path.resolve(import.meta.dirname, "../../../README.md"), "utf8");

@@ -1,4 +1,4 @@
-import { hasCode, type Logger } from "@saga/runtime";
+import { hasCode, type Logger } from "@asyncgen/runtime";
 import { SAGA_ERROR_CODES } from "./errors.js";
 
 /** The least an outbox row carries: its id, and the message id it is published with (for the logs). */

@@ -6,8 +6,8 @@ import {
   silentLogger,
   success,
   type Transport,
-} from "@saga/runtime";
-import { createTestVhost } from "@saga/runtime/testing";
+} from "@asyncgen/runtime";
+import { createTestVhost } from "@asyncgen/runtime/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   parkedMessages,

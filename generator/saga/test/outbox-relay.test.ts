@@ -1,4 +1,4 @@
-import { SagaToolkitError, silentLogger, type Logger } from "@saga/runtime";
+import { SagaToolkitError, silentLogger, type Logger } from "@asyncgen/runtime";
 import { describe, expect, it } from "vitest";
 import { OutboxRelay, type OutboxRowRef, type OutboxSource } from "../src/index.js";
 

@@ -44,6 +44,7 @@ describe("PostgreSQL saga store, two instances on one database", () => {
       { version: 1 },
       { version: 2 },
       { version: 3 },
+      { version: 4 },
     ]);
   });
 

@@ -2,7 +2,7 @@ import path from "node:path";
 import amqp from "amqplib";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestVhost, queueDepths } from "@saga/runtime/testing";
+import { createTestVhost, queueDepths } from "@asyncgen/runtime/testing";
 import { EXPECTED_STATUSES } from "../testing/orders.js";
 import { transitionStatuses } from "../testing/saga-checks.js";
 import { createTestDatabase } from "../testing/postgres.js";

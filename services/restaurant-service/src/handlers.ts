@@ -1,5 +1,5 @@
 import type { RestaurantServiceHandlers } from "@saga/generated/restaurant-service";
-import { failure, success } from "@saga/runtime";
+import { failure, success } from "@asyncgen/runtime";
 import type { TicketStore } from "./store.js";
 
 /** The original's rate: approving a ticket fails transiently on 30% of attempts. */
@@ -15,6 +15,8 @@ export interface RestaurantRules {
 /** A technical, transient failure: thrown, so the runtime redelivers the command; never a failure reply. */
 export class TransientError extends Error {
   override name = "TransientError";
+  /** The runtime logs such a failure as one line, without a stack. */
+  readonly transient = true;
 }
 
 export function restaurantHandlers(store: TicketStore, rules: RestaurantRules): RestaurantServiceHandlers {

@@ -1,7 +1,10 @@
 export { numberFromEnv, readConfig, type ServiceConfig } from "./config.js";
 export { stopOnSignals } from "./lifecycle.js";
 export { createLogger, type Logger } from "./logger.js";
+export { meteredTransport } from "./metered-transport.js";
+export { ServiceMetrics, serveMetrics } from "./metrics.js";
 export { OutboxRelay, type OutboxRowRef, type OutboxSource, type StoredMessage } from "@asyncgen/saga";
+export { wrapTransport } from "./wrap-transport.js";
 export {
   startParticipant,
   type ParticipantOptions,

@@ -1,6 +1,8 @@
 import { readConfig } from "./config.js";
 import { stopOnSignals } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
+import { meteredTransport } from "./metered-transport.js";
+import { ServiceMetrics, serveMetrics } from "./metrics.js";
 import type { ParticipantOptions, RunningParticipant } from "./participant.js";
 import { openTransport } from "./transport.js";
 
@@ -17,7 +19,19 @@ export async function runParticipant(
   const config = readConfig();
   const logger = createLogger(name, config.logLevel);
   const transport = await openTransport(config, logger, name);
-  const service = await start({ transport, logger, databaseFile: `${config.dataDir}/${name}.sqlite` });
+  const metrics = new ServiceMetrics(name);
+  const service = await start({
+    transport: meteredTransport(transport, metrics),
+    logger,
+    databaseFile: `${config.dataDir}/${name}.sqlite`,
+    metrics,
+  });
+  // GET /metrics on METRICS_PORT when it is set (each participant run alone needs a port of its own).
+  const metricsPort = process.env.METRICS_PORT;
+  const metricsServer = metricsPort
+    ? await serveMetrics(metrics, Number(metricsPort), process.env.HOST)
+    : undefined;
+  if (metricsServer) logger.info({ url: metricsServer.url }, `${name}: metrics on ${metricsServer.url}`);
   logger.info({ queues: consumes }, `${name}: consuming ${consumes.join(", ")}`);
   if (transport.kind === "in-process") {
     logger.warn({}, "the in-process broker reaches only this process: run `npm start` for the whole system");
@@ -26,6 +40,7 @@ export async function runParticipant(
   const keepAlive = setInterval(() => {}, 1 << 30);
   stopOnSignals(logger, async () => {
     clearInterval(keepAlive);
+    await metricsServer?.close();
     await service.stop();
     await transport.close();
   });

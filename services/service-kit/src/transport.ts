@@ -1,4 +1,4 @@
-import { connectAmqp, createInProcessTransport, hasCode, type Transport } from "@saga/runtime";
+import { connectAmqp, createInProcessTransport, hasCode, type Transport } from "@asyncgen/runtime";
 import type { Logger } from "pino";
 import { duplicatingTransport } from "./chaos.js";
 import type { ServiceConfig } from "./config.js";

@@ -11,7 +11,7 @@ import { fieldRows, schemaAnchor, typeText } from "./schema-table.js";
 // HTML templates escape by default (unlike the code templates); the SVG is the one pre-escaped block.
 const handlebars = Handlebars.create();
 const page = handlebars.compile(
-  readFileSync(new URL("../templates/docs/index.html.hbs", import.meta.url), "utf8"),
+  readFileSync(new URL("../../src/templates/docs/index.html.hbs", import.meta.url), "utf8"),
   { strict: true },
 );
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import type { Logger } from "@saga/runtime";
+import type { Logger } from "@asyncgen/runtime";
 import { ConcurrencyError } from "../errors.js";
 import {
   OUTBOX_COLUMNS,

@@ -1,3 +1,4 @@
+import { deadLettersPanel } from "./dead-letters-panel.js";
 import { DEMO_SCENARIOS } from "./demo-scenarios.js";
 
 /**
@@ -56,6 +57,7 @@ export function dashboardPage(): string {
         <pre id="failure" class="muted"></pre>
       </section>
     </div>
+    ${deadLettersPanel()}
     <script>
       let selected = null;
       const text = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);

@@ -9,10 +9,12 @@ import type { OrderQueries } from "../create-order-saga/order-store.js";
 import { DEMO_SCENARIOS, type NewOrder } from "./demo-scenarios.js";
 import { dashboardPage } from "./dashboard-page.js";
 import { homePage } from "./home-page.js";
+import { idempotencyKeyOf } from "./idempotency-key.js";
 
 export interface ApiDependencies {
   readonly queries: OrderQueries;
-  readonly startOrder: (order: NewOrder) => Promise<number>;
+  /** With an idempotency key, a retried request returns the order the first one created. */
+  readonly startOrder: (order: NewOrder, idempotencyKey?: string) => Promise<number>;
   readonly health: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
   /** Dead-lettered messages per dead-letter queue. */
   readonly deadLettered: () => Promise<Record<string, number | null>>;
@@ -125,7 +127,7 @@ export function buildApi(deps: ApiDependencies) {
   }));
 
   app.post("/orders", { schema: { body: NEW_ORDER_SCHEMA } }, async (request, reply) => {
-    const id = await deps.startOrder(request.body as NewOrder);
+    const id = await deps.startOrder(request.body as NewOrder, idempotencyKeyOf(request.headers));
     return reply
       .status(202)
       .send({ order_id: id, saga_id: id, links: { order: `/orders/${id}`, saga: `/sagas/${id}` } });
