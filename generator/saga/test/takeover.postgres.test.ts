@@ -43,12 +43,6 @@ beforeAll(async () => {
     logger: silentLogger,
     outboxLeaseMs: LEASE_MS,
   });
-  orchestrator = await startOrchestrator({
-    saga: slowTripSaga,
-    store: survivor,
-    transport,
-    replies: travelAgencyQueues,
-  });
 });
 
 afterAll(async () => {
@@ -87,6 +81,13 @@ describe("outbox takeover between two instances on PostgreSQL", () => {
   it("keeps a live instance's commands its own past the lease, and takes a killed one's over within 5 s", async () => {
     const { ids, claimed } = await startStuckInstance(8);
     expect(claimed).toBe(8); // one command per saga, all held by the stuck instance
+    // Started after the stuck instance claimed its rows, so its relay cannot take one first.
+    orchestrator = await startOrchestrator({
+      saga: slowTripSaga,
+      store: survivor,
+      transport,
+      replies: travelAgencyQueues,
+    });
 
     // Alive: its heartbeat renews the lease, so the survivor's relay (every 500 ms) leaves the commands alone.
     await new Promise((resolve) => setTimeout(resolve, 2 * LEASE_MS));
