@@ -1,4 +1,5 @@
 import { createLogger, numberFromEnv, openTransport, readConfig, stopOnSignals } from "@saga/service-kit";
+import { DEFAULT_OUTBOX_LEASE_MS } from "@asyncgen/saga/postgres";
 import { orderDatabaseLocation, startOrderService } from "./service.js";
 
 // Starts the order service alone; configuration comes only from the environment.
@@ -12,6 +13,7 @@ const service = await startOrderService({
   port: numberFromEnv(process.env, "PORT", 3000),
   host: process.env.HOST ?? "127.0.0.1",
   stepDeadlineMs: numberFromEnv(process.env, "STEP_DEADLINE_MS", 10_000),
+  outboxLeaseMs: numberFromEnv(process.env, "OUTBOX_LEASE_MS", DEFAULT_OUTBOX_LEASE_MS),
 });
 stopOnSignals(logger, async () => {
   await service.stop();

@@ -37,6 +37,8 @@ export type OrderServiceOptions = OrderDatabaseLocation & {
   readonly metrics?: ServiceMetrics;
   /** How long an Idempotency-Key of POST /orders is remembered; default 24 h. */
   readonly idempotencyRetentionMs?: number;
+  /** On PostgreSQL: how long a dead instance's outbox rows stay its own (`OUTBOX_LEASE_MS`); default 3000 ms. */
+  readonly outboxLeaseMs?: number;
   /** Served at /contracts/<file>; default: the repository's contracts/. */
   readonly contractsDir?: string;
 };

@@ -25,6 +25,11 @@ export async function runParticipant(
     logger,
     databaseFile: `${config.dataDir}/${name}.sqlite`,
     metrics,
+  }).catch(async (error: unknown) => {
+    // E.g. SAGA_DATABASE_IN_USE: another instance runs on this DATA_DIR. One log line with the code, exit 1.
+    logger.fatal({ err: error, code: (error as { code?: string }).code }, `${name} could not start`);
+    await transport.close();
+    process.exit(1);
   });
   // GET /metrics on METRICS_PORT when it is set (each participant run alone needs a port of its own).
   const metricsPort = process.env.METRICS_PORT;

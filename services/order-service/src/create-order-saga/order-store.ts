@@ -111,7 +111,7 @@ export function orderDatabaseLocation(config: ServiceConfig): OrderDatabaseLocat
 }
 
 export async function openOrderDatabase(
-  location: OrderDatabaseLocation,
+  location: OrderDatabaseLocation & { readonly outboxLeaseMs?: number },
   logger: Logger,
 ): Promise<SagaDatabase<CreateOrderSagaData>> {
   if ("databaseUrl" in location) {
@@ -122,6 +122,7 @@ export async function openOrderDatabase(
       type: CREATE_ORDER_SAGA,
       project: orderProjection,
       logger,
+      outboxLeaseMs: location.outboxLeaseMs,
     });
   }
   return SqliteSagaStore.open(
