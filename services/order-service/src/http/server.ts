@@ -6,10 +6,12 @@ import type { ParkedMessage } from "@asyncgen/saga";
 import Fastify, { LogController, type FastifyError } from "fastify";
 import type { Logger } from "pino";
 import type { OrderQueries } from "../create-order-saga/order-store.js";
-import { DEMO_SCENARIOS, type NewOrder } from "./demo-scenarios.js";
+import type { NewOrder } from "./demo-scenarios.js";
 import { dashboardPage } from "./dashboard-page.js";
+import { demoRoutes } from "./demo-routes.js";
 import { homePage } from "./home-page.js";
 import { idempotencyKeyOf } from "./idempotency-key.js";
+import { FAVICON_SVG } from "./page-head.js";
 
 export interface ApiDependencies {
   readonly queries: OrderQueries;
@@ -101,6 +103,12 @@ export function buildApi(deps: ApiDependencies) {
   app.get("/dashboard", async (_request, reply) =>
     reply.type("text/html; charset=utf-8").send(dashboardPage()),
   );
+  // Browsers ask for /favicon.ico on pages that name no icon (the generated docs); both names get the same SVG.
+  for (const icon of ["/favicon.svg", "/favicon.ico"]) {
+    app.get(icon, async (_request, reply) =>
+      reply.type("image/svg+xml").header("cache-control", "max-age=86400").send(FAVICON_SVG),
+    );
+  }
   app.get("/docs", async (_request, reply) =>
     reply.type("text/html; charset=utf-8").send(await readFile(deps.docsFile, "utf8")),
   );
@@ -133,12 +141,7 @@ export function buildApi(deps: ApiDependencies) {
       .send({ order_id: id, saga_id: id, links: { order: `/orders/${id}`, saga: `/sagas/${id}` } });
   });
 
-  app.post<{ Params: { scenario: string } }>("/demo/:scenario", async (request, reply) => {
-    const scenario = DEMO_SCENARIOS[request.params.scenario];
-    if (!scenario) return reply.status(404).send({ error: "no such demo scenario", code: "HTTP_NOT_FOUND" });
-    const id = await deps.startOrder(scenario.order());
-    return reply.redirect(`/sagas/${id}`, 303);
-  });
+  app.register(demoRoutes(deps.startOrder));
 
   app.get<{ Params: { id: number } }>(
     "/orders/:id",
