@@ -1,17 +1,17 @@
-import { createLogger, numberFromEnv, openTransport, readConfig, stopOnSignals } from "@saga/service-kit";
+import { createLogger, openTransport, readConfigOrExit, stopOnSignals } from "@saga/service-kit";
 import { orderDatabaseLocation, startOrderService } from "./service.js";
 
 // Starts the order service alone; configuration comes only from the environment.
-const config = readConfig();
+const config = readConfigOrExit();
 const logger = createLogger("order-service", config.logLevel);
 const transport = await openTransport(config, logger, "order-service");
 const service = await startOrderService({
   transport,
   logger,
   ...orderDatabaseLocation(config),
-  port: numberFromEnv(process.env, "PORT", 3000),
-  host: process.env.HOST ?? "127.0.0.1",
-  stepDeadlineMs: numberFromEnv(process.env, "STEP_DEADLINE_MS", 10_000),
+  port: config.port,
+  host: config.host,
+  stepDeadlineMs: config.stepDeadlineMs,
 });
 stopOnSignals(logger, async () => {
   await service.stop();

@@ -1,4 +1,11 @@
-export { numberFromEnv, readConfig, type ServiceConfig } from "./config.js";
+export {
+  CONFIG_DEFAULTS,
+  CONFIG_VARIABLES,
+  ConfigError,
+  readConfig,
+  readConfigOrExit,
+  type ServiceConfig,
+} from "./config.js";
 export { stopOnSignals } from "./lifecycle.js";
 export { createLogger, type Logger } from "./logger.js";
 export { meteredTransport } from "./metered-transport.js";

@@ -1,4 +1,4 @@
-import { readConfig } from "./config.js";
+import { readConfigOrExit, type ServiceConfig } from "./config.js";
 import { stopOnSignals } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
 import { meteredTransport } from "./metered-transport.js";
@@ -14,23 +14,26 @@ import { openTransport } from "./transport.js";
 export async function runParticipant(
   name: string,
   consumes: readonly string[],
-  start: (options: ParticipantOptions) => Promise<RunningParticipant>,
+  start: (options: ParticipantOptions, config: ServiceConfig) => Promise<RunningParticipant>,
 ): Promise<void> {
-  const config = readConfig();
+  const config = readConfigOrExit();
   const logger = createLogger(name, config.logLevel);
   const transport = await openTransport(config, logger, name);
   const metrics = new ServiceMetrics(name);
-  const service = await start({
-    transport: meteredTransport(transport, metrics),
-    logger,
-    databaseFile: `${config.dataDir}/${name}.sqlite`,
-    metrics,
-  });
+  const service = await start(
+    {
+      transport: meteredTransport(transport, metrics),
+      logger,
+      databaseFile: `${config.dataDir}/${name}.sqlite`,
+      metrics,
+    },
+    config,
+  );
   // GET /metrics on METRICS_PORT when it is set (each participant run alone needs a port of its own).
-  const metricsPort = process.env.METRICS_PORT;
-  const metricsServer = metricsPort
-    ? await serveMetrics(metrics, Number(metricsPort), process.env.HOST)
-    : undefined;
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : await serveMetrics(metrics, config.metricsPort, config.host);
   if (metricsServer) logger.info({ url: metricsServer.url }, `${name}: metrics on ${metricsServer.url}`);
   logger.info({ queues: consumes }, `${name}: consuming ${consumes.join(", ")}`);
   if (transport.kind === "in-process") {

@@ -2,11 +2,12 @@ import { startAccountingService } from "@saga/accounting-service";
 import { startConsumerService } from "@saga/consumer-service";
 import { orderDatabaseLocation, startOrderService } from "@saga/order-service";
 import { startRestaurantService } from "@saga/restaurant-service";
-import { createLogger, numberFromEnv, openTransport, readConfig, stopOnSignals } from "@saga/service-kit";
+import { createLogger, openTransport, readConfigOrExit, stopOnSignals } from "@saga/service-kit";
 
 // `npm start`: the four services in one process sharing one transport, so the in-process broker works when no
-// RabbitMQ answers. Each service still has its own database and its own queue, exactly as when run alone.
-const config = readConfig();
+// RabbitMQ answers. Each service still has its own database and its own queue, exactly as when run alone, and
+// reads the same settings (one config module) as when started alone.
+const config = readConfigOrExit();
 const logger = createLogger("system", config.logLevel);
 const transport = await openTransport(config, logger, "saga-system");
 const database = (service: string) => `${config.dataDir}/${service}.sqlite`;
@@ -21,6 +22,7 @@ const participants = [
     transport,
     logger: logger.child({ service: "restaurant-service" }),
     databaseFile: database("restaurant-service"),
+    approveTicketFailureRate: config.approveTicketFailureRate,
   }),
   await startAccountingService({
     transport,
@@ -32,8 +34,9 @@ const orders = await startOrderService({
   transport,
   logger: logger.child({ service: "order-service" }),
   ...orderDatabaseLocation(config), // DATABASE_URL, else its SQLite file in DATA_DIR
-  port: numberFromEnv(process.env, "PORT", 3000),
-  host: process.env.HOST ?? "127.0.0.1",
+  port: config.port,
+  host: config.host,
+  stepDeadlineMs: config.stepDeadlineMs,
 });
 logger.info({ url: orders.url }, `CreateOrderSaga demo: open ${orders.url}`);
 
