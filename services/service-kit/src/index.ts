@@ -6,7 +6,8 @@ export {
   readConfigOrExit,
   type ServiceConfig,
 } from "./config.js";
-export { stopOnSignals } from "./lifecycle.js";
+export { BrokerRefusedError, classifyConnectFailure } from "./broker-connect.js";
+export { exitOnStartFailure, stopOnSignals } from "./lifecycle.js";
 export { createLogger, type Logger } from "./logger.js";
 export { meteredTransport } from "./metered-transport.js";
 export { ServiceMetrics, serveMetrics } from "./metrics.js";
@@ -26,5 +27,5 @@ export {
   SqliteOutbox,
 } from "./sqlite-outbox.js";
 export { exclusive, openSqlite, transaction, type SqliteDatabase } from "@asyncgen/saga/sqlite";
-export { openTransport, redactUrl } from "./transport.js";
+export { openTransport, redactUrl, type OpenTransportOptions } from "./transport.js";
 export { fakeContext } from "./testing.js";

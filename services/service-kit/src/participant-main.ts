@@ -1,5 +1,5 @@
 import { readConfigOrExit, type ServiceConfig } from "./config.js";
-import { stopOnSignals } from "./lifecycle.js";
+import { exitOnStartFailure, stopOnSignals } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
 import { meteredTransport } from "./metered-transport.js";
 import { ServiceMetrics, serveMetrics } from "./metrics.js";
@@ -18,7 +18,8 @@ export async function runParticipant(
 ): Promise<void> {
   const config = readConfigOrExit();
   const logger = createLogger(name, config.logLevel);
-  const transport = await openTransport(config, logger, name);
+  // Started alone: waits for RabbitMQ rather than run on an in-process broker no other service reaches.
+  const transport = await openTransport(config, logger, name).catch(exitOnStartFailure(logger));
   const metrics = new ServiceMetrics(name);
   const service = await start(
     {
