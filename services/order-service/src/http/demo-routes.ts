@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { DEMO_SCENARIOS, type NewOrder } from "./demo-scenarios.js";
+import { errorBody } from "./errors.js";
 
 /**
  * `POST /demo/:scenario`: starts one of the original demo scenarios. The home page posts a plain HTML form
@@ -17,8 +18,7 @@ export function demoRoutes(startOrder: (order: NewOrder) => Promise<number>) {
     scope.post<{ Params: { scenario: string } }>("/demo/:scenario", async (request, reply) => {
       const name = request.params.scenario;
       const scenario = Object.hasOwn(DEMO_SCENARIOS, name) ? DEMO_SCENARIOS[name] : undefined;
-      if (!scenario)
-        return reply.status(404).send({ error: "no such demo scenario", code: "HTTP_NOT_FOUND" });
+      if (!scenario) return reply.status(404).send(errorBody("HTTP_NOT_FOUND", `no demo scenario ${name}`));
       const id = await startOrder(scenario.order());
       const navigating = request.headers.accept?.includes("text/html") ?? false;
       return reply.redirect(navigating ? `/dashboard?saga=${id}` : `/sagas/${id}`, 303);

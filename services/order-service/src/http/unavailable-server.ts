@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import { errorBody } from "./errors.js";
 
 /**
  * What the order service answers on its port while it waits for its broker (started alone, nothing answering at
@@ -14,7 +15,7 @@ export async function serveUnavailable(options: {
     const body =
       request.url === "/health"
         ? { ok: false, checks: { broker: false, transport: "amqp", waiting_for: options.waitingFor } }
-        : { error: `waiting for ${options.waitingFor}`, code: "HTTP_UNAVAILABLE" };
+        : errorBody("HTTP_UNAVAILABLE", `waiting for ${options.waitingFor}`);
     response.writeHead(503, { "content-type": "application/json; charset=utf-8", "retry-after": "5" });
     response.end(JSON.stringify(body));
   });
