@@ -83,4 +83,46 @@ describe.skipIf(!hasChromium)("home page in a real browser, on the system as npm
     },
     30_000,
   );
+
+  // After the clicks above, so that saga 1 exists.
+  it.each([
+    ["/", 1280],
+    ["/dashboard?saga=1", 1280],
+    ["/dashboard", 390],
+    ["/docs", 1280],
+    ["/docs", 390],
+  ])(
+    "loads %s at %i px wide without a console error, a failed request or sideways scrolling",
+    async (where, width) => {
+      const page = await browser.newPage({ viewport: { width, height: 800 } });
+      const problems: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error") problems.push(`console: ${message.text()}`);
+      });
+      page.on("pageerror", (error) => problems.push(`script: ${error.message}`));
+      page.on("requestfailed", (request) => problems.push(`failed: ${request.url()}`));
+      page.on("response", (response) => {
+        if (response.status() >= 400) problems.push(`${response.status()}: ${response.url()}`);
+      });
+      try {
+        await page.goto(`${url}${where}`, { waitUntil: "load" });
+        await page.waitForTimeout(500); // the dashboard's first refresh and the favicon
+        expect(problems).toEqual([]);
+        // Elements reaching past the right edge (none, when nothing scrolls sideways), named for the message.
+        const overflowing = await page.evaluate(`[...document.body.querySelectorAll("*")]
+          .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+          .filter((e) => !e.parentElement.closest(".flow, table"))
+          .slice(0, 5).map((e) => e.tagName + (e.id ? "#" + e.id : "") + " " + (e.textContent ?? "").slice(0, 40))`);
+        expect(overflowing).toEqual([]);
+        const text = await page.locator("body").innerText();
+        expect(text).not.toMatch(/`/); // Markdown shown literally
+        if (width === 1280) {
+          const name = where === "/" ? "home" : where.slice(1).replace(/\W.*/, "");
+          await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: name === "home" });
+        }
+      } finally {
+        await page.close();
+      }
+    },
+  );
 });
