@@ -3,7 +3,7 @@ import path from "node:path";
 import { parkedMessages, startOrchestrator, type SagaDatabase, type SagaEngine } from "@asyncgen/saga";
 import { orderServiceQueues, queues } from "@saga/generated/order-service";
 import { childTrace, withTrace, type Transport } from "@asyncgen/runtime";
-import { meteredTransport, redactUrl, ServiceMetrics, type Logger } from "@saga/service-kit";
+import { CONFIG_DEFAULTS, meteredTransport, redactUrl, ServiceMetrics, type Logger } from "@saga/service-kit";
 import {
   CREATE_ORDER_SAGA,
   createOrderSaga,
@@ -67,7 +67,7 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
     ),
   );
   const definition = createOrderSaga({
-    stepDeadlineMs: options.stepDeadlineMs ?? 10_000,
+    stepDeadlineMs: options.stepDeadlineMs ?? CONFIG_DEFAULTS.stepDeadlineMs,
     maxResends: options.maxResends ?? 3,
   });
   const orchestrator = await startOrchestrator({

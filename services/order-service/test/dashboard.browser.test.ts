@@ -1,25 +1,20 @@
-import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pino } from "pino";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAccountingService } from "@saga/accounting-service";
 import { startConsumerService } from "@saga/consumer-service";
 import { startRestaurantService } from "@saga/restaurant-service";
 import { createInProcessTransport, type InProcessTransport } from "@asyncgen/runtime";
 import { startOrderService, type RunningOrderService } from "../src/service.js";
+import { ARTIFACTS, hasChromium, launchChromium, warnIfNoChromium } from "../testing/browser.js";
 
 /**
- * The dashboard and the docs in a real browser (Debian's chromium, driven by playwright-core): click a demo
- * scenario, watch the saga reach `succeeded`, and keep screenshots as test artifacts. `.ci/run` installs chromium;
- * without it this file is skipped and says so.
+ * The dashboard and the docs in a real browser: click a demo scenario, watch the saga reach `succeeded`, and keep
+ * screenshots as test artifacts.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARTIFACTS = path.resolve(import.meta.dirname, "../../../test-artifacts");
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium)
-  console.warn(`dashboard browser test skipped: no chromium at ${CHROMIUM} (apt-get install chromium)`);
+warnIfNoChromium("dashboard browser test");
 
 describe.skipIf(!hasChromium)("dashboard in a real browser", () => {
   let browser: Browser;
@@ -48,18 +43,7 @@ describe.skipIf(!hasChromium)("dashboard in a real browser", () => {
     stops.push(() => restaurant.stop());
     orders = await startOrderService({ transport, logger, databaseFile: ":memory:", port: 0 });
     stops.push(() => orders.stop());
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-      ],
-    });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -1,9 +1,10 @@
 import type { RestaurantServiceHandlers } from "@saga/generated/restaurant-service";
 import { failure, success } from "@asyncgen/runtime";
+import { CONFIG_DEFAULTS } from "@saga/service-kit";
 import type { TicketStore } from "./store.js";
 
 /** The original's rate: approving a ticket fails transiently on 30% of attempts. */
-export const DEFAULT_APPROVE_TICKET_FAILURE_RATE = 0.3;
+export const DEFAULT_APPROVE_TICKET_FAILURE_RATE = CONFIG_DEFAULTS.approveTicketFailureRate;
 
 export interface RestaurantRules {
   /** Probability (0..1) that one attempt to approve a ticket fails transiently. */
