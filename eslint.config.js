@@ -18,7 +18,7 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: ["@saga/codegen", "**/codegen/**", "@asyncapi/*", "handlebars", "prettier"] },
+        { patterns: ["@asyncgen/cli", "**/codegen/**", "@asyncapi/*", "handlebars", "prettier"] },
       ],
     },
   },

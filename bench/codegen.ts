@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { thirdPartyDocument } from "./third-party-document.js";
 
 const REPO = path.resolve(import.meta.dirname, "..");
 const BIN = path.join(REPO, "generator/codegen/bin/asyncgen.js");
@@ -95,6 +96,13 @@ export function measureCodegen(runs = 5, scales: readonly number[] = [10, 100]):
   const sets: [string, string, number, number][] = [
     ["4 contracts (real)", path.join(REPO, "contracts"), 14, runs],
   ];
+  const thirdParty = thirdPartyDocument(120);
+  sets.push([
+    "1 third-party-shaped document (kafka)",
+    thirdParty.dir,
+    thirdParty.messages,
+    Math.min(runs, 3),
+  ]);
   for (const scale of scales) {
     const { dir, messages } = syntheticSet(scale);
     // Synthetic sets take tens of seconds (10x) to minutes (100x) per run: fewer runs keep the bench near 5 minutes.

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import amqp from "amqplib";
-import { createTestVhost } from "@saga/runtime/testing";
+import { createTestVhost } from "@asyncgen/runtime/testing";
 import { consumeReplies, publishConfirmed, QUORUM_QUEUE } from "./plain-amqp.js";
 
 /**

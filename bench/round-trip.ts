@@ -6,8 +6,8 @@ import {
   serveOrderService,
   type OrderServiceHandlers,
 } from "@saga/generated/order-service";
-import { connectAmqp, success } from "@saga/runtime";
-import { createTestVhost } from "@saga/runtime/testing";
+import { connectAmqp, success } from "@asyncgen/runtime";
+import { createTestVhost } from "@asyncgen/runtime/testing";
 import { answerRequests, consumeReplies, publishConfirmed, QUORUM_QUEUE } from "./plain-amqp.js";
 
 /**

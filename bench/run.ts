@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { measureCliStartup } from "./cli-startup.js";
 import { measureCodegen } from "./codegen.js";
 import { measureRoundTrips } from "./round-trip.js";
 import { measureSagas, type SagaRun } from "./saga-throughput.js";
@@ -36,6 +37,16 @@ for (const row of measureCodegen(quick ? 1 : 5, process.env.BENCH_FULL === "1" ?
   say(
     `| ${row.set} | ${row.messages} | ${fmt(row.generate, 2)} s | ${fmt(row.checkUnchanged, 2)} s | ${fmt(row.checkAfterEdit, 2)} s |`,
   );
+}
+say();
+
+say("## CLI start-up (cold process, median of 7 runs)");
+say();
+say("| command | wall time | ratio to bare node |");
+say("|---|---|---|");
+const startup = measureCliStartup(quick ? 3 : 7);
+for (const row of startup) {
+  say(`| ${row.command} | ${fmt(row.seconds * 1000)} ms | ${fmt(row.seconds / startup[0]!.seconds, 1)} |`);
 }
 say();
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { createTestVhost } from "@saga/runtime/testing";
+import { createTestVhost } from "@asyncgen/runtime/testing";
 import { startSystem } from "@saga/order-service/testing";
 import { OrderDriver } from "./order-driver.js";
 import { measurePlainSagaShape } from "./plain-saga.js";

@@ -1,5 +1,5 @@
 import { CreateTicket } from "@saga/generated/restaurant-service";
-import { decodeJson, parsePayload } from "@saga/runtime";
+import { decodeJson, parsePayload } from "@asyncgen/runtime";
 import { Ajv } from "ajv";
 import { z } from "zod";
 

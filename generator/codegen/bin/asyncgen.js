@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader, so the generator needs no build step.
-import { register } from "tsx/esm/api";
+// The CLI as built by `npm run build` (tsc, src/ -> dist/): plain node, no TypeScript loader.
+import { runCli } from "../dist/cli.js";
 
-register();
-const { runCli } = await import("../src/cli.ts");
 process.exitCode = await runCli(process.argv.slice(2));

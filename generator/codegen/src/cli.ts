@@ -1,5 +1,8 @@
 import yargs from "yargs";
 import { CodegenError, formatProblem } from "./errors.js";
+import { expandContractGlobs, loadConfig } from "./config/config.js";
+import type { GenerateArgs } from "./commands/generate-command.js";
+import { toolkitVersion } from "./version.js";
 
 /** Exit codes: 0 success, 1 a check failed, 2 bad input or usage, 3 an internal error (a bug to report). */
 const USAGE = 2;
@@ -19,6 +22,15 @@ const processOutput: CliOutput = {
   out: (line) => void process.stdout.write(`${line}\n`),
   err: (line) => void process.stderr.write(`${line}\n`),
 };
+
+/** Aborts on Ctrl-C (SIGINT) or SIGTERM: how a watch ends. */
+function interrupted(): AbortSignal {
+  const controller = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => controller.abort());
+  return controller.signal;
+}
+
+const expandGlobs = (globs: readonly string[]): string[] => expandContractGlobs(globs, process.cwd());
 
 /** Runs asyncgen with the given arguments; resolves to the exit code. The single error funnel of the CLI. */
 export async function runCli(argv: readonly string[], io: CliOutput = processOutput): Promise<number> {
@@ -40,17 +52,25 @@ export async function runCli(argv: readonly string[], io: CliOutput = processOut
 
 async function main(argv: string[], out: (line: string) => void): Promise<number> {
   let code = 0;
+  const config = loadConfig(process.cwd());
+  const globs = Array.isArray(config.contracts) ? [...config.contracts] : undefined;
   await yargs(argv)
     .scriptName("asyncgen")
-    .usage("$0 <command> [options]\n\nAsyncAPI 3.0 contracts in, typed TypeScript out.")
+    .usage("$0 <command> [options]\n\nAsyncAPI 3.0 and 3.1 contracts in, typed TypeScript out.")
     .option("contracts-dir", {
       type: "string",
-      default: "contracts",
-      describe: "Folder whose top-level *.yaml files are the contracts",
+      default: typeof config.contracts === "string" ? config.contracts : "contracts",
+      describe: "Folder whose top-level *.yaml files (and subfolders' asyncapi.yaml) are the contracts",
+    })
+    .option("contracts-glob", {
+      type: "string",
+      array: true,
+      ...(globs ? { default: globs } : {}), // an undefined default would become [undefined]
+      describe: "Instead of --contracts-dir: the contract files these globs match",
     })
     .option("allow-remote-refs", {
       type: "boolean",
-      default: false,
+      default: config.allowRemoteRefs ?? false,
       describe: "Fetch http(s) $refs (refused by default)",
     })
     .command(
@@ -59,21 +79,45 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
       (y) =>
         y
           .positional("contracts", { type: "string", array: true, describe: "Contract files (default: all)" })
-          .option("out", { type: "string", default: "generated", describe: "Output folder" })
+          .option("out", { type: "string", default: config.out ?? "generated", describe: "Output folder" })
+          .option("package-name", {
+            type: "string",
+            default: config.packageName ?? "generated",
+            describe: "Name of the generated package (its package.json)",
+          })
+          .option("services", {
+            type: "string",
+            array: true,
+            ...(config.services ? { default: [...config.services] } : {}),
+            describe: "Emit only these services (contract file names without .yaml)",
+          })
           .option("check", {
             type: "boolean",
             default: false,
             describe: "Change nothing; exit 1 listing every changed, missing or extra file",
+          })
+          .option("watch", {
+            type: "boolean",
+            default: false,
+            describe: "Regenerate on every contract change, print what changed, keep going on errors",
           }),
       async (a) => {
+        if (a.watch && a.check) throw new UsageError("give --watch or --check, not both");
         const { runGenerate } = await import("./commands/generate-command.js");
-        code = await runGenerate(
+        const { watchGenerate } = await import("./watch/watch-generate.js");
+        const run = a.watch
+          ? (args: GenerateArgs, print: typeof out) => watchGenerate(args, print, interrupted())
+          : runGenerate;
+        code = await run(
           {
             contracts: a.contracts ?? [],
             contractsDir: a.contractsDir,
             out: a.out,
             check: a.check,
             allowRemoteRefs: a.allowRemoteRefs,
+            contractGlobs: a.contractsGlob,
+            services: a.services,
+            packageName: a.packageName,
           },
           out,
         );
@@ -90,7 +134,8 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
         const { runLint } = await import("./commands/lint-command.js");
         code = await runLint(
           {
-            contracts: a.contracts ?? [],
+            contracts:
+              a.contracts?.length || !a.contractsGlob ? (a.contracts ?? []) : expandGlobs(a.contractsGlob),
             contractsDir: a.contractsDir,
             format: a.format,
             allowRemoteRefs: a.allowRemoteRefs,
@@ -155,11 +200,21 @@ async function main(argv: string[], out: (line: string) => void): Promise<number
         );
       },
     )
+    .command(
+      "init [dir]",
+      "Start a project: a starter contract, asyncgen.config.json, a service implementing the generated handlers " +
+        "on @asyncgen/runtime, its test, and npm scripts (refuses to overwrite files)",
+      (y) => y.positional("dir", { type: "string", default: ".", describe: "Project folder" }),
+      async (a) => {
+        const { runInit } = await import("./init/init-command.js");
+        code = await runInit(a.dir, out);
+      },
+    )
     .demandCommand(1, "Name a command; see --help.")
     .strict()
     .help()
     .alias("help", "h")
-    .version(false)
+    .version(toolkitVersion())
     .fail((message, error) => {
       throw error ?? new UsageError(message);
     })

@@ -1,16 +1,16 @@
 /** Every failure the generator reports, with a stable code. The CLI maps them to exit codes. */
 export const CODEGEN_ERROR_CODES = {
   CODEGEN_YAML_SYNTAX: "a contract is not well-formed YAML",
-  CODEGEN_UNSUPPORTED_VERSION: "a contract declares an AsyncAPI version other than 3.0.0",
-  CODEGEN_CONTRACT_INVALID: "a contract breaks the AsyncAPI 3.0.0 schema or its rules",
+  CODEGEN_UNSUPPORTED_VERSION: "a contract declares an AsyncAPI version other than 3.0.0 or 3.1.0",
+  CODEGEN_CONTRACT_INVALID: "a contract breaks the AsyncAPI 3.x schema or its rules",
   CODEGEN_UNRESOLVED_REF: "a $ref points to a file or pointer that does not exist",
   CODEGEN_REMOTE_REF: "a $ref points to a URL and --allow-remote-refs was not given",
-  CODEGEN_ANONYMOUS_SCHEMA:
-    "an object or enum schema that becomes a type has no name (component key or title)",
   CODEGEN_NAME_COLLISION: "two different schemas or messages would get the same generated name",
   CODEGEN_UNSUPPORTED: "the contract uses a construct the generator does not support",
   CODEGEN_NO_CONTRACTS: "no contract files were found",
   CODEGEN_IO: "a file could not be read or written",
+  CODEGEN_FILE_EXISTS: "asyncgen init would overwrite a file that exists (nothing was written)",
+  CODEGEN_CONFIG_INVALID: "the asyncgen configuration cannot be read or has an unknown or mistyped setting",
 } as const;
 
 export type CodegenErrorCode = keyof typeof CODEGEN_ERROR_CODES;

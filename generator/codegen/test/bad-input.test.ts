@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli } from "./helpers.js";
+import { cli, FIXTURES } from "./helpers.js";
 
 const BAD = "generator/codegen/test/fixtures/bad";
 
@@ -34,12 +34,6 @@ const CASES: [file: string, code: string, at: string, says: RegExp][] = [
     /asyncgen reads AsyncAPI 3\.0\.0/,
   ],
   ["remote-ref.yaml", "CODEGEN_REMOTE_REF", "remote-ref.yaml:58:9", /--allow-remote-refs/],
-  [
-    "anonymous-schema.yaml",
-    "CODEGEN_ANONYMOUS_SCHEMA",
-    "anonymous-schema.yaml:44:9",
-    /Garnish\/properties\/extra .* give it a title/,
-  ],
 ];
 
 describe("bad contracts", () => {
@@ -65,6 +59,52 @@ describe("bad contracts", () => {
     expect(result.err).toContain("CODEGEN_YAML_SYNTAX");
     expect(result.err).toContain("CODEGEN_UNSUPPORTED_VERSION");
     expect(existsSync("/nonexistent/out")).toBe(false);
+  });
+
+  it("reports both places of a name collision, and every problem of one contract, not the first", async () => {
+    const result = await cli("generate", `${BAD}/name-collision.yaml`, "--out", "/nonexistent/out");
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(
+      `${BAD}/name-collision.yaml:24:7 CODEGEN_NAME_COLLISION two different schemas are both named Address: ` +
+        "#/channels/deliveries/messages/pickedUp/payload/properties/from and " +
+        "#/channels/deliveries/messages/droppedOff/payload/properties/to",
+    );
+    expect(result.err).toMatch(
+      /name-collision\.yaml:39:3 CODEGEN_NAME_COLLISION operations delivery\.picked-up \(.*name-collision\.yaml:35:3\) and delivery\/pickedUp would both be the method deliveryPickedUp/,
+    );
+    expect(existsSync("/nonexistent/out")).toBe(false);
+  });
+
+  it("lint and generate --check report the same problems, every one of them", async () => {
+    for (const args of [["lint"], ["generate", "--check", "--out", "/nonexistent/out"]]) {
+      const result = await cli(...args, `${BAD}/name-collision.yaml`, `${BAD}/unsupported-version.yaml`);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.err.match(/CODEGEN_NAME_COLLISION/g), args.join(" ")).toHaveLength(2);
+      expect(result.err, args.join(" ")).toContain("CODEGEN_UNSUPPORTED_VERSION");
+    }
+  });
+
+  it("two contracts with one service name are an error naming both, never a merged folder", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "asyncgen-dup-"));
+    const doc = readFileSync(path.join(FIXTURES, "corpus/v3-1/parcel-lockers.yaml"), "utf8");
+    mkdirSync(path.join(dir, "parcel-lockers"));
+    writeFileSync(path.join(dir, "parcel-lockers/asyncapi.yaml"), doc);
+    writeFileSync(path.join(dir, "parcel-lockers.yaml"), doc);
+    // info.x-asyncgen-service names a third copy apart, so it is no conflict.
+    mkdirSync(path.join(dir, "other"));
+    writeFileSync(
+      path.join(dir, "other/asyncapi.yaml"),
+      doc.replace("info:\n", "info:\n  x-asyncgen-service: lockers-v2\n"),
+    );
+    const out = path.join(dir, "out");
+    const result = await cli("generate", "--contracts-dir", dir, "--out", out);
+    expect(result.code).toBe(2);
+    expect(result.err.split("\n")).toEqual([
+      expect.stringMatching(
+        /parcel-lockers\/asyncapi\.yaml:2:1 CODEGEN_NAME_COLLISION .*\/parcel-lockers\.yaml and .*\/parcel-lockers\/asyncapi\.yaml are both the service parcel-lockers/,
+      ),
+    ]);
+    expect(existsSync(out)).toBe(false);
   });
 
   it("lint also exits 2 on a contract that does not parse", async () => {

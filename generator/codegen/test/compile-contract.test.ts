@@ -12,7 +12,7 @@ const work = mkdtempSync(path.join(REPO, "generated", ".compile-test-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const SERVICE = `
-import { success } from "@saga/runtime";
+import { success } from "@asyncgen/runtime";
 import type { KitchenHandlers } from "./out/kitchen/index.js";
 
 export const kitchen: KitchenHandlers = {

@@ -6,7 +6,7 @@ import { COMPATIBILITIES } from "../src/diff/policy.js";
 import { DIFF_RULES } from "../src/diff/rules.js";
 import { LINT_RULES } from "../src/lint/lint.js";
 import { SAGA_ERROR_CODES } from "@asyncgen/saga";
-import { ERROR_CODES } from "@saga/runtime";
+import { ERROR_CODES } from "@asyncgen/runtime";
 import { CONTRACT_CASES, SCHEMA_CASES, VERDICTS } from "./diff/fixture-cases.js";
 
 /** The README's tables and the code's registries name the same codes, in both directions. */

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { generate } from "../src/generate.js";
 import { ContractLoader } from "../src/load/load-contracts.js";
 import { discoverContracts } from "../src/load/discover.js";
-import { copyFixture, FIXTURES, REPO } from "./helpers.js";
+import { copyFixture, expectGoldenTree, FIXTURES, REPO } from "./helpers.js";
 
 const GOLDEN = path.resolve(import.meta.dirname, "golden");
 
@@ -13,27 +13,10 @@ async function generateFixture(name: string) {
   return generate(await loader.loadAll(discoverContracts(path.join(FIXTURES, name))));
 }
 
-function listTree(dir: string, prefix = ""): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? listTree(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
-  );
-}
-
 describe("golden files", () => {
   // The goldens are real .ts files under test/golden/, type-checked by `npm run typecheck` with the rest.
   it("emits exactly the committed tree for the basic fixture (UPDATE_GOLDEN=1 rewrites it)", async () => {
-    const files = await generateFixture("basic");
-    const dir = path.join(GOLDEN, "basic");
-    if (process.env.UPDATE_GOLDEN === "1") {
-      rmSync(dir, { recursive: true, force: true });
-      for (const f of files) {
-        mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
-        writeFileSync(path.join(dir, f.path), f.content);
-      }
-    }
-    expect(listTree(dir).sort()).toEqual(files.map((f) => f.path).sort());
-    for (const f of files) expect(f.content, f.path).toBe(readFileSync(path.join(dir, f.path), "utf8"));
+    expectGoldenTree(path.join(GOLDEN, "basic"), await generateFixture("basic"));
   });
 
   it("is deterministic and portable: same bytes twice, no absolute path, no time", async () => {

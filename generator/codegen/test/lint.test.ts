@@ -133,8 +133,17 @@ describe("asyncgen lint", () => {
     );
   });
 
-  it("has a test case for every rule but schema-named (covered by the bad-input tests)", () => {
+  it("has a test case for every rule but schema-named (tested below)", () => {
     expect(new Set([...CASES.map((c) => c[0]), "schema-named"])).toEqual(new Set(Object.keys(LINT_RULES)));
+  });
+
+  it("schema-named: an object schema without a title or component key is a finding (generate names it anyway)", async () => {
+    const file = "generator/codegen/test/fixtures/bad/anonymous-schema.yaml";
+    const result = await cli("lint", file);
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(
+      /anonymous-schema\.yaml:\d+:\d+ schema-named the schema at #\/components\/messages\/CookDish\/payload\/properties\/garnish\/properties\/extra has no title or component key \(generated as GarnishExtra\)/,
+    );
   });
 
   it("prints findings as JSON with --format json", async () => {

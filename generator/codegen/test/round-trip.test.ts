@@ -7,8 +7,8 @@ import {
   type OrderServiceHandlers,
 } from "@saga/generated/order-service";
 import { serveRestaurantService } from "@saga/generated/restaurant-service";
-import { connectAmqp, createInProcessTransport, failure, success, type Transport } from "@saga/runtime";
-import { createTestVhost } from "@saga/runtime/testing";
+import { connectAmqp, createInProcessTransport, failure, success, type Transport } from "@asyncgen/runtime";
+import { createTestVhost } from "@asyncgen/runtime/testing";
 
 /**
  * The generated code of the real contracts, end to end: the order service's generated client sends every command,

@@ -1,7 +1,7 @@
 import path from "node:path";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { MessageSpec } from "@saga/runtime";
+import type { MessageSpec } from "@asyncgen/runtime";
 import { ContractLoader } from "../src/load/load-contracts.js";
 import { discoverContracts } from "../src/load/discover.js";
 import { buildServiceModel } from "../src/model/build-model.js";

@@ -1,4 +1,4 @@
-import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
+import type { Channel, ChannelModel, ConsumeMessage, GetMessage } from "amqplib";
 import type { Logger } from "./logger.js";
 import type { Delivery, MessageProperties } from "./transport.js";
 
@@ -164,7 +164,7 @@ export class RedeliveryCounts {
   }
 }
 
-function propertiesOf(message: ConsumeMessage): MessageProperties {
+export function propertiesOf(message: ConsumeMessage | GetMessage): MessageProperties {
   const p = message.properties;
   return {
     messageId: typeof p.messageId === "string" ? p.messageId : "",

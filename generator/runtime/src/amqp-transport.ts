@@ -3,12 +3,21 @@ import { RedeliveryCounts } from "./amqp-consumer.js";
 import { ChannelLost, ConfirmPublisher, unroutable } from "./amqp-publisher.js";
 import { SupervisedConsumer } from "./amqp-supervisor.js";
 import { declareTopology, exchangeExists, isNotFound, readyCount } from "./amqp-topology.js";
+import { sweepQueue } from "./amqp-sweep.js";
 import { amqpSocket, batchWritesPerTurn } from "./amqp-write-batching.js";
 import { deadLetterCopy, deadLetterExchange } from "./dead-letter.js";
 import { SagaToolkitError, messageOf, type ErrorCode } from "./errors.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { backoffDelay, sleep, type Backoff } from "./timing.js";
-import type { Delivery, OutgoingMessage, QueueSpec, Subscription, Transport } from "./transport.js";
+import type {
+  Delivery,
+  OutgoingMessage,
+  QueuedMessage,
+  QueueSpec,
+  Subscription,
+  SweepDecision,
+  Transport,
+} from "./transport.js";
 
 export interface AmqpOptions {
   /** Heartbeat interval; a dead peer is noticed after about two of them. Default 10 s. */
@@ -243,6 +252,15 @@ class AmqpTransport implements Transport {
   async deadLetter(delivery: Delivery, code: ErrorCode, reason: string): Promise<void> {
     await this.publish(deadLetterCopy(delivery, code, reason));
     delivery.ack();
+  }
+
+  async sweep(
+    queue: string,
+    decide: (message: QueuedMessage) => Promise<SweepDecision>,
+    options: { readonly limit?: number } = {},
+  ): Promise<void> {
+    const model = await this.#connected(Date.now() + this.#confirmTimeout());
+    await sweepQueue(model, queue, decide, options.limit ?? 1000);
   }
 
   async queueDepth(queue: string): Promise<number | undefined> {

@@ -28,6 +28,7 @@ export function deadLetterCopy(delivery: Delivery, code: ErrorCode, reason: stri
         "x-original-queue": delivery.queue,
         "x-original-type": delivery.properties.type,
         "x-original-delivery-count": delivery.deliveryCount,
+        "x-dead-lettered-at": new Date().toISOString(),
       },
     },
   };

@@ -215,6 +215,20 @@ export function createInProcessTransport(options: { logger?: Logger } = {}): InP
       delivery.ack();
     },
 
+    async sweep(queueName, decide, sweepOptions = {}) {
+      ensureOpen();
+      const queue = queues.get(queueName);
+      if (!queue) return;
+      const visiting = queue.ready.slice(0, sweepOptions.limit ?? 1000);
+      for (const stored of visiting) {
+        const { body, properties } = stored.message;
+        if ((await decide({ body, properties })) === "remove") {
+          const at = queue.ready.indexOf(stored);
+          if (at >= 0) queue.ready.splice(at, 1);
+        }
+      }
+    },
+
     async queueDepth(queueName) {
       return queues.get(queueName)?.ready.length;
     },

@@ -1,7 +1,16 @@
-// @saga/runtime: what generated code and services load at run time. Nothing here may import the build-time
+// @asyncgen/runtime: what generated code and services load at run time. Nothing here may import the build-time
 // generator (parser, Modelina, handlebars, prettier); eslint enforces it.
 export { connectAmqp, type AmqpOptions } from "./amqp-transport.js";
 export { deadLetterCopy, deadLetterExchange, deadLetterQueue } from "./dead-letter.js";
+export {
+  asDeadLetterQueue,
+  discardDeadLetters,
+  listDeadLetters,
+  REPLAY_COUNT_HEADER,
+  replayDeadLetters,
+  type DeadLetter,
+  type DeadLetterSelection,
+} from "./dead-letters.js";
 export { memoryDedup, type Dedup } from "./dedup.js";
 export {
   ERROR_CODES,
@@ -31,12 +40,22 @@ export {
   type ServeOptions,
   type ServiceSpec,
 } from "./serve.js";
+export {
+  childTrace,
+  currentTrace,
+  parseTraceparent,
+  TRACEPARENT_HEADER,
+  withTrace,
+  type TraceContext,
+} from "./trace.js";
 export type {
   Delivery,
   MessageProperties,
   OutgoingMessage,
+  QueuedMessage,
   QueueSpec,
   Subscription,
+  SweepDecision,
   Transport,
 } from "./transport.js";
 export type { UnitOfWork } from "./unit-of-work.js";

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { checkHeaders, encodeJson, parsePayload, type MessageSpec } from "./messages.js";
+import { childTrace, currentTrace, TRACEPARENT_HEADER } from "./trace.js";
 import type { OutgoingMessage, Transport } from "./transport.js";
 
 export interface SendOptions {
@@ -25,7 +26,13 @@ export function buildMessage<T>(
   options: SendOptions,
 ): OutgoingMessage {
   parsePayload(spec, payload);
-  const headers = { contract_version: contractVersion, ...options.headers };
+  // Sent while handling a message (or inside withTrace()): the message continues that trace as a new hop.
+  const trace = currentTrace();
+  const headers = {
+    contract_version: contractVersion,
+    ...(trace ? { [TRACEPARENT_HEADER]: childTrace(trace).traceparent } : {}),
+    ...options.headers,
+  };
   checkHeaders(spec, headers);
   return {
     exchange: route.exchange,

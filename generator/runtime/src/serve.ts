@@ -4,6 +4,14 @@ import { silentLogger, withFields, type Logger } from "./logger.js";
 import { checkHeaders, decodeJson, parsePayload, type MessageSpec } from "./messages.js";
 import { buildReply, reply } from "./reply.js";
 import type { Delivery, QueueSpec, Transport } from "./transport.js";
+import {
+  childTrace,
+  currentTrace,
+  parseTraceparent,
+  TRACEPARENT_HEADER,
+  withTrace,
+  type TraceContext,
+} from "./trace.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 
 export interface ReceiveOperation {
@@ -28,6 +36,8 @@ export interface MessageContext {
   readonly type: string;
   readonly deliveryCount: number;
   readonly headers: Readonly<Record<string, unknown>>;
+  /** This handling's hop of the sender's trace; replies and whatever the handler sends continue it. */
+  readonly trace: TraceContext;
   /** Adds messageId, type and correlationId to every entry. */
   readonly logger: Logger;
 }
@@ -142,6 +152,7 @@ export async function serve(
       type: properties.type,
       deliveryCount: delivery.deliveryCount,
       headers: properties.headers,
+      trace: currentTrace()!,
       logger: withFields(logger, fields),
     };
     const handler = handlers.get(operation.operationId)!;
@@ -195,7 +206,11 @@ export async function serve(
       const reason = `${messageOf(error)} (after ${delivery.deliveryCount} attempts)`;
       return transport.deadLetter(delivery, "HANDLER_FAILED", reason);
     }
-    logger.warn(fields, "handler failed; will be redelivered");
+    if (isTransient(error)) {
+      // A failure the handler expects (and says so): one line with its message, no stack.
+      const { err: _stack, ...brief } = fields;
+      logger.warn({ ...brief, reason: messageOf(error) }, "handler failed transiently; will be redelivered");
+    } else logger.warn(fields, "handler failed; will be redelivered");
     if (!closing) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
@@ -231,7 +246,10 @@ export async function serve(
   const subscription = await transport.consume(
     spec.queue.name,
     (delivery) =>
-      handle(delivery).catch((error: unknown) => {
+      // Each delivery is handled as a new hop of the sender's trace (a new trace when it carries none).
+      withTrace(childTrace(parseTraceparent(delivery.properties.headers[TRACEPARENT_HEADER])), () =>
+        handle(delivery),
+      ).catch((error: unknown) => {
         // Only settling itself can fail here (the broker went away mid dead-letter): the broker keeps the message.
         logger.error({ ...fieldsOf(delivery), err: error }, "could not settle a message; requeued");
         delivery.nack(true);
@@ -250,4 +268,9 @@ export async function serve(
 function fieldsOf(delivery: Delivery): Record<string, unknown> {
   const { messageId, type, correlationId } = delivery.properties;
   return { queue: delivery.queue, messageId, type, correlationId };
+}
+
+/** An error whose `transient` property is true: an expected, passing failure (retried), logged without its stack. */
+function isTransient(error: unknown): boolean {
+  return error instanceof Error && (error as { transient?: unknown }).transient === true;
 }

@@ -38,6 +38,15 @@ export interface Delivery {
   nack(requeue: boolean): void;
 }
 
+/** A message as a queue holds it (what a sweep sees). */
+export interface QueuedMessage {
+  readonly body: Buffer;
+  readonly properties: MessageProperties;
+}
+
+/** "remove" takes the message out of the queue (acked); "keep" leaves it where it was. */
+export type SweepDecision = "keep" | "remove";
+
 export interface Subscription {
   /** Stops new deliveries, lets the ones in flight settle (bounded wait), then releases the rest to the queue. */
   cancel(): Promise<void>;
@@ -72,6 +81,16 @@ export interface Transport {
    * x-original-queue and x-original-type, waits for the confirm, then acks the original.
    */
   deadLetter(delivery: Delivery, code: ErrorCode, reason: string): Promise<void>;
+  /**
+   * Visits the ready messages of a queue, oldest first, up to `limit` (default 1000) of those there when it starts,
+   * and removes or keeps each as `decide` says; kept ones stay in order. `decide` may publish (a replay) before it
+   * answers "remove". A queue that does not exist is empty. For operators' tools, not for the message path.
+   */
+  sweep(
+    queue: string,
+    decide: (message: QueuedMessage) => Promise<SweepDecision>,
+    options?: { readonly limit?: number },
+  ): Promise<void>;
   /** Messages ready in a queue; undefined when the queue does not exist or the broker is unreachable. */
   queueDepth(queue: string): Promise<number | undefined>;
   /** Cancels the consumers (letting in-flight deliveries settle), then disconnects. Idempotent. */

@@ -1,4 +1,4 @@
-import type { Logger } from "@saga/runtime";
+import type { Logger } from "@asyncgen/runtime";
 import type { SagaEngine } from "./engine.js";
 import type { SagaStore } from "./state.js";
 

@@ -1,4 +1,4 @@
-import type { MessageSpec } from "@saga/runtime";
+import type { MessageSpec } from "@asyncgen/runtime";
 
 /**
  * A saga is a list of steps; each has an action run forwards and an optional compensation run backwards when a

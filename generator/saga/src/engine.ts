@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { buildMessage, type Logger, type OutgoingMessage } from "@saga/runtime";
+import { buildMessage, type Logger, type OutgoingMessage } from "@asyncgen/runtime";
 import { serializeError, type FailureDetails, type RemoteAction, type SagaDefinition } from "./definition.js";
 import { ConcurrencyError, SagaError } from "./errors.js";
 import {

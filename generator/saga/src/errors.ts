@@ -10,6 +10,8 @@ export const SAGA_ERROR_CODES = {
   SAGA_MISSING_SAGA_ID: "a reply's correlation_id is not the id of a saga",
   SAGA_OUTBOX_PARKED:
     "the broker kept refusing an outbox message; it is parked with the reason and no longer retried",
+  SAGA_DATABASE_IN_USE:
+    "another process holds the SQLite database file (a second instance on the same DATA_DIR); a service on SQLite runs as one instance",
   DB_MIGRATION_FAILED: "a schema migration of the saga store failed; nothing of it was applied",
 } as const satisfies Record<string, string>;
 

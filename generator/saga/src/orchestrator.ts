@@ -7,10 +7,10 @@ import {
   type ServeOptions,
   type ServiceSpec,
   type Transport,
-} from "@saga/runtime";
+} from "@asyncgen/runtime";
 import { DeadlinePoller } from "./deadline-poller.js";
 import type { SagaDefinition } from "./definition.js";
-import { SagaEngine } from "./engine.js";
+import { SagaEngine, type ReplyOutcome } from "./engine.js";
 import { SagaError } from "./errors.js";
 import { OutboxRelay, type OutboxSource } from "./outbox-relay.js";
 import type { StoredMessage } from "./outbox-table.js";
@@ -38,6 +38,8 @@ export interface OrchestratorOptions<Data> {
   readonly maxRefusals?: number;
   /** Passed to the reply consumers (prefetch, attempts, retry delays). */
   readonly serveOptions?: Omit<ServeOptions, "logger" | "unitOfWork" | "dedup">;
+  /** Hears what became of every reply (metrics: replies ignored by reason). */
+  readonly onReplyOutcome?: (outcome: ReplyOutcome, context: MessageContext) => void;
 }
 
 export interface Orchestrator<Data> {
@@ -81,7 +83,7 @@ export async function startOrchestrator<Data>(
   try {
     for (const spec of options.replies) {
       consumers.push(
-        await serve(transport, spec, replyForwarder(engine, spec), {
+        await serve(transport, spec, replyForwarder(engine, spec, options.onReplyOutcome), {
           ...options.serveOptions,
           logger: withFields(logger, { component: "replies" }),
         }),
@@ -105,7 +107,11 @@ export async function startOrchestrator<Data>(
 }
 
 /** One handler per reply operation of the queue, each handing the reply to the engine. */
-function replyForwarder<Data>(engine: SagaEngine<Data>, spec: ServiceSpec): object {
+function replyForwarder<Data>(
+  engine: SagaEngine<Data>,
+  spec: ServiceSpec,
+  onOutcome?: OrchestratorOptions<Data>["onReplyOutcome"],
+): object {
   const forward = async (payload: unknown, context: MessageContext): Promise<void> => {
     const sagaId = Number(context.correlationId);
     if (!Number.isInteger(sagaId) || sagaId <= 0) {
@@ -116,6 +122,7 @@ function replyForwarder<Data>(engine: SagaEngine<Data>, spec: ServiceSpec): obje
       );
     }
     const outcome = await engine.handleReply(sagaId, context.type, payload, context.messageId);
+    onOutcome?.(outcome, context);
     if (outcome !== "applied")
       context.logger.info({ saga: sagaId, type: context.type, outcome }, `reply ${outcome}`);
   };

@@ -1,4 +1,4 @@
-import { hasCode, type Logger } from "@saga/runtime";
+import { hasCode, type Logger } from "@asyncgen/runtime";
 import { SAGA_ERROR_CODES } from "./errors.js";
 
 /** The least an outbox row carries: its id, and the message id it is published with (for the logs). */
@@ -16,6 +16,11 @@ export interface OutboxSource<Row extends OutboxRowRef> {
    * it stays in the table (unsent) for someone to look at.
    */
   park(id: number, reason: string): void | Promise<void>;
+  /**
+   * Hands back rows this relay could not publish because the broker was unreachable, for another instance's relay
+   * (a store whose rows are leased to one instance; without it they stay for this relay's next pass).
+   */
+  release?(ids: readonly number[]): void | Promise<void>;
 }
 
 /**
@@ -38,7 +43,8 @@ const OUTAGE_LOG_INTERVAL_MS = 10_000;
  * in the outbox and is tried again with exponential backoff, logged at its 1st, 2nd, 4th, 8th ... attempt, while the
  * rows behind it flow; after `maxRefusals` refusals it is parked (SAGA_OUTBOX_PARKED): kept unsent with the reason,
  * no longer tried, for an operator to see. While the broker cannot be reached at all, every pass fails: that is logged once per 10 s with
- * the count, and the timer keeps trying.
+ * the count, the rows are handed back (`release`, for a store whose rows are leased to one instance), and the timer
+ * keeps trying.
  */
 export class OutboxRelay<Row extends OutboxRowRef> {
   readonly #source: OutboxSource<Row>;
@@ -114,16 +120,19 @@ export class OutboxRelay<Row extends OutboxRowRef> {
       const sent = rows.filter((_, index) => results[index]!.status === "fulfilled");
       if (sent.length > 0) await this.#source.markSent(sent.map((row) => row.id));
       for (const row of sent) this.#refused.delete(row.messageId);
-      let failed = 0;
+      const unreachable: number[] = [];
       for (const [index, result] of results.entries()) {
         if (result.status === "fulfilled") continue;
-        failed++;
         const row = rows[index]!;
         if (hasCode(result.reason, "AMQP_UNROUTABLE") || hasCode(result.reason, "AMQP_NACKED")) {
           if (this.#refusedByBroker(row, result.reason, now)) await this.#park(row, result.reason);
-        } else this.#brokerUnreachable(row, result.reason, now);
+        } else {
+          this.#brokerUnreachable(row, result.reason, now);
+          unreachable.push(row.id);
+        }
       }
-      if (failed > 0) return; // the timer retries; do not spin against a broker that is down
+      if (unreachable.length > 0) await this.#source.release?.(unreachable);
+      if (sent.length < rows.length) return; // the timer retries; do not spin against a broker that is down
     }
   }
 

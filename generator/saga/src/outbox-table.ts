@@ -1,4 +1,4 @@
-import type { OutgoingMessage } from "@saga/runtime";
+import type { OutgoingMessage } from "@asyncgen/runtime";
 import type { OutboxRowRef } from "./outbox-relay.js";
 
 /**

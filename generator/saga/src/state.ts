@@ -1,4 +1,4 @@
-import type { OutgoingMessage } from "@saga/runtime";
+import type { OutgoingMessage } from "@asyncgen/runtime";
 import type { CommandToSend, FailureDetails } from "./definition.js";
 
 /** Saga statuses as the original wrote them: `not_started`, `<step>.running|compensating|compensated`, ends. */

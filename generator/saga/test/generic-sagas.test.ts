@@ -1,4 +1,4 @@
-import { silentLogger, type MessageSpec } from "@saga/runtime";
+import { silentLogger, type MessageSpec } from "@asyncgen/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SagaEngine, type SagaDatabase, type SagaDefinition } from "../src/index.js";
 import { postgresBackend, sqliteBackend } from "./stores.js";

@@ -1,13 +1,5 @@
-import {
-  connectAmqp,
-  createInProcessTransport,
-  failure,
-  serve,
-  silentLogger,
-  success,
-  type Transport,
-} from "@saga/runtime";
-import { createTestVhost } from "@saga/runtime/testing";
+import { connectAmqp, createInProcessTransport, silentLogger, type Transport } from "@asyncgen/runtime";
+import { createTestVhost } from "@asyncgen/runtime/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   parkedMessages,
@@ -18,7 +10,8 @@ import {
 } from "../src/index.js";
 import { SqliteSagaStore } from "../src/sqlite/index.js";
 import { postgresBackend, sqliteBackend } from "./stores.js";
-import { participantQueues, travelAgencyQueues } from "./trip-contract.js";
+import { travelAgencyQueues } from "./trip-contract.js";
+import { startParticipants } from "./trip-participants.js";
 import { bookTripSaga, newTrip, type TripData } from "./trip-sagas.js";
 
 /** How each transport is opened for a test: in memory, and RabbitMQ on a private vhost (with each store). */
@@ -38,22 +31,6 @@ const transports = [
     },
   })),
 ];
-
-/** The participants, answering by the rules of the test: the bank refuses amounts over 1000. */
-async function startParticipants(transport: Transport): Promise<() => Promise<void>> {
-  let next = 100;
-  const handlers = {
-    bookRoom: async () => success({ reservation_id: ++next }),
-    cancelRoom: async () => success(null),
-    bookSeat: async () => success({ seat_id: ++next }),
-    cancelSeat: async () => success(null),
-    charge: async ({ amount }: { amount: number }) =>
-      amount > 1000 ? failure({ reason: `${amount} is over the limit` }) : success({ payment_id: ++next }),
-    sendTickets: async () => success(null),
-  };
-  const servers = await Promise.all(participantQueues().map((spec) => serve(transport, spec, handlers)));
-  return async () => void (await Promise.all(servers.map((server) => server.close())));
-}
 
 describe.each(transports)("startOrchestrator on the $name transport", ({ open, backend }) => {
   let transport: Transport;

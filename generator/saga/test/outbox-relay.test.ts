@@ -1,4 +1,4 @@
-import { SagaToolkitError, silentLogger, type Logger } from "@saga/runtime";
+import { SagaToolkitError, silentLogger, type Logger } from "@asyncgen/runtime";
 import { describe, expect, it } from "vitest";
 import { OutboxRelay, type OutboxRowRef, type OutboxSource } from "../src/index.js";
 
@@ -136,6 +136,29 @@ describe("OutboxRelay", () => {
     await until(() => failures >= 10, "ten failed passes");
     await relay.stop();
     expect(outbox.parked.size).toBe(0);
+  });
+
+  it("hands the rows it could not publish (broker unreachable) back, not those the broker refused", async () => {
+    const outbox = memoryOutbox([
+      { id: 1, messageId: "m-1" },
+      { id: 2, messageId: "to-a-deleted-queue" },
+      { id: 3, messageId: "m-3" },
+    ]);
+    const released: number[][] = [];
+    const relay = new OutboxRelay(
+      { ...outbox.source, release: (ids) => void released.push([...ids]) },
+      async (row) => {
+        if (row.id === 2) throw new SagaToolkitError("AMQP_UNROUTABLE", "no queue bound");
+        if (row.id === 3) throw new SagaToolkitError("AMQP_CONNECTION_LOST", "broker gone");
+      },
+      silentLogger,
+      1_000,
+    );
+    relay.start();
+    await until(() => released.length === 1, "the first pass");
+    await relay.stop();
+    expect(outbox.sent).toEqual([1]);
+    expect(released).toEqual([[3]]); // another instance may reach the broker; a refusal would be the same there
   });
 
   it("while the broker cannot be reached, logs one line per 10 s with the count, not one per failed publish", async () => {

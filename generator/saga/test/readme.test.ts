@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { serveAccountingService } from "@saga/generated/accounting-service";
 import { serveConsumerService } from "@saga/generated/consumer-service";
-import { createInProcessTransport, failure, success } from "@saga/runtime";
+import { createInProcessTransport, failure, success } from "@asyncgen/runtime";
 import { describe, expect, it } from "vitest";
 import { SAGA_ERROR_CODES } from "../src/index.js";
 import { startPayments } from "./readme/payment-saga.js";

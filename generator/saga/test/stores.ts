@@ -1,4 +1,4 @@
-import { silentLogger } from "@saga/runtime";
+import { silentLogger } from "@asyncgen/runtime";
 import { SAGA_SCHEMA, type SagaDatabase } from "../src/index.js";
 import { PostgresSagaStore } from "../src/postgres/index.js";
 import { SqliteSagaStore } from "../src/sqlite/index.js";

@@ -1,4 +1,4 @@
-import type { MessageSpec, ServiceSpec, Validator } from "@saga/runtime";
+import type { MessageSpec, ServiceSpec, Validator } from "@asyncgen/runtime";
 import type { CommandSpec } from "../src/index.js";
 
 /**

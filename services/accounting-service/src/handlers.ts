@@ -1,5 +1,5 @@
 import type { AccountingServiceHandlers } from "@saga/generated/accounting-service";
-import { failure, success } from "@saga/runtime";
+import { failure, success } from "@asyncgen/runtime";
 import type { AuthorizationStore } from "./store.js";
 
 /** The original rule: amounts of 50 and more are declined. */

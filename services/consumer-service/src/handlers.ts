@@ -1,5 +1,5 @@
 import type { ConsumerServiceHandlers } from "@saga/generated/consumer-service";
-import { failure, success } from "@saga/runtime";
+import { failure, success } from "@asyncgen/runtime";
 import type { VerificationStore } from "./store.js";
 
 /** The original rule: consumers with an id below 50 may not order. */

@@ -2,16 +2,24 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { parkedMessages, startOrchestrator, type SagaDatabase, type SagaEngine } from "@asyncgen/saga";
 import { orderServiceQueues, queues } from "@saga/generated/order-service";
-import type { Transport } from "@saga/runtime";
-import { redactUrl, type Logger } from "@saga/service-kit";
-import { createOrderSaga, type CreateOrderSagaData } from "./create-order-saga/definition.js";
+import { childTrace, withTrace, type Transport } from "@asyncgen/runtime";
+import { CONFIG_DEFAULTS, meteredTransport, redactUrl, ServiceMetrics, type Logger } from "@saga/service-kit";
+import {
+  CREATE_ORDER_SAGA,
+  createOrderSaga,
+  type CreateOrderSagaData,
+} from "./create-order-saga/definition.js";
+import { IDEMPOTENCY_RETENTION_MS, IdempotentOrders } from "./create-order-saga/idempotent-orders.js";
 import {
   openOrderDatabase,
   OrderQueries,
   type OrderDatabaseLocation,
 } from "./create-order-saga/order-store.js";
 import type { NewOrder } from "./http/demo-scenarios.js";
+import { registerDeadLetterRoutes } from "./http/dead-letter-routes.js";
+import { registerMetricsRoute } from "./http/metrics-route.js";
 import { buildApi } from "./http/server.js";
+import { ignoredReason, meterSagaStore } from "./saga-metrics.js";
 
 export { orderDatabaseLocation } from "./create-order-saga/order-store.js";
 
@@ -25,6 +33,12 @@ export type OrderServiceOptions = OrderDatabaseLocation & {
   readonly stepDeadlineMs?: number;
   readonly maxResends?: number;
   readonly deadlinePollMs?: number;
+  /** Where its Prometheus metrics go (served at GET /metrics); default: a registry of its own. */
+  readonly metrics?: ServiceMetrics;
+  /** How long an Idempotency-Key of POST /orders is remembered; default 24 h. */
+  readonly idempotencyRetentionMs?: number;
+  /** On PostgreSQL: how long a dead instance's outbox rows stay its own (`OUTBOX_LEASE_MS`); default 3000 ms. */
+  readonly outboxLeaseMs?: number;
   /** Served at /contracts/<file>; default: the repository's contracts/. */
   readonly contractsDir?: string;
 };
@@ -38,10 +52,22 @@ export interface RunningOrderService {
 
 /** Starts the orchestrator: database, saga engine, outbox relay, reply consumer, deadline poller, HTTP API. */
 export async function startOrderService(options: OrderServiceOptions): Promise<RunningOrderService> {
-  const { transport, logger } = options;
-  const store = await openOrderDatabase(options, logger.child({ component: "database" }));
+  const { logger } = options;
+  const metrics = options.metrics ?? new ServiceMetrics("order-service");
+  const transport = meteredTransport(options.transport, metrics);
+  const store = meterSagaStore(
+    await openOrderDatabase(options, logger.child({ component: "database" })),
+    metrics,
+    CREATE_ORDER_SAGA,
+  );
+  metrics.countOutboxWith(async () =>
+    Number(
+      (await store.all<{ n: number | string }>(`SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL`))[0]
+        ?.n ?? 0,
+    ),
+  );
   const definition = createOrderSaga({
-    stepDeadlineMs: options.stepDeadlineMs ?? 10_000,
+    stepDeadlineMs: options.stepDeadlineMs ?? CONFIG_DEFAULTS.stepDeadlineMs,
     maxResends: options.maxResends ?? 3,
   });
   const orchestrator = await startOrchestrator({
@@ -51,9 +77,22 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
     replies: orderServiceQueues,
     logger,
     ...(options.deadlinePollMs === undefined ? {} : { deadlinePollMs: options.deadlinePollMs }),
+    onReplyOutcome: (outcome) => {
+      const reason = ignoredReason(outcome);
+      if (reason) metrics.repliesIgnored.inc({ reason });
+    },
   });
   const { engine } = orchestrator;
 
+  const orders = new IdempotentOrders(
+    store,
+    // Each new saga is the root of a trace (stored with it); its first command and what the start logs carry it.
+    (data) => {
+      const trace = childTrace();
+      return withTrace(trace, () => orchestrator.start({ ...data, traceparent: trace.traceparent }));
+    },
+    options.idempotencyRetentionMs ?? IDEMPOTENCY_RETENTION_MS,
+  );
   const api = buildApi({
     queries: new OrderQueries(store),
     logger,
@@ -66,13 +105,7 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
       return Object.fromEntries(names.map((name, i) => [name, depths[i] ?? null]));
     },
     parked: () => parkedMessages(store),
-    startOrder: (order: NewOrder) =>
-      orchestrator.start({
-        ...order,
-        status: "pending_validation",
-        restaurant_ticket_id: null,
-        transaction_id: null,
-      }),
+    startOrder: (order: NewOrder, idempotencyKey?: string) => orders.start(order, idempotencyKey),
     health: async () => {
       const database = await store.ping().then(
         () => true,
@@ -85,6 +118,12 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
       };
     },
   });
+  registerDeadLetterRoutes(api, {
+    transport,
+    queues: [...queues.consumes, ...queues.publishesTo].map((q) => `${q}.dlq`),
+    onReplayed: (letter) => metrics.replayed.inc({ queue: letter.original_queue }),
+  });
+  registerMetricsRoute(api, metrics);
   await api.listen({ port: options.port, host: options.host ?? "127.0.0.1" });
   const address = api.server.address();
   const url =

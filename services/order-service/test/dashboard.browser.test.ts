@@ -1,34 +1,30 @@
-import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pino } from "pino";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAccountingService } from "@saga/accounting-service";
 import { startConsumerService } from "@saga/consumer-service";
 import { startRestaurantService } from "@saga/restaurant-service";
-import { createInProcessTransport } from "@saga/runtime";
+import { createInProcessTransport, type InProcessTransport } from "@asyncgen/runtime";
 import { startOrderService, type RunningOrderService } from "../src/service.js";
+import { ARTIFACTS, hasChromium, launchChromium, warnIfNoChromium } from "../testing/browser.js";
 
 /**
- * The dashboard and the docs in a real browser (Debian's chromium, driven by playwright-core): click a demo
- * scenario, watch the saga reach `succeeded`, and keep screenshots as test artifacts. `.ci/run` installs chromium;
- * without it this file is skipped and says so.
+ * The dashboard and the docs in a real browser: click a demo scenario, watch the saga reach `succeeded`, and keep
+ * screenshots as test artifacts.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARTIFACTS = path.resolve(import.meta.dirname, "../../../test-artifacts");
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium)
-  console.warn(`dashboard browser test skipped: no chromium at ${CHROMIUM} (apt-get install chromium)`);
+warnIfNoChromium("dashboard browser test");
 
 describe.skipIf(!hasChromium)("dashboard in a real browser", () => {
   let browser: Browser;
   let orders: RunningOrderService;
+  let transport: InProcessTransport;
   const stops: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
     const logger = pino({ level: "silent" });
-    const transport = createInProcessTransport();
+    transport = createInProcessTransport();
     const data = path.join(tmpdir(), `dashboard-${process.pid}`);
     for (const start of [startConsumerService, startAccountingService]) {
       const service = await start({
@@ -47,18 +43,7 @@ describe.skipIf(!hasChromium)("dashboard in a real browser", () => {
     stops.push(() => restaurant.stop());
     orders = await startOrderService({ transport, logger, databaseFile: ":memory:", port: 0 });
     stops.push(() => orders.stop());
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-      ],
-    });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -86,6 +71,45 @@ describe.skipIf(!hasChromium)("dashboard in a real browser", () => {
       { timeout: 15_000 },
     );
     await page.screenshot({ path: path.join(ARTIFACTS, "dashboard.png") });
+    await page.close();
+  });
+
+  it("replays a dead letter with one click: the message leaves the dead-letter queue and is consumed", async () => {
+    // A reply dead-lettered earlier (say, while its consumer was broken); for an unknown saga, so replaying it
+    // changes nothing but its consumption.
+    await transport.publish({
+      exchange: "",
+      routingKey: "create_order_saga_responses.dlq",
+      body: Buffer.from(JSON.stringify({ ticket_id: 1 })),
+      properties: {
+        messageId: "dashboard-dead-letter-1",
+        type: "restaurant_service.create_ticket.response.success",
+        correlationId: "999999",
+        timestamp: Math.floor(Date.now() / 1000),
+        contentType: "application/json",
+        headers: {
+          contract_version: "1.0.0",
+          "x-error-code": "HANDLER_FAILED",
+          "x-error-reason": "database unavailable (after 5 attempts)",
+          "x-original-queue": "create_order_saga_responses",
+        },
+      },
+    });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${orders.url}/dashboard`);
+    const row = page.locator('tr[data-message-id="dashboard-dead-letter-1"]');
+    await row.waitFor({ timeout: 10_000 });
+    await expect(row.textContent()).resolves.toContain("HANDLER_FAILED");
+    await page.screenshot({ path: path.join(ARTIFACTS, "dashboard-dead-letters.png") });
+    await row.locator('button[data-action="replay"]').click();
+    await page.waitForFunction(
+      `document.getElementById("dead-letter-result")?.textContent?.startsWith("replayed 1 message(s)")`,
+      undefined,
+      { timeout: 10_000 },
+    );
+    await expect(row.count()).resolves.toBe(0);
+    expect(transport.inspect("create_order_saga_responses.dlq").ready).toBe(0);
+    expect(transport.inspect("create_order_saga_responses")).toMatchObject({ ready: 0, unacked: 0 });
     await page.close();
   });
 

@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createInProcessTransport } from "@saga/runtime";
+import { createInProcessTransport } from "@asyncgen/runtime";
 import { startOrderService, type RunningOrderService } from "../src/service.js";
 import { createTestDatabase } from "../testing/postgres.js";
 import { waitFor } from "../testing/system-under-test.js";

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectAmqp, type Transport } from "@saga/runtime";
-import { createTestVhost } from "@saga/runtime/testing";
+import { connectAmqp, type Transport } from "@asyncgen/runtime";
+import { createTestVhost } from "@asyncgen/runtime/testing";
 import { createOrderSaga } from "../src/create-order-saga/definition.js";
 import {
   openOrderDatabase,

@@ -44,6 +44,7 @@ describe("PostgreSQL saga store, two instances on one database", () => {
       { version: 1 },
       { version: 2 },
       { version: 3 },
+      { version: 4 },
     ]);
   });
 
@@ -128,11 +129,11 @@ describe("PostgreSQL saga store, two instances on one database", () => {
     }
   });
 
-  it("lets another instance take the rows of one that died or cannot publish once their lease ran out", async () => {
+  it("keeps a live instance's rows its own past the lease (its heartbeat), until it hands back those it cannot publish", async () => {
     await first.markSent((await first.pendingOutbox(1000)).map((row) => row.id));
     const id = await engineOn(first).start(order);
-    // An instance that claims rows and then stops answering (a crash); a short lease keeps the test quick.
-    const crashed = await PostgresSagaStore.open<CreateOrderSagaData>({
+    // An instance whose relay claimed the row and is slow to publish it; a short lease keeps the test quick.
+    const slow = await PostgresSagaStore.open<CreateOrderSagaData>({
       url: database.url,
       migrations: [],
       schemaName: "order_service",
@@ -141,18 +142,29 @@ describe("PostgreSQL saga store, two instances on one database", () => {
       outboxLeaseMs: 300,
     });
     try {
-      expect((await crashed.pendingOutbox(10)).map((row) => row.message.properties.correlationId)).toEqual([
-        String(id),
-      ]);
-      expect(await first.pendingOutbox(10)).toEqual([]); // leased to the other instance for now
-      await waitFor(async () => {
-        await crashed.pendingOutbox(10); // the holder retrying (its publishes failing) does not renew its lease
-        return (await first.pendingOutbox(10)).length === 1;
-      }, 10_000);
-      expect(await crashed.pendingOutbox(10)).toEqual([]); // now leased to `first`
+      const claimed = await slow.pendingOutbox(10);
+      expect(claimed.map((row) => row.message.properties.correlationId)).toEqual([String(id)]);
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // three leases: renewed by the heartbeat
+      expect(await first.pendingOutbox(10)).toEqual([]);
+      await slow.release(claimed.map((row) => row.id)); // its relay could not reach the broker
+      expect((await first.pendingOutbox(10)).map((row) => row.id)).toEqual(claimed.map((row) => row.id));
+      expect(await slow.pendingOutbox(10)).toEqual([]); // now leased to `first`
     } finally {
-      await crashed.close();
+      await slow.close();
     }
+  });
+
+  it("refuses a lease it could not renew in time", async () => {
+    await expect(
+      PostgresSagaStore.open({
+        url: database.url,
+        migrations: [],
+        schemaName: "order_service",
+        type: "create_order_saga",
+        logger,
+        outboxLeaseMs: 0.5,
+      }),
+    ).rejects.toThrow(/OUTBOX_LEASE_MS.*at least 3 ms, not 0.5/);
   });
 });
 

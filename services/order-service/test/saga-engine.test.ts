@@ -1,6 +1,6 @@
 import { SagaEngine, type SagaDatabase, type SagaRecord, type TransitionEvent } from "@asyncgen/saga";
 import { orderServiceCommands as commands } from "@saga/generated/order-service";
-import { buildMessage } from "@saga/runtime";
+import { buildMessage } from "@asyncgen/runtime";
 import { pino } from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createOrderSaga, type CreateOrderSagaData } from "../src/create-order-saga/definition.js";

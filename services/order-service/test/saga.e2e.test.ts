@@ -2,7 +2,7 @@ import path from "node:path";
 import amqp from "amqplib";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestVhost, queueDepths } from "@saga/runtime/testing";
+import { createTestVhost, queueDepths } from "@asyncgen/runtime/testing";
 import { EXPECTED_STATUSES } from "../testing/orders.js";
 import { transitionStatuses } from "../testing/saga-checks.js";
 import { createTestDatabase } from "../testing/postgres.js";
@@ -181,7 +181,7 @@ describe.each(BACKENDS)("CreateOrderSaga end to end (4 processes, RabbitMQ, $nam
     });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { code: string }).code).toMatch(
-      /^(HTTP_INVALID_REQUEST|FST_ERR_CTP_INVALID_JSON_BODY|HTTP_BAD_REQUEST)$/,
+      /^(HTTP_INVALID_REQUEST|HTTP_MALFORMED_JSON)$/,
     );
     const after = (await (await fetch(`${system.url}/sagas?limit=1000`)).json()) as { sagas: unknown[] };
     expect(after.sagas.length).toBe(before.sagas.length);

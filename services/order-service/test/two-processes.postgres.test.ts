@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestVhost } from "@saga/runtime/testing";
+import { createTestVhost } from "@asyncgen/runtime/testing";
 import { createTestDatabase } from "../testing/postgres.js";
 import { expectAdvancedOnce, expectEffectsOnce, finishedSagas, placeOrders } from "../testing/saga-checks.js";
 import { startSystem, type RunningSystem } from "../testing/system-under-test.js";

@@ -2,7 +2,7 @@ import path from "node:path";
 import { startAccountingService } from "@saga/accounting-service";
 import { startConsumerService } from "@saga/consumer-service";
 import { startRestaurantService } from "@saga/restaurant-service";
-import type { Transport } from "@saga/runtime";
+import type { Transport } from "@asyncgen/runtime";
 import type { Logger } from "@saga/service-kit";
 
 /** The three participants in this process, each with its own SQLite file in `dataDir`, as the saga's tests need them. */

@@ -1,9 +1,10 @@
 import type { RestaurantServiceHandlers } from "@saga/generated/restaurant-service";
-import { failure, success } from "@saga/runtime";
+import { failure, success } from "@asyncgen/runtime";
+import { CONFIG_DEFAULTS } from "@saga/service-kit";
 import type { TicketStore } from "./store.js";
 
 /** The original's rate: approving a ticket fails transiently on 30% of attempts. */
-export const DEFAULT_APPROVE_TICKET_FAILURE_RATE = 0.3;
+export const DEFAULT_APPROVE_TICKET_FAILURE_RATE = CONFIG_DEFAULTS.approveTicketFailureRate;
 
 export interface RestaurantRules {
   /** Probability (0..1) that one attempt to approve a ticket fails transiently. */
@@ -15,6 +16,8 @@ export interface RestaurantRules {
 /** A technical, transient failure: thrown, so the runtime redelivers the command; never a failure reply. */
 export class TransientError extends Error {
   override name = "TransientError";
+  /** The runtime logs such a failure as one line, without a stack. */
+  readonly transient = true;
 }
 
 export function restaurantHandlers(store: TicketStore, rules: RestaurantRules): RestaurantServiceHandlers {

@@ -1,14 +1,8 @@
 import { queues } from "@saga/generated/restaurant-service";
-import { numberFromEnv, runParticipant } from "@saga/service-kit";
-import { DEFAULT_APPROVE_TICKET_FAILURE_RATE } from "./handlers.js";
+import { runParticipant } from "@saga/service-kit";
 import { startRestaurantService } from "./service.js";
 
 // `npm start -w services/restaurant-service`: this service alone; configuration comes only from the environment.
-const approveTicketFailureRate = numberFromEnv(
-  process.env,
-  "APPROVE_TICKET_FAILURE_RATE",
-  DEFAULT_APPROVE_TICKET_FAILURE_RATE,
-);
-await runParticipant("restaurant-service", queues.consumes, (options) =>
-  startRestaurantService({ ...options, approveTicketFailureRate }),
+await runParticipant("restaurant-service", queues.consumes, (options, config) =>
+  startRestaurantService({ ...options, approveTicketFailureRate: config.approveTicketFailureRate }),
 );

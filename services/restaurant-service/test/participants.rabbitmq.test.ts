@@ -11,9 +11,10 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OrderServiceClient, serveOrderService } from "@saga/generated/order-service";
-import { connectAmqp, type Transport } from "@saga/runtime";
-import { createTestVhost } from "@saga/runtime/testing";
-import { createLogger, openSqlite, type SqliteDatabase } from "@saga/service-kit";
+import { connectAmqp, type Transport } from "@asyncgen/runtime";
+import { createTestVhost } from "@asyncgen/runtime/testing";
+import Database from "better-sqlite3";
+import { createLogger, type SqliteDatabase } from "@saga/service-kit";
 import { startAccountingService } from "@saga/accounting-service";
 import { startConsumerService } from "@saga/consumer-service";
 import { startRestaurantService, type RestaurantServiceOptions } from "../src/service.js";
@@ -54,9 +55,12 @@ async function orderSide(...serviceQueues: string[]) {
   return { client: new OrderServiceClient(transport), recorder, transport };
 }
 
-/** A service's database, opened beside the running service (WAL: readers do not block it). */
+/**
+ * A service's database, opened beside the running service (WAL: readers do not block it). Not with openSqlite: that
+ * would make this process the file's holder, and the service's restart would be refused (SAGA_DATABASE_IN_USE).
+ */
 function database(file: string): SqliteDatabase {
-  const db = openSqlite(file, []);
+  const db = new Database(file);
   cleanups.push(() => void db.close());
   return db;
 }

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { OrderServiceClient, serveOrderService } from "@saga/generated/order-service";
-import { createInProcessTransport, type InProcessTransport } from "@saga/runtime";
+import { createInProcessTransport, type InProcessTransport } from "@asyncgen/runtime";
 import { createLogger } from "@saga/service-kit";
 import { startRestaurantService, type RestaurantServiceOptions } from "../src/service.js";
 import { TicketStore } from "../src/store.js";

@@ -1,4 +1,5 @@
-import type { Transport } from "@saga/runtime";
+import type { Transport } from "@asyncgen/runtime";
+import { wrapTransport } from "./wrap-transport.js";
 
 /**
  * TEST ONLY (the fault suite, `npm run test:faults`): a transport whose every publish goes out twice with the same
@@ -6,17 +7,10 @@ import type { Transport } from "@saga/runtime";
  * `CHAOS_DUPLICATE_DELIVERY=1`; never set it in production.
  */
 export function duplicatingTransport(inner: Transport): Transport {
-  return {
-    kind: inner.kind,
-    isConnected: () => inner.isConnected(),
-    declareQueue: (spec) => inner.declareQueue(spec),
+  return wrapTransport(inner, {
     async publish(message) {
       await inner.publish(message);
       await inner.publish(message);
     },
-    consume: (queue, onDelivery, options) => inner.consume(queue, onDelivery, options),
-    deadLetter: (delivery, code, reason) => inner.deadLetter(delivery, code, reason),
-    queueDepth: (queue) => inner.queueDepth(queue),
-    close: () => inner.close(),
-  };
+  });
 }

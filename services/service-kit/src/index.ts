@@ -1,7 +1,18 @@
-export { numberFromEnv, readConfig, type ServiceConfig } from "./config.js";
-export { stopOnSignals } from "./lifecycle.js";
+export {
+  CONFIG_DEFAULTS,
+  CONFIG_VARIABLES,
+  ConfigError,
+  readConfig,
+  readConfigOrExit,
+  type ServiceConfig,
+} from "./config.js";
+export { BrokerRefusedError, classifyConnectFailure } from "./broker-connect.js";
+export { exitOnStartFailure, stopOnSignals } from "./lifecycle.js";
 export { createLogger, type Logger } from "./logger.js";
+export { meteredTransport } from "./metered-transport.js";
+export { ServiceMetrics, serveMetrics } from "./metrics.js";
 export { OutboxRelay, type OutboxRowRef, type OutboxSource, type StoredMessage } from "@asyncgen/saga";
+export { wrapTransport } from "./wrap-transport.js";
 export {
   startParticipant,
   type ParticipantOptions,
@@ -16,5 +27,5 @@ export {
   SqliteOutbox,
 } from "./sqlite-outbox.js";
 export { exclusive, openSqlite, transaction, type SqliteDatabase } from "@asyncgen/saga/sqlite";
-export { openTransport, redactUrl } from "./transport.js";
+export { openTransport, redactUrl, type OpenTransportOptions } from "./transport.js";
 export { fakeContext } from "./testing.js";

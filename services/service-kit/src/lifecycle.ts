@@ -18,3 +18,14 @@ export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
 }
+
+/**
+ * For a start that cannot go on (a broker refusing the login, a missing vhost): one fatal line with the cause, exit
+ * code 1, no stack trace for the user to read through.
+ */
+export function exitOnStartFailure(logger: Logger): (error: unknown) => never {
+  return (error) => {
+    logger.fatal({ err: error }, error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  };
+}

@@ -1,6 +1,8 @@
-import { readConfig } from "./config.js";
-import { stopOnSignals } from "./lifecycle.js";
+import { readConfigOrExit, type ServiceConfig } from "./config.js";
+import { exitOnStartFailure, stopOnSignals } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
+import { meteredTransport } from "./metered-transport.js";
+import { ServiceMetrics, serveMetrics } from "./metrics.js";
 import type { ParticipantOptions, RunningParticipant } from "./participant.js";
 import { openTransport } from "./transport.js";
 
@@ -12,12 +14,33 @@ import { openTransport } from "./transport.js";
 export async function runParticipant(
   name: string,
   consumes: readonly string[],
-  start: (options: ParticipantOptions) => Promise<RunningParticipant>,
+  start: (options: ParticipantOptions, config: ServiceConfig) => Promise<RunningParticipant>,
 ): Promise<void> {
-  const config = readConfig();
+  const config = readConfigOrExit();
   const logger = createLogger(name, config.logLevel);
-  const transport = await openTransport(config, logger, name);
-  const service = await start({ transport, logger, databaseFile: `${config.dataDir}/${name}.sqlite` });
+  // Started alone: waits for RabbitMQ rather than run on an in-process broker no other service reaches.
+  const transport = await openTransport(config, logger, name).catch(exitOnStartFailure(logger));
+  const metrics = new ServiceMetrics(name);
+  const service = await start(
+    {
+      transport: meteredTransport(transport, metrics),
+      logger,
+      databaseFile: `${config.dataDir}/${name}.sqlite`,
+      metrics,
+    },
+    config,
+  ).catch(async (error: unknown) => {
+    // E.g. SAGA_DATABASE_IN_USE: another instance runs on this DATA_DIR. One log line with the code, exit 1.
+    logger.fatal({ err: error, code: (error as { code?: string }).code }, `${name} could not start`);
+    await transport.close();
+    process.exit(1);
+  });
+  // GET /metrics on METRICS_PORT when it is set (each participant run alone needs a port of its own).
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : await serveMetrics(metrics, config.metricsPort, config.host);
+  if (metricsServer) logger.info({ url: metricsServer.url }, `${name}: metrics on ${metricsServer.url}`);
   logger.info({ queues: consumes }, `${name}: consuming ${consumes.join(", ")}`);
   if (transport.kind === "in-process") {
     logger.warn({}, "the in-process broker reaches only this process: run `npm start` for the whole system");
@@ -26,6 +49,7 @@ export async function runParticipant(
   const keepAlive = setInterval(() => {}, 1 << 30);
   stopOnSignals(logger, async () => {
     clearInterval(keepAlive);
+    await metricsServer?.close();
     await service.stop();
     await transport.close();
   });

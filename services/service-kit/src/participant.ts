@@ -1,7 +1,8 @@
-import type { ServeOptions, Transport } from "@saga/runtime";
+import type { ServeOptions, Transport, UnitOfWork } from "@asyncgen/runtime";
 import type { Logger } from "pino";
 import { OutboxRelay } from "@asyncgen/saga";
 import { exclusive, type SqliteDatabase } from "@asyncgen/saga/sqlite";
+import type { ServiceMetrics } from "./metrics.js";
 import { publishStoredMessage, SqliteOutbox } from "./sqlite-outbox.js";
 
 /** What every saga participant is started with. */
@@ -14,6 +15,8 @@ export interface ParticipantOptions {
   readonly retryDelayMs?: (attempt: number) => number;
   /** How often the outbox relay looks for rows left unsent (by a crash or a broker outage). Default 500 ms. */
   readonly relayIntervalMs?: number;
+  /** Counts the outbox backlog and times each commit (pass the transport through meteredTransport too). */
+  readonly metrics?: ServiceMetrics;
 }
 
 /** A participant's store: its SQLite database (whose migrations include OUTBOX_MIGRATION), closed at stop. */
@@ -48,6 +51,11 @@ export async function startParticipant<Store extends ParticipantStore>(
     options.relayIntervalMs,
   );
   outbox.onCommit = () => relay.kick();
+  const { metrics } = options;
+  if (metrics) {
+    const backlog = store.db.prepare(`SELECT count(*) FROM outbox WHERE sent_at IS NULL`).pluck();
+    metrics.countOutboxWith(async () => Number(backlog.get()));
+  }
   const close = async () => {
     await relay.stop();
     await exclusive(store.db, () => store.close()); // after the last transaction in flight
@@ -56,7 +64,7 @@ export async function startParticipant<Store extends ParticipantStore>(
     relay.start();
     const server = await serve(store, {
       logger,
-      unitOfWork: outbox,
+      unitOfWork: metrics ? timedCommits(outbox, metrics) : outbox,
       ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
     });
     let stopped: Promise<void> | undefined;
@@ -71,4 +79,18 @@ export async function startParticipant<Store extends ParticipantStore>(
     await close();
     throw error;
   }
+}
+
+/** The unit of work with each transaction timed (saga_commit_duration_seconds). */
+function timedCommits(inner: UnitOfWork, metrics: ServiceMetrics): UnitOfWork {
+  return {
+    async transact(messageId, work) {
+      const stop = metrics.commitSeconds.startTimer();
+      try {
+        return await inner.transact(messageId, work);
+      } finally {
+        stop();
+      }
+    },
+  };
 }

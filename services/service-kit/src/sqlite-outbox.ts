@@ -13,7 +13,7 @@ import {
   type StoredMessage,
 } from "@asyncgen/saga";
 import { exclusive, transaction, type SqliteDatabase } from "@asyncgen/saga/sqlite";
-import type { OutgoingMessage, Transport, UnitOfWork } from "@saga/runtime";
+import type { OutgoingMessage, Transport, UnitOfWork } from "@asyncgen/runtime";
 
 /**
  * The outbox and the consumed-message record of a service that answers messages; append it to the service's own

@@ -1,4 +1,4 @@
-import { silentLogger, type MessageContext } from "@saga/runtime";
+import { childTrace, silentLogger, type MessageContext } from "@asyncgen/runtime";
 
 /** A MessageContext for calling a handler directly in a unit test. */
 export function fakeContext(overrides: Partial<MessageContext> = {}): MessageContext {
@@ -8,6 +8,7 @@ export function fakeContext(overrides: Partial<MessageContext> = {}): MessageCon
     type: "test",
     deliveryCount: 1,
     headers: { contract_version: "1.0.0" },
+    trace: childTrace(),
     logger: silentLogger,
     ...overrides,
   };

@@ -21,14 +21,15 @@ import {
   type ServiceSpec,
   type Transport,
   type Validator,
-} from "@saga/runtime";
-import { createTestVhost } from "@saga/runtime/testing";
+} from "@asyncgen/runtime";
+import { createTestVhost } from "@asyncgen/runtime/testing";
 import {
   createLogger,
   OUTBOX_MIGRATION,
   OUTBOX_PARKING_MIGRATION,
   openSqlite,
   startParticipant,
+  wrapTransport,
   type RunningParticipant,
   type SqliteDatabase,
 } from "../src/index.js";
@@ -58,17 +59,10 @@ class NotesStore {
 
 /** Every publish fails, as when the process dies after the commit and before the relay publishes. */
 function publishingFails(transport: Transport): Transport {
-  return {
-    kind: transport.kind,
-    isConnected: () => transport.isConnected(),
-    declareQueue: (spec) => transport.declareQueue(spec),
+  return wrapTransport(transport, {
     publish: () =>
       Promise.reject(new SagaToolkitError("AMQP_CONNECTION_LOST", "test: gone before publishing")),
-    consume: (queue, onDelivery, options) => transport.consume(queue, onDelivery, options),
-    deadLetter: (delivery, code, reason) => transport.deadLetter(delivery, code, reason),
-    queueDepth: (queue) => transport.queueDepth(queue),
-    close: () => transport.close(),
-  };
+  });
 }
 
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {

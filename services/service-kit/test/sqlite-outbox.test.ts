@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { OutgoingMessage } from "@saga/runtime";
+import type { OutgoingMessage } from "@asyncgen/runtime";
 import {
   OUTBOX_MIGRATION,
   OUTBOX_PARKING_MIGRATION,

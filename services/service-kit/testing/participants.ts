@@ -11,7 +11,12 @@ import {
   serveOrderService,
   type OrderServiceHandlers,
 } from "@saga/generated/order-service";
-import { createInProcessTransport, type Dedup, type MessageContext, type ServeOptions } from "@saga/runtime";
+import {
+  createInProcessTransport,
+  type Dedup,
+  type MessageContext,
+  type ServeOptions,
+} from "@asyncgen/runtime";
 import {
   createLogger,
   openSqlite,

@@ -1,4 +1,4 @@
-import { queueDepths } from "@saga/runtime/testing";
+import { queueDepths } from "@asyncgen/runtime/testing";
 import { SERVICES, waitFor } from "@saga/order-service/testing";
 import { drainQueues } from "./broker.js";
 import { readDatabase, pendingOutbox, unfinishedSagas } from "./databases.js";

@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createTestVhost } from "@saga/runtime/testing";
+import { createTestVhost } from "@asyncgen/runtime/testing";
 import { startSystem, waitFor, type RunningSystem, type ServiceName } from "@saga/order-service/testing";
 import { readDatabase, resentCommands, sagasGivenUp } from "./databases.js";
 import { OrderDriver } from "./orders.js";

@@ -2,13 +2,23 @@ import { startAccountingService } from "@saga/accounting-service";
 import { startConsumerService } from "@saga/consumer-service";
 import { orderDatabaseLocation, startOrderService } from "@saga/order-service";
 import { startRestaurantService } from "@saga/restaurant-service";
-import { createLogger, numberFromEnv, openTransport, readConfig, stopOnSignals } from "@saga/service-kit";
+import {
+  createLogger,
+  exitOnStartFailure,
+  openTransport,
+  readConfigOrExit,
+  stopOnSignals,
+} from "@saga/service-kit";
 
 // `npm start`: the four services in one process sharing one transport, so the in-process broker works when no
-// RabbitMQ answers. Each service still has its own database and its own queue, exactly as when run alone.
-const config = readConfig();
+// RabbitMQ answers. Each service still has its own database and its own queue, exactly as when run alone, and
+// reads the same settings (one config module) as when started alone.
+const config = readConfigOrExit();
 const logger = createLogger("system", config.logLevel);
-const transport = await openTransport(config, logger, "saga-system");
+// All four services share this process, so the in-process broker can stand in when nothing answers at AMQP_URL.
+const transport = await openTransport(config, logger, "saga-system", { whenUnreachable: "in-process" }).catch(
+  exitOnStartFailure(logger),
+);
 const database = (service: string) => `${config.dataDir}/${service}.sqlite`;
 
 const participants = [
@@ -21,6 +31,7 @@ const participants = [
     transport,
     logger: logger.child({ service: "restaurant-service" }),
     databaseFile: database("restaurant-service"),
+    approveTicketFailureRate: config.approveTicketFailureRate,
   }),
   await startAccountingService({
     transport,
@@ -32,8 +43,10 @@ const orders = await startOrderService({
   transport,
   logger: logger.child({ service: "order-service" }),
   ...orderDatabaseLocation(config), // DATABASE_URL, else its SQLite file in DATA_DIR
-  port: numberFromEnv(process.env, "PORT", 3000),
-  host: process.env.HOST ?? "127.0.0.1",
+  port: config.port,
+  host: config.host,
+  stepDeadlineMs: config.stepDeadlineMs,
+  outboxLeaseMs: config.outboxLeaseMs,
 });
 logger.info({ url: orders.url }, `CreateOrderSaga demo: open ${orders.url}`);
 

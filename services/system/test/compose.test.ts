@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
+import { CONFIG_VARIABLES } from "@saga/service-kit";
 
 /** There is no Docker engine here, so the compose file is checked as data: it runs the commands tested here. */
 const REPO = path.resolve(import.meta.dirname, "../../..");
@@ -14,9 +15,13 @@ const compose = parse(readFileSync(path.join(REPO, "docker-compose.yaml"), "utf8
       healthcheck?: unknown;
       depends_on?: Record<string, { condition: string }>;
       volumes?: string[];
+      ports?: string[];
+      hostname?: string;
     }
   >;
+  volumes: Record<string, unknown>;
 };
+const SERVICES = ["order-service", "consumer-service", "restaurant-service", "accounting-service"];
 
 describe("docker-compose.yaml", () => {
   it("runs RabbitMQ with its management UI, PostgreSQL, and the four services", () => {
@@ -72,5 +77,28 @@ describe("docker-compose.yaml", () => {
     // The script that creates the role runs at the container's first start; it exists where compose mounts it from.
     const init = postgres.volumes!.find((volume) => volume.includes("/docker-entrypoint-initdb.d/"))!;
     expect(existsSync(path.join(REPO, init.split(":")[0]!))).toBe(true);
+  });
+
+  it.each(SERVICES)("gives %s only settings the services read", (service) => {
+    for (const name of Object.keys(compose.services[service]!.environment!))
+      expect(CONFIG_VARIABLES as readonly string[]).toContain(name);
+  });
+
+  it("publishes ports on 127.0.0.1 unless BIND_ADDRESS says otherwise", () => {
+    const ports = Object.values(compose.services).flatMap((service) => service.ports ?? []);
+    expect(ports.length).toBeGreaterThan(0);
+    for (const port of ports) expect(port).toMatch(/^\$\{BIND_ADDRESS:-127\.0\.0\.1\}:\d+:\d+$/);
+  });
+
+  it("keeps RabbitMQ's queues on a volume, under a fixed node name", () => {
+    const rabbitmq = compose.services["rabbitmq"]!;
+    expect(rabbitmq.hostname).toBe("rabbitmq");
+    expect(rabbitmq.volumes).toContain("rabbitmq-data:/var/lib/rabbitmq");
+    expect(compose.volumes).toHaveProperty("rabbitmq-data");
+  });
+
+  it("runs the services' image as an unprivileged user", () => {
+    const dockerfile = readFileSync(path.join(REPO, "services/Dockerfile"), "utf8");
+    expect(dockerfile).toMatch(/^USER node$/m);
   });
 });

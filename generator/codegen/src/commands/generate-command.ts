@@ -1,4 +1,5 @@
 import path from "node:path";
+import { expandContractGlobs, selectServices } from "../config/config.js";
 import { CodegenError } from "../errors.js";
 import { ContractFiles } from "../load/contract-files.js";
 import { discoverContracts } from "../load/discover.js";
@@ -11,13 +12,25 @@ export interface GenerateArgs {
   readonly out: string;
   readonly check: boolean;
   readonly allowRemoteRefs: boolean;
+  /** Instead of the folder: the files these globs match (the complete set). */
+  readonly contractGlobs?: readonly string[] | undefined;
+  /** Only these services' contracts (like naming their files). */
+  readonly services?: readonly string[] | undefined;
+  /** The generated package's name (default "generated"). */
+  readonly packageName?: string | undefined;
 }
 
 /** `asyncgen generate [--check]`; returns the exit code. Bad input throws CodegenError before anything is written. */
 export async function runGenerate(args: GenerateArgs, print: (line: string) => void): Promise<number> {
   const root = process.cwd();
-  const selected = args.contracts.length > 0;
-  const files = selected ? [...args.contracts] : discoverContracts(args.contractsDir);
+  const named = args.contracts.length > 0;
+  const all = named
+    ? [...args.contracts]
+    : args.contractGlobs?.length
+      ? expandContractGlobs(args.contractGlobs, root)
+      : discoverContracts(args.contractsDir);
+  const selected = named || (args.services?.length ?? 0) > 0;
+  const files = !named && args.services?.length ? selectServices(all, args.services) : all;
   const outDir = path.resolve(root, args.out);
   const fingerprint = generatorFingerprint();
 
@@ -45,10 +58,21 @@ export async function runGenerate(args: GenerateArgs, print: (line: string) => v
     import("../docs/site.js"),
   ]);
   const loader = new ContractLoader({ root, allowRemoteRefs: args.allowRemoteRefs });
-  const contracts = await loader.loadAll(files);
+  const { loaded: contracts, problems } = await loader.loadEach(files);
   const scope: Scope = { services: contracts.map((c) => c.service), complete: !selected };
+  const notes: string[] = [];
+  // The contracts that loaded are generated too, so their problems are reported with the others'.
+  const modelFiles = await generate(contracts, {
+    packageName: args.packageName,
+    onNote: (note) => notes.push(note),
+  }).catch((error: unknown) => {
+    if (!(error instanceof CodegenError)) throw error;
+    throw new CodegenError([...problems, ...error.problems]);
+  });
+  if (problems.length > 0) throw new CodegenError(problems);
   // The documentation covers the whole contract set, so it is only rebuilt with all of it.
-  const generated = [...(await generate(contracts)), ...(scope.complete ? buildDocs(contracts) : [])];
+  const generated = [...modelFiles, ...(scope.complete ? buildDocs(contracts) : [])];
+  for (const note of notes) print(`asyncgen: note: ${note}`);
   const output = scope.complete
     ? [
         ...generated,

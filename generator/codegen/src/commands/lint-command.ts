@@ -16,18 +16,19 @@ export interface LintArgs {
 export async function runLint(args: LintArgs, print: (line: string) => void): Promise<number> {
   const files = args.contracts.length > 0 ? [...args.contracts] : discoverContracts(args.contractsDir);
   const loader = new ContractLoader({ root: process.cwd(), allowRemoteRefs: args.allowRemoteRefs });
-  const contracts = await loader.loadAll(files);
+  const { loaded: contracts, problems } = await loader.loadEach(files);
   const models: ServiceModel[] = [];
-  const broken: CodegenError[] = [];
   for (const contract of contracts) {
     try {
       models.push(buildServiceModel(contract));
     } catch (error) {
       if (!(error instanceof CodegenError)) throw error;
-      broken.push(error);
+      problems.push(...error.problems);
     }
   }
-  const findings = lintContracts(models, broken);
+  // A contract the generator cannot read is bad input (exit 2), reported with every other one.
+  if (problems.length > 0) throw new CodegenError(problems);
+  const findings = lintContracts(models);
   if (args.format === "json") {
     print(JSON.stringify(findings, null, 2));
   } else if (findings.length === 0) {

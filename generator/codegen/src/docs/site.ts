@@ -10,8 +10,23 @@ import { fieldRows, schemaAnchor, typeText } from "./schema-table.js";
 
 // HTML templates escape by default (unlike the code templates); the SVG is the one pre-escaped block.
 const handlebars = Handlebars.create();
+/** Contract descriptions are Markdown (AsyncAPI's CommonMark); inline code is all ours use, so that is rendered. */
+handlebars.registerHelper(
+  "markdown",
+  (text: unknown) =>
+    new Handlebars.SafeString(
+      // Odd pieces between backticks are code; every piece is escaped on its own (escaping turns ` into &#x60;).
+      String(text ?? "")
+        .split(/`([^`]+)`/)
+        .map((piece, i) => {
+          const escaped = Handlebars.Utils.escapeExpression(piece);
+          return i % 2 === 1 ? `<code>${escaped}</code>` : escaped;
+        })
+        .join(""),
+    ),
+);
 const page = handlebars.compile(
-  readFileSync(new URL("../templates/docs/index.html.hbs", import.meta.url), "utf8"),
+  readFileSync(new URL("../../src/templates/docs/index.html.hbs", import.meta.url), "utf8"),
   { strict: true },
 );
 

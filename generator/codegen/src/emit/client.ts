@@ -1,45 +1,77 @@
 import { camelCase } from "../model/names.js";
 import type { ServiceModel } from "../model/service-model.js";
-import { repliesOf, routeOf } from "./operations-view.js";
+import { addressFunctionName } from "./channels.js";
+import { isSendable, operationIdNote, repliesOf, routeOf } from "./operations-view.js";
 import { docLines } from "./templates.js";
 
 /** View model of `client.ts`: one method per message of every send operation. Undefined when nothing is sent. */
 export function clientView(model: ServiceModel): object | undefined {
-  const sends = model.operations.filter((o) => o.action === "send");
+  const sends = model.operations.filter(isSendable);
   if (sends.length === 0) return undefined;
+  const className = `${model.typeName}Client`;
   const methods = sends.flatMap((operation) => {
     const replies = repliesOf(operation);
     const replyQueue = operation.reply?.channel?.queue?.name ?? null;
+    // A reply whose address the contract leaves to run time (`address: null`, `$message.header#/replyTo`): the
+    // caller names it on every send.
+    const callerReplies = operation.reply !== undefined && replyQueue === null;
+    const replyNames = [replies?.success, replies?.failure]
+      .filter((m) => m !== undefined)
+      .map((m) => m.name)
+      .join("` or `");
+    // A routing key with parameters is built by the channel's address function from the caller's values.
+    const parameterized = operation.channel.parameters.length > 0;
+    const route = routeOf(operation.channel);
+    const addressFunction = parameterized ? addressFunctionName(operation.channel) : null;
     return operation.messages.map((message) => ({
-      method: operation.messages.length === 1 ? operation.id : camelCase(message.typeName),
+      method: operation.messages.length === 1 ? operation.method : camelCase(message.typeName),
       message: message.typeName,
       payloadType: message.payload,
-      route: routeOf(operation.channel),
+      route,
+      exchange: JSON.stringify(route.exchange),
+      routingKey: addressFunction ? `${addressFunction}(parameters)` : JSON.stringify(route.routingKey),
+      parametersType: addressFunction ? `Parameters<typeof ${addressFunction}>[0]` : null,
       replyTo: replyQueue,
       successReply: replies?.success.typeName ?? null,
       failureReply: replies?.failure?.typeName ?? null,
+      optionsType: callerReplies
+        ? `${className}SendOptions & { readonly replyTo: string }`
+        : `${className}SendOptions`,
       doc: docLines(
         [operation.title ?? message.title, operation.summary ?? message.summary].filter(Boolean).join(": "),
-        `Publishes \`${message.name}\` to \`${routeOf(operation.channel).routingKey}\`` +
+        operationIdNote(operation),
+        `Publishes \`${message.name}\` to \`${route.routingKey}\`` +
           (replies && replyQueue
-            ? `; the receiver replies \`${[replies.success, replies.failure]
-                .filter(Boolean)
-                .map((m) => m!.name)
-                .join("` or `")}\` to \`${replyQueue}\`.`
-            : "."),
+            ? `; the receiver replies \`${replyNames}\` to \`${replyQueue}\`.`
+            : replies && callerReplies
+              ? `; the receiver replies \`${replyNames}\` to the \`replyTo\` given.`
+              : "."),
         "Validates the payload before anything touches the wire; resolves when the broker confirms.",
       ),
     }));
   });
   const replySpecs = methods.flatMap((m) => [m.successReply, m.failureReply].filter((r) => r !== null));
+  const addressFunctions = [
+    ...new Set(methods.flatMap((m) => (m.parametersType ? [m.routingKey.replace("(parameters)", "")] : []))),
+  ].sort();
   return {
-    className: `${model.typeName}Client`,
+    className,
+    addressFunctions,
+    // The commands table holds static routes; a routing key with parameters is only built by the client method.
+    commands: methods.filter((m) => m.parametersType === null),
     commandsName: `${model.typeName[0]!.toLowerCase()}${model.typeName.slice(1)}Commands`,
-    imports: [
-      ...new Set([...methods.flatMap((m) => [m.message, `type ${m.payloadType}`]), ...replySpecs]),
-    ].sort(byName),
+    imports: importList([...methods.flatMap((m) => [m.message, `type ${m.payloadType}`]), ...replySpecs]),
     methods,
   };
+}
+
+/**
+ * One import line's names, sorted; a name imported both as a value (a message) and as a type (a schema of the same
+ * name) is imported once: the value and the type merge under one name.
+ */
+export function importList(names: readonly string[]): string[] {
+  const unique = new Set(names);
+  return [...unique].filter((n) => !(n.startsWith("type ") && unique.has(n.slice(5)))).sort(byName);
 }
 
 /** Sorts import names ignoring a `type ` prefix, as Prettier users expect. */

@@ -1,9 +1,11 @@
 import type { ServiceModel } from "../model/service-model.js";
 import { banner } from "./banner.js";
+import { channelsView } from "./channels.js";
 import { clientView } from "./client.js";
 import { formatJavaScript, formatTypeScript } from "./format.js";
 import type { GeneratedFile } from "./generated-file.js";
 import { handlersView } from "./handlers.js";
+import { skippedOperations } from "./operations-view.js";
 import { docLines, render } from "./templates.js";
 import { renderTypes } from "./types.js";
 import { renderValidators, validatorName } from "./validators.js";
@@ -15,7 +17,7 @@ import { renderValidators, validatorName } from "./validators.js";
 interface Artifact {
   readonly file: string;
   readonly exportLine: string | undefined;
-  render(model: ServiceModel): Promise<string | undefined>;
+  render(model: ServiceModel, note: (line: string) => void): Promise<string | undefined>;
 }
 
 /** A Handlebars-rendered TypeScript file; the banner is added to every view. */
@@ -42,7 +44,7 @@ const ARTIFACTS: readonly Artifact[] = [
   {
     file: "messages.ts",
     exportLine: 'export * from "./messages.js";',
-    render: async (model) => {
+    render: async (model, note) => {
       const types = await renderTypes(model);
       return templated("messages.ts", () => ({
         types,
@@ -58,13 +60,13 @@ const ARTIFACTS: readonly Artifact[] = [
             `Wire type \`${m.name}\`.`,
           ),
         })),
-      }))(model);
+      }))(model, note);
     },
   },
   {
     file: "validators.js",
     exportLine: undefined,
-    render: async (model) => formatJavaScript(`${banner(model)}\n\n${renderValidators(model)}`),
+    render: async (model, note) => formatJavaScript(`${banner(model)}\n\n${renderValidators(model, note)}`),
   },
   {
     file: "validators.d.ts",
@@ -72,6 +74,11 @@ const ARTIFACTS: readonly Artifact[] = [
     render: templated("validators.d.ts", (model) => ({
       validators: model.schemas.map((s) => ({ name: validatorName(s.name), schema: s.name })),
     })),
+  },
+  {
+    file: "channels.ts",
+    exportLine: 'export * from "./channels.js";',
+    render: templated("channels.ts", channelsView),
   },
   {
     file: "client.ts",
@@ -103,10 +110,28 @@ function queueLists(model: ServiceModel): { consumes: string[]; publishesTo: str
   return { consumes: [...consumes].sort(), publishesTo: [...publishesTo].sort() };
 }
 
-/** Every file of `generated/<service>/`, in a stable order. */
-export async function emitService(model: ServiceModel): Promise<GeneratedFile[]> {
+/** `a, b, c, d and 7 more`: a note stays one readable line however large the contract. */
+function listed(ids: readonly string[]): string {
+  return ids.length <= 4 ? ids.join(", ") : `${ids.slice(0, 4).join(", ")} and ${ids.length - 4} more`;
+}
+
+/** Every file of `generated/<service>/`, in a stable order. `note` is told what was left out and why. */
+export async function emitService(
+  model: ServiceModel,
+  note: (line: string) => void,
+): Promise<GeneratedFile[]> {
+  const skipped = skippedOperations(model);
+  if (skipped.length > 0) {
+    const byReason = new Map<string, string[]>();
+    for (const s of skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.operation.id]);
+    note(
+      `${model.service}: types and validators only, no client method, handler or queue, for ` +
+        [...byReason].map(([reason, ids]) => `${listed(ids)} (${reason})`).join("; ") +
+        ": asyncgen generates those for AMQP channels with a queue or exchange",
+    );
+  }
   const rendered = await Promise.all(
-    ARTIFACTS.map(async (artifact) => ({ artifact, content: await artifact.render(model) })),
+    ARTIFACTS.map(async (artifact) => ({ artifact, content: await artifact.render(model, note) })),
   );
   const present = rendered.filter(
     (r): r is { artifact: Artifact; content: string } => r.content !== undefined,

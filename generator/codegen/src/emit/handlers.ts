@@ -1,5 +1,5 @@
 import type { ServiceModel } from "../model/service-model.js";
-import { byName } from "./client.js";
+import { importList } from "./client.js";
 import { handlerViews } from "./operations-view.js";
 
 /**
@@ -40,7 +40,7 @@ export function handlersView(model: ServiceModel): object | undefined {
     service: model.service,
     version: model.version,
     usesOutcome: handlers.some((h) => h.successSpec !== null),
-    imports: [...new Set([...imports, ...replyTypes])].sort(byName),
+    imports: importList([...imports, ...replyTypes]),
     handlers,
     queues,
   };

@@ -14,7 +14,8 @@ const cache = new Map<string, HandlebarsTemplateDelegate>();
 export function render(template: string, view: object): string {
   let compiled = cache.get(template);
   if (!compiled) {
-    const source = readFileSync(new URL(`../templates/${template}.hbs`, import.meta.url), "utf8");
+    // The same path from src/emit/ and dist/emit/: the package ships src/templates/.
+    const source = readFileSync(new URL(`../../src/templates/${template}.hbs`, import.meta.url), "utf8");
     compiled = handlebars.compile(source, { noEscape: true, strict: true });
     cache.set(template, compiled);
   }

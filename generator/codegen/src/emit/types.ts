@@ -1,6 +1,6 @@
 import { TS_DESCRIPTION_PRESET, TypeScriptGenerator } from "@asyncapi/modelina";
-import { codegenError } from "../errors.js";
 import type { JsonSchema, NamedSchema, ServiceModel } from "../model/service-model.js";
+import { typeExpression } from "./type-alias.js";
 
 /** Name of the synthetic union Modelina needs as an entry point; never emitted. */
 const ROOT = "AsyncgenRoot";
@@ -15,6 +15,8 @@ const generator = new TypeScriptGenerator({
   useJavascriptReservedKeywords: false,
   enumType: "union",
   mapType: "record",
+  // Names are valid identifiers already (names.ts); Modelina must not re-case them (`HTTPRequest`).
+  constraints: { modelName: ({ modelName }: { modelName: string }) => modelName },
   presets: [TS_DESCRIPTION_PRESET],
 });
 
@@ -35,11 +37,9 @@ export async function renderTypes(model: ServiceModel): Promise<string[]> {
     if (result !== undefined) return exported(withIndexSignature(result, schema));
     if (schema.schema.type === "null")
       return `/** ${schema.description ?? "No data."} */\nexport type ${schema.name} = null;`;
-    throw codegenError("CODEGEN_UNSUPPORTED", `Modelina produced no type for schema ${schema.name}`, {
-      file: model.file,
-      line: 1,
-      column: 1,
-    });
+    // Modelina declares objects and enums; anything else (a primitive, a union, a tuple, `{}`) is an alias.
+    const doc = schema.description ? `/** ${schema.description.replaceAll("*/", "*\\/")} */\n` : "";
+    return `${doc}export type ${schema.name} = ${typeExpression(schema.schema)};`;
   });
 }
 
@@ -69,7 +69,8 @@ function exported(declaration: string): string {
 }
 
 function withIndexSignature(result: string, schema: NamedSchema): string {
-  const open = schema.schema.type === "object" && schema.schema.additionalProperties !== false;
+  const { type, properties, additionalProperties } = schema.schema;
+  const open = (type === "object" || properties !== undefined) && additionalProperties !== false;
   if (!open) return result;
   const end = result.lastIndexOf("}");
   return `${result.slice(0, end)}  /** Further properties the contract allows. */\n  [key: string]: unknown;\n}`;

@@ -1,8 +1,8 @@
 import { DiagnosticSeverity, Parser, fromFile, type AsyncAPIDocumentInterface } from "@asyncapi/parser";
 import { CodegenError, type Problem } from "../errors.js";
-import { ContractFiles, type ContractFileSet } from "./contract-files.js";
+import { ContractFiles, serviceNameProblems, type ContractFileSet } from "./contract-files.js";
 
-export { SUPPORTED_ASYNCAPI_VERSION } from "./contract-files.js";
+export { SUPPORTED_ASYNCAPI_VERSIONS } from "./contract-files.js";
 
 export interface LoadOptions {
   /** Paths are shown relative to this folder (the repository root); never absolute, so output is portable. */
@@ -31,6 +31,13 @@ export class ContractLoader {
 
   /** Loads every file; collects the problems of all of them before failing, so one run shows everything. */
   async loadAll(files: readonly string[]): Promise<LoadedContract[]> {
+    const { loaded, problems } = await this.loadEach(files);
+    if (problems.length > 0) throw new CodegenError(problems);
+    return loaded;
+  }
+
+  /** The contracts that load, and the problems of those that do not (so later stages can add theirs). */
+  async loadEach(files: readonly string[]): Promise<{ loaded: LoadedContract[]; problems: Problem[] }> {
     const problems: Problem[] = [];
     const loaded: LoadedContract[] = [];
     for (const file of files) {
@@ -41,8 +48,8 @@ export class ContractLoader {
         problems.push(...error.problems);
       }
     }
-    if (problems.length > 0) throw new CodegenError(dedupe(problems));
-    return loaded;
+    problems.push(...serviceNameProblems(loaded));
+    return { loaded, problems: dedupe(problems) };
   }
 
   async load(file: string): Promise<LoadedContract> {

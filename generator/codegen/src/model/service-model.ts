@@ -1,4 +1,5 @@
 import type { SourceLocation } from "../errors.js";
+import type { NameOrigin } from "./names.js";
 
 /**
  * The generator's view of one service contract: everything the emitters need, resolved once, in a stable order.
@@ -12,6 +13,12 @@ export interface NamedSchema {
   /** The schema with AsyncAPI-only keywords removed and named sub-schemas replaced by `$ref: "#/$defs/<Name>"`. */
   readonly schema: JsonSchema;
   readonly description: string | undefined;
+  /** Where the name came from: a title, a component key, or the schema's place (see names.ts). */
+  readonly origin: NameOrigin;
+  /** Where the schema first stands in the contract, e.g. `#/components/messages/CookDish/payload`. */
+  readonly place: string;
+  /** The message it first stands in. */
+  readonly location: SourceLocation;
 }
 
 export interface MessageExample {
@@ -46,9 +53,21 @@ export interface QueueModel {
   readonly arguments: Readonly<Record<string, unknown>>;
 }
 
+/** A `{name}` in a channel address; its value is given when sending. */
+export interface ChannelParameter {
+  readonly name: string;
+  readonly enum: readonly string[] | undefined;
+  readonly description: string | undefined;
+}
+
 export interface ChannelModel {
   readonly id: string;
+  /** The channel's address; `""` when the contract leaves it to run time (`address: null`). */
   readonly address: string;
+  /** `amqp`, or the other protocols of the channel's servers (`mqtt`, `kafka+ws`), or `none`. */
+  readonly protocol: string;
+  readonly parameters: readonly ChannelParameter[];
+  readonly location: SourceLocation;
   /** The queue the channel's AMQP binding names (`is: queue`). */
   readonly queue: QueueModel | undefined;
   /** The exchange the channel's AMQP binding names (`is: routingKey`). */
@@ -56,15 +75,23 @@ export interface ChannelModel {
 }
 
 export interface OperationModel {
-  /** The operation id, e.g. `createTicket`; becomes a method name. */
+  /** The operation id as in the contract, e.g. `createTicket` or `user/signedup.subscribe`. */
   readonly id: string;
+  /** The method name derived from the id (names.ts `methodName`), e.g. `userSignedupSubscribe`. */
+  readonly method: string;
   readonly action: "send" | "receive";
   readonly title: string | undefined;
   readonly summary: string | undefined;
   readonly channel: ChannelModel;
   readonly messages: readonly MessageModel[];
   readonly reply:
-    { readonly channel: ChannelModel | undefined; readonly messages: readonly MessageModel[] } | undefined;
+    | {
+        readonly channel: ChannelModel | undefined;
+        /** A runtime reply address, e.g. `$message.header#/replyTo`. */
+        readonly address: string | undefined;
+        readonly messages: readonly MessageModel[];
+      }
+    | undefined;
   readonly location: SourceLocation;
 }
 

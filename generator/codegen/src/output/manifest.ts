@@ -18,7 +18,8 @@ export interface Manifest {
   readonly files: Readonly<Record<string, string>>;
 }
 
-const SRC = fileURLToPath(new URL("..", import.meta.url));
+// The TypeScript sources, also when running from dist/ (the package ships src/ for this and for the templates).
+const SRC = fileURLToPath(new URL("../../src/", import.meta.url));
 
 const sha256 = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex");
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import type { Logger } from "@saga/runtime";
+import type { Logger } from "@asyncgen/runtime";
 import { ConcurrencyError } from "../errors.js";
 import {
   OUTBOX_COLUMNS,
@@ -35,17 +35,22 @@ export interface PostgresStoreOptions<Data> {
   readonly project?: Projection<Data>;
   readonly logger: Logger;
   /**
-   * How long a relay owns the outbox rows it claimed before another instance may take them. Default 60 s: twice the
-   * transport's publish confirm timeout, so a slow publish does not outlive its lease.
+   * How long the outbox rows a relay claimed stay its own without a heartbeat: the instance renews the lease of the
+   * rows it holds every third of it, so a live instance keeps them however slow its publishes, and the rows of an
+   * instance that died are taken over by another one this long after its last heartbeat. Default 3000 ms
+   * (`DEFAULT_OUTBOX_LEASE_MS`).
    */
-  readonly outboxLeaseMs?: number;
+  readonly outboxLeaseMs?: number | undefined;
 }
+
+/** A killed instance's outbox rows are taken over within this (plus one relay interval) after its last heartbeat. */
+export const DEFAULT_OUTBOX_LEASE_MS = 3000;
 
 /**
  * The saga store on PostgreSQL (`pg`), for several instances of the service on one database. A transition's saga
  * update, history, outbox rows, consumed reply and projection commit in one transaction; the version check makes a
  * concurrent transition (another instance's, or a racing deadline) fail with ConcurrencyError, which the engine
- * retries on the fresh state. Outbox rows are leased to one relay at a time (`FOR UPDATE SKIP LOCKED`).
+ * retries on the fresh state. Outbox rows are leased to one relay at a time (`FOR UPDATE SKIP LOCKED`), the lease renewed by a heartbeat while the instance lives.
  */
 export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
   readonly dialect = "postgres";
@@ -58,18 +63,24 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
   readonly #owner = randomUUID();
   readonly #transitions = new TransitionListeners();
   readonly #listener: TransitionListener;
+  #heartbeat: NodeJS.Timeout | undefined;
 
   private constructor(pool: pg.Pool, options: PostgresStoreOptions<Data>) {
     this.#pool = pool;
     this.#type = options.type;
     this.#project = options.project ?? (() => []);
-    this.#leaseMs = options.outboxLeaseMs ?? 60_000;
+    this.#leaseMs = options.outboxLeaseMs ?? DEFAULT_OUTBOX_LEASE_MS;
     this.#logger = options.logger;
     this.#listener = new TransitionListener(options.url, this.#transitions, options.logger);
   }
 
   /** Connects and brings the schema up to date; safe when several instances start at once. */
   static async open<Data>(options: PostgresStoreOptions<Data>): Promise<PostgresSagaStore<Data>> {
+    const leaseMs = options.outboxLeaseMs ?? DEFAULT_OUTBOX_LEASE_MS;
+    if (!(Number.isInteger(leaseMs) && leaseMs >= 3))
+      throw new RangeError(
+        `the outbox lease (outboxLeaseMs; OUTBOX_LEASE_MS in the services) must be an integer of at least 3 ms, not ${leaseMs}`,
+      );
     const pool = new pg.Pool({
       connectionString: options.url,
       connectionTimeoutMillis: 5000,
@@ -93,6 +104,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
     }
     const store = new PostgresSagaStore(pool, options);
     await store.#listener.start(); // listening before the first commit, so a subscriber hears every transition
+    store.#startHeartbeat();
     return store;
   }
 
@@ -145,10 +157,9 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
   }
 
   /**
-   * Claims unsent rows for this instance's relay: rows nobody holds, whose lease ran out (a crashed instance), or
-   * that this instance already holds (a failed publish to retry). Retrying does not renew the lease, so an
-   * instance that cannot reach the broker keeps its rows from the others for one lease at most.
-   * SKIP LOCKED lets two relays claim disjoint rows without waiting on each other.
+   * Claims unsent rows for this instance's relay: rows nobody holds, whose lease ran out (a dead instance), or that
+   * this instance already holds (a publish to retry; their lease is the heartbeat's to renew). SKIP LOCKED lets two
+   * relays claim disjoint rows without waiting on each other.
    */
   async pendingOutbox(limit: number): Promise<StoredMessage[]> {
     const rows = await this.all<OutboxTableRow>(
@@ -163,6 +174,34 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
       [this.#owner, this.#leaseMs, this.#owner, this.#owner, limit],
     );
     return rows.sort((a, b) => a.id - b.id).map(toStoredMessage);
+  }
+
+  /** Hands rows this instance could not publish (the broker unreachable from here) back to any instance. */
+  async release(ids: readonly number[]): Promise<void> {
+    await this.all(
+      `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE id = ANY(?) AND claimed_by = ? AND sent_at IS NULL`,
+      [ids, this.#owner],
+    );
+  }
+
+  /**
+   * Renews the lease of the rows this instance holds every third of the lease, so one renewal may fail (a busy
+   * database) without another instance taking them. The timer does not keep the process alive.
+   */
+  #startHeartbeat(): void {
+    const beat = () =>
+      this.all(
+        `UPDATE outbox SET claimed_until = now() + ? * interval '1 millisecond'
+         WHERE claimed_by = ? AND sent_at IS NULL AND parked_at IS NULL`,
+        [this.#leaseMs, this.#owner],
+      ).catch((error: unknown) =>
+        this.#logger.warn(
+          { err: error },
+          "could not renew the outbox lease; will retry at the next heartbeat",
+        ),
+      );
+    this.#heartbeat = setInterval(beat, Math.floor(this.#leaseMs / 3));
+    this.#heartbeat.unref();
   }
 
   async markSent(ids: readonly number[]): Promise<void> {
@@ -187,6 +226,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
 
   /** Hands this instance's unsent rows back at once (another instance need not wait for the lease), then disconnects. */
   async close(): Promise<void> {
+    clearInterval(this.#heartbeat);
     try {
       await this.all(
         `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND sent_at IS NULL`,

@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { Logger } from "@saga/runtime";
+import type { Logger } from "@asyncgen/runtime";
 import type { SqlStatement, TransitionEvent, TransitionListeners } from "../sql.js";
 
 /** The NOTIFY channel every instance's commits announce their transitions on. */

@@ -1,16 +1,18 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { SagaError } from "../errors.js";
 
 export type SqliteDatabase = Database.Database;
 
 /**
  * Opens (or creates) a SQLite database and brings its schema up to date. `migrations[i]` moves the schema from
  * version i to i+1; the applied version lives in `PRAGMA user_version`, so a restart only runs what is new.
- * `:memory:` gives a private database (tests).
+ * `:memory:` gives a private database (tests). A file is held by one process at a time (`holdInstanceLock`).
  */
 export function openSqlite(file: string, migrations: readonly string[]): SqliteDatabase {
   if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ":memory:") holdInstanceLock(file);
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
@@ -25,4 +27,37 @@ export function openSqlite(file: string, migrations: readonly string[]): SqliteD
   });
   migrate();
   return db;
+}
+
+/** The lock connections this process holds, by lock file: kept for the process's lifetime. */
+const heldLocks = new Map<string, SqliteDatabase>();
+
+/**
+ * Refuses a second process on the same database file (SAGA_DATABASE_IN_USE): its ids and effects would interleave
+ * with the first's. The first open in a process opens `<file>.lock` in SQLite's exclusive locking mode and writes
+ * to it, so this process holds that file's lock (an OS file lock) until it exits or dies, SIGKILL included. Further
+ * connections of the same process are let through (a test's inspection, an in-process restart); the database
+ * itself stays readable by other processes (the sqlite3 shell, tests' read-only checks).
+ */
+function holdInstanceLock(file: string): void {
+  const lockFile = `${path.resolve(file)}.lock`;
+  if (heldLocks.has(lockFile)) return;
+  const lock = new Database(lockFile, { timeout: 0 }); // a held lock is an answer, not something to wait for
+  try {
+    lock.pragma("locking_mode = EXCLUSIVE");
+    lock.exec(`CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL, started_at TEXT NOT NULL);
+      DELETE FROM holder;`);
+    lock.prepare("INSERT INTO holder VALUES (?, ?)").run(process.pid, new Date().toISOString());
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: string }).code !== "SQLITE_BUSY") throw error;
+    throw new SagaError(
+      "SAGA_DATABASE_IN_USE",
+      `${file} is in use by another process (${lockFile} is locked): a service on SQLite runs as one instance; ` +
+        "stop the other one, or run several on PostgreSQL where the service supports it (DATABASE_URL)",
+      { file, lockFile },
+      { cause: error },
+    );
+  }
+  heldLocks.set(lockFile, lock);
 }

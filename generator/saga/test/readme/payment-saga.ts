@@ -1,7 +1,7 @@
 import { local, remote, SAGA_SCHEMA, startOrchestrator, type SagaDefinition } from "@asyncgen/saga";
 import { SqliteSagaStore } from "@asyncgen/saga/sqlite";
 import { orderServiceCommands as commands, orderServiceQueues } from "@saga/generated/order-service";
-import type { Transport } from "@saga/runtime";
+import type { Transport } from "@asyncgen/runtime";
 
 /** What the saga keeps between replies (stored as JSON with the saga). */
 interface Payment {

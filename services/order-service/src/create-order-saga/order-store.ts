@@ -56,6 +56,10 @@ export const ORDER_SERVICE_MIGRATIONS: readonly Migration[] = [
   // Unsent rows of the old layout are not lost: each is the command its saga awaits (`sagas.awaiting`), which
   // the deadline poller resends.
   (d) => `DROP TABLE outbox; ${outboxTable(d)} ${outboxParkingColumns()}`,
+  // A unique index allows any number of NULLs on both databases: orders without a key never collide.
+  () => `ALTER TABLE orders ADD COLUMN idempotency_key TEXT;
+   ALTER TABLE orders ADD COLUMN request_hash TEXT;
+   CREATE UNIQUE INDEX orders_idempotency_key ON orders (idempotency_key);`,
 ];
 
 /** Keeps `orders` in step with the saga's data in the saga's own transaction. The order id is the saga id. */
@@ -74,8 +78,20 @@ const orderProjection: Projection<CreateOrderSagaData> = (sagaId, data, created)
   return [
     {
       sql: `INSERT INTO orders (id, status, consumer_id, card_id, price, restaurant_ticket_id, transaction_id,
-              created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      params: [sagaId, status, data.consumer_id, data.card_id, data.price, ticket, transaction, now, now],
+              created_at, updated_at, idempotency_key, request_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      params: [
+        sagaId,
+        status,
+        data.consumer_id,
+        data.card_id,
+        data.price,
+        ticket,
+        transaction,
+        now,
+        now,
+        data.idempotency?.key ?? null,
+        data.idempotency?.request_hash ?? null,
+      ],
     },
     ...data.items.map(({ name, quantity }) => ({
       sql: `INSERT INTO order_items (order_id, name, quantity) VALUES (?, ?, ?)`,
@@ -95,7 +111,7 @@ export function orderDatabaseLocation(config: ServiceConfig): OrderDatabaseLocat
 }
 
 export async function openOrderDatabase(
-  location: OrderDatabaseLocation,
+  location: OrderDatabaseLocation & { readonly outboxLeaseMs?: number },
   logger: Logger,
 ): Promise<SagaDatabase<CreateOrderSagaData>> {
   if ("databaseUrl" in location) {
@@ -106,6 +122,7 @@ export async function openOrderDatabase(
       type: CREATE_ORDER_SAGA,
       project: orderProjection,
       logger,
+      outboxLeaseMs: location.outboxLeaseMs,
     });
   }
   return SqliteSagaStore.open(
@@ -153,7 +170,8 @@ export class OrderQueries {
 
   async order(id: number): Promise<OrderView | undefined> {
     const [row] = await this.#db.all<Omit<OrderView, "items" | "saga_id">>(
-      `SELECT * FROM orders WHERE id = ?`,
+      `SELECT id, status, consumer_id, card_id, price, restaurant_ticket_id, transaction_id, created_at, updated_at
+       FROM orders WHERE id = ?`,
       [id],
     );
     if (!row) return undefined;

@@ -1,4 +1,6 @@
+import { deadLettersPanel } from "./dead-letters-panel.js";
 import { DEMO_SCENARIOS } from "./demo-scenarios.js";
+import { pageHead } from "./page-head.js";
 
 /**
  * The live dashboard: counts, dead-lettered messages, the latest sagas (refreshed on every server-sent transition,
@@ -14,8 +16,7 @@ export function dashboardPage(): string {
   return `<!doctype html>
 <html lang="en">
   <head>
-    <meta charset="utf-8" />
-    <title>CreateOrderSaga dashboard</title>
+    ${pageHead("CreateOrderSaga dashboard")}
     <style>
       body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 72rem; padding: 1rem 2rem; color: #1d2430; }
       .cards { display: flex; gap: 1rem; margin: 1rem 0; } .card { border: 1px solid #dde3ec; border-radius: 6px; padding: 0.6rem 1rem; min-width: 9rem; }
@@ -23,6 +24,7 @@ export function dashboardPage(): string {
       th, td { border-bottom: 1px solid #e6ebf2; padding: 0.3rem 0.5rem; text-align: left; } tr[data-saga] { cursor: pointer; }
       tr.selected { background: #eef4ff; } .succeeded { color: #2e7d32; font-weight: 600; } .failed { color: #c62828; font-weight: 600; }
       .running { color: #1f4e9c; } .layout { display: grid; grid-template-columns: 3fr 2fr; gap: 2rem; }
+      @media (max-width: 48rem) { body { padding: 0.5rem 1rem; } .layout { grid-template-columns: minmax(0, 1fr); } .layout > section { min-width: 0; } table { display: block; overflow-x: auto; } .cards { flex-wrap: wrap; } .card { min-width: 6rem; } }
       ol.timeline { list-style: none; padding-left: 0; } ol.timeline li { border-left: 3px solid #b8c4d6; padding: 0.2rem 0.6rem; margin: 0.1rem 0; }
       ol.timeline li.compensating, ol.timeline li.compensated { border-color: #b35c00; } ol.timeline li.succeeded { border-color: #2e7d32; } ol.timeline li.failed { border-color: #c62828; }
       .muted { color: #5b6778; font-size: 0.85rem; } button { margin: 0.2rem; padding: 0.4rem 0.8rem; cursor: pointer; }
@@ -56,6 +58,7 @@ export function dashboardPage(): string {
         <pre id="failure" class="muted"></pre>
       </section>
     </div>
+    ${deadLettersPanel()}
     <script>
       let selected = null;
       const text = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
@@ -74,7 +77,13 @@ export function dashboardPage(): string {
       }
       async function showTimeline(id) {
         selected = id;
-        const saga = await fetch("/sagas/" + id).then((r) => r.json());
+        const response = await fetch("/sagas/" + id);
+        if (!response.ok) {
+          document.getElementById("timeline-title").textContent = "saga #" + id + " (not found)";
+          document.getElementById("timeline").innerHTML = "";
+          return;
+        }
+        const saga = await response.json();
         document.getElementById("timeline-title").textContent = "saga #" + id + " (" + saga.status + ")";
         document.getElementById("timeline").innerHTML = saga.history.map((h) =>
           '<li class="' + (h.status.split(".")[1] ?? h.status) + '">' + text(h.status) + ' <span class="muted">' + text(h.at.slice(11, 23)) +
@@ -97,6 +106,9 @@ export function dashboardPage(): string {
       events.onerror = () => (document.getElementById("live").textContent = "polling");
       events.onmessage = soon;
       setInterval(refresh, 3000);
+      // /dashboard?saga=<id> (where the home page's buttons land) opens with that saga's timeline.
+      const requested = Number(new URLSearchParams(location.search).get("saga"));
+      if (Number.isInteger(requested) && requested > 0) selected = requested;
       refresh();
     </script>
   </body>

@@ -1,4 +1,5 @@
 import { DEMO_SCENARIOS } from "./demo-scenarios.js";
+import { pageHead } from "./page-head.js";
 
 const escape = (text: string): string =>
   text.replace(
@@ -6,7 +7,10 @@ const escape = (text: string): string =>
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
   );
 
-/** The welcome page: one button per original demo scenario, and links to the API. */
+/**
+ * The welcome page: one button per original demo scenario, and links to the API. Each button is a plain form post
+ * (it works without script); the server answers with the dashboard showing that saga's timeline.
+ */
 export function homePage(): string {
   const buttons = Object.entries(DEMO_SCENARIOS)
     .map(
@@ -17,17 +21,16 @@ export function homePage(): string {
   return `<!doctype html>
 <html lang="en">
   <head>
-    <meta charset="utf-8" />
-    <title>CreateOrderSaga demo</title>
+    ${pageHead("CreateOrderSaga demo")}
     <style>
-      body { font-family: system-ui, sans-serif; max-width: 42rem; margin: 2rem auto; line-height: 1.5; }
+      body { font-family: system-ui, sans-serif; max-width: 42rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }
       form { display: inline-block; margin: 0.25rem; }
       button { padding: 0.5rem 1rem; cursor: pointer; }
     </style>
   </head>
   <body>
     <h1>Welcome to saga orchestration demo!</h1>
-    <p>Start one of the original scenarios; you are taken to the saga's state and history.</p>
+    <p>Start one of the original scenarios; you are taken to the dashboard, where the saga's timeline fills in live.</p>
     <div>
       ${buttons}
     </div>

@@ -3,16 +3,21 @@ import { readFile } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
 import path from "node:path";
 import type { ParkedMessage } from "@asyncgen/saga";
-import Fastify, { LogController, type FastifyError } from "fastify";
+import Fastify, { LogController } from "fastify";
 import type { Logger } from "pino";
 import type { OrderQueries } from "../create-order-saga/order-store.js";
-import { DEMO_SCENARIOS, type NewOrder } from "./demo-scenarios.js";
+import type { NewOrder } from "./demo-scenarios.js";
 import { dashboardPage } from "./dashboard-page.js";
+import { demoRoutes } from "./demo-routes.js";
+import { errorBody, sendError, sendNotFound } from "./errors.js";
 import { homePage } from "./home-page.js";
+import { idempotencyKeyOf } from "./idempotency-key.js";
+import { FAVICON_SVG } from "./page-head.js";
 
 export interface ApiDependencies {
   readonly queries: OrderQueries;
-  readonly startOrder: (order: NewOrder) => Promise<number>;
+  /** With an idempotency key, a retried request returns the order the first one created. */
+  readonly startOrder: (order: NewOrder, idempotencyKey?: string) => Promise<number>;
   readonly health: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
   /** Dead-lettered messages per dead-letter queue. */
   readonly deadLettered: () => Promise<Record<string, number | null>>;
@@ -26,15 +31,21 @@ export interface ApiDependencies {
   readonly logger: Logger;
 }
 
+/**
+ * The largest integer the API takes: the contracts' bound on every number an order carries (consumer_service,
+ * accounting_service and restaurant_service 2.0.0), which the INTEGER columns of SQLite and PostgreSQL both hold.
+ */
+export const INT32_MAX = 2_147_483_647;
+
 /** JSON schema of POST /orders; fastify compiles it once with ajv. */
-const NEW_ORDER_SCHEMA = {
+export const NEW_ORDER_SCHEMA = {
   type: "object",
   additionalProperties: false,
   required: ["consumer_id", "card_id", "price", "items"],
   properties: {
-    consumer_id: { type: "integer" },
-    card_id: { type: "integer" },
-    price: { type: "integer", minimum: 0 },
+    consumer_id: { type: "integer", minimum: 1, maximum: INT32_MAX },
+    card_id: { type: "integer", minimum: 1, maximum: INT32_MAX },
+    price: { type: "integer", minimum: 0, maximum: INT32_MAX },
     items: {
       type: "array",
       minItems: 1,
@@ -45,7 +56,7 @@ const NEW_ORDER_SCHEMA = {
         required: ["name", "quantity"],
         properties: {
           name: { type: "string", minLength: 1, maxLength: 200 },
-          quantity: { type: "integer", minimum: 1 },
+          quantity: { type: "integer", minimum: 1, maximum: INT32_MAX },
         },
       },
     },
@@ -55,7 +66,7 @@ const NEW_ORDER_SCHEMA = {
 const ID_PARAMS = {
   type: "object",
   required: ["id"],
-  properties: { id: { type: "integer", minimum: 1 } },
+  properties: { id: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
 } as const;
 
 /** The order service's HTTP API (DESIGN §6). Bodies are limited to 64 KiB. */
@@ -74,31 +85,21 @@ export function buildApi(deps: ApiDependencies) {
     (httpPart === "body" ? bodies : parameters).compile(schema as object),
   );
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.validation) {
-      return reply.status(400).send({
-        error: "invalid request",
-        code: "HTTP_INVALID_REQUEST",
-        where: error.validationContext,
-        errors: error.validation.map((v) => ({
-          path: v.instancePath || "/",
-          message: v.message ?? "invalid",
-        })),
-      });
-    }
-    if (error.statusCode && error.statusCode < 500) {
-      return reply
-        .status(error.statusCode)
-        .send({ error: error.message, code: error.code ?? "HTTP_BAD_REQUEST" });
-    }
-    request.log.error({ err: error }, "request failed");
-    return reply.status(500).send({ error: "internal error", code: "HTTP_INTERNAL" });
-  });
+  // The API takes JSON only: a text/plain body (fastify parses it by default) is 415 like any other type.
+  app.removeContentTypeParser("text/plain");
+  app.setErrorHandler(sendError);
+  app.setNotFoundHandler(sendNotFound);
 
   app.get("/", async (_request, reply) => reply.type("text/html; charset=utf-8").send(homePage()));
   app.get("/dashboard", async (_request, reply) =>
     reply.type("text/html; charset=utf-8").send(dashboardPage()),
   );
+  // Browsers ask for /favicon.ico on pages that name no icon (the generated docs); both names get the same SVG.
+  for (const icon of ["/favicon.svg", "/favicon.ico"]) {
+    app.get(icon, async (_request, reply) =>
+      reply.type("image/svg+xml").header("cache-control", "max-age=86400").send(FAVICON_SVG),
+    );
+  }
   app.get("/docs", async (_request, reply) =>
     reply.type("text/html; charset=utf-8").send(await readFile(deps.docsFile, "utf8")),
   );
@@ -107,15 +108,12 @@ export function buildApi(deps: ApiDependencies) {
   app.get<{ Params: { "*": string } }>("/contracts/*", async (request, reply) => {
     const name = request.params["*"];
     if (!/^(shared\/)?[a-z0-9][a-z0-9-]*\.ya?ml$/.test(name)) {
-      return reply.status(404).send({ error: "no such contract", code: "HTTP_NOT_FOUND" });
+      return reply.status(404).send(errorBody("HTTP_NOT_FOUND", `no contract ${name}`));
     }
-    try {
-      return reply
-        .type("text/yaml; charset=utf-8")
-        .send(await readFile(path.join(deps.contractsDir, name), "utf8"));
-    } catch {
-      return reply.status(404).send({ error: `contract ${name} not found`, code: "HTTP_NOT_FOUND" });
-    }
+    // Read before setting the YAML content type: the 404 body is JSON.
+    const text = await readFile(path.join(deps.contractsDir, name), "utf8").catch(() => undefined);
+    if (text === undefined) return reply.status(404).send(errorBody("HTTP_NOT_FOUND", `no contract ${name}`));
+    return reply.type("text/yaml; charset=utf-8").send(text);
   });
 
   app.get("/stats", async () => ({
@@ -125,18 +123,13 @@ export function buildApi(deps: ApiDependencies) {
   }));
 
   app.post("/orders", { schema: { body: NEW_ORDER_SCHEMA } }, async (request, reply) => {
-    const id = await deps.startOrder(request.body as NewOrder);
+    const id = await deps.startOrder(request.body as NewOrder, idempotencyKeyOf(request.headers));
     return reply
       .status(202)
       .send({ order_id: id, saga_id: id, links: { order: `/orders/${id}`, saga: `/sagas/${id}` } });
   });
 
-  app.post<{ Params: { scenario: string } }>("/demo/:scenario", async (request, reply) => {
-    const scenario = DEMO_SCENARIOS[request.params.scenario];
-    if (!scenario) return reply.status(404).send({ error: "no such demo scenario", code: "HTTP_NOT_FOUND" });
-    const id = await deps.startOrder(scenario.order());
-    return reply.redirect(`/sagas/${id}`, 303);
-  });
+  app.register(demoRoutes(deps.startOrder));
 
   app.get<{ Params: { id: number } }>(
     "/orders/:id",
@@ -144,8 +137,7 @@ export function buildApi(deps: ApiDependencies) {
     async (request, reply) => {
       const order = await deps.queries.order(request.params.id);
       return (
-        order ??
-        reply.status(404).send({ error: `order ${request.params.id} not found`, code: "HTTP_NOT_FOUND" })
+        order ?? reply.status(404).send(errorBody("HTTP_NOT_FOUND", `order ${request.params.id} not found`))
       );
     },
   );
@@ -156,8 +148,7 @@ export function buildApi(deps: ApiDependencies) {
     async (request, reply) => {
       const saga = await deps.queries.saga(request.params.id);
       return (
-        saga ??
-        reply.status(404).send({ error: `saga ${request.params.id} not found`, code: "HTTP_NOT_FOUND" })
+        saga ?? reply.status(404).send(errorBody("HTTP_NOT_FOUND", `saga ${request.params.id} not found`))
       );
     },
   );

@@ -1,4 +1,4 @@
-import { closeConnections } from "@saga/runtime/testing";
+import { closeConnections } from "@asyncgen/runtime/testing";
 import { sleep } from "../orders.js";
 import { randomBetween, type Scenario } from "./scenario.js";
 

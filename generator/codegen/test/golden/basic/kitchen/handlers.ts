@@ -8,7 +8,7 @@ import {
   type ServeOptions,
   type ServiceSpec,
   type Transport,
-} from "@saga/runtime";
+} from "@asyncgen/runtime";
 import { contractVersion } from "./contract.js";
 import { type Burnt, CookDish, type Dish, DishBurnt, DishCooked, type Nothing } from "./messages.js";
 

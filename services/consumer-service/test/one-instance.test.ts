@@ -1,0 +1,50 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { afterAll, describe, expect, it } from "vitest";
+
+/**
+ * `npm start -w services/consumer-service` twice on one DATA_DIR (the in-process broker, so no RabbitMQ is needed):
+ * the second is refused at start with SAGA_DATABASE_IN_USE in one log line and exit code 1; the first keeps running.
+ */
+const MAIN = path.resolve(import.meta.dirname, "../src/main.ts");
+const dataDir = mkdtempSync(path.join(tmpdir(), "consumer-one-instance-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const start = () =>
+  spawn(process.execPath, ["--import", "tsx", MAIN], {
+    env: { ...process.env, BROKER: "in-process", DATA_DIR: dataDir, LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+
+describe("a participant on SQLite", () => {
+  it("refuses a second instance on the same DATA_DIR with SAGA_DATABASE_IN_USE", async () => {
+    const first = start();
+    try {
+      for await (const line of createInterface({ input: first.stdout! }))
+        if (line.includes("consumer-service: consuming")) break;
+      const second = start();
+      const lines: string[] = [];
+      second.stdout!.on("data", (chunk: Buffer) => lines.push(chunk.toString()));
+      const code = await new Promise((resolve) => second.once("exit", resolve));
+      expect(code).toBe(1);
+      const fatal = lines
+        .join("")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { level: number; code?: string; msg: string })
+        .find((entry) => entry.level === 60);
+      expect(fatal).toMatchObject({
+        code: "SAGA_DATABASE_IN_USE",
+        msg: "consumer-service could not start",
+      });
+      expect(first.exitCode).toBeNull(); // the first instance is untouched
+    } finally {
+      const exited = new Promise((resolve) => first.once("exit", resolve));
+      first.kill("SIGTERM");
+      await exited;
+    }
+  });
+});

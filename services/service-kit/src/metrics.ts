@@ -1,0 +1,148 @@
+import { createServer, type Server } from "node:http";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** Seconds: handlers and commits take milliseconds; sagas seconds (and, waiting on a participant, minutes). */
+const FAST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const SAGA_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
+
+/**
+ * One service's Prometheus metrics, on a registry of its own labelled `service` (the four services can share a
+ * process without sharing counters). Names and labels are listed in the README's Metrics table.
+ */
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  readonly consumed: Counter<"queue" | "type">;
+  readonly published: Counter<"queue" | "type">;
+  readonly deadLettered: Counter<"queue" | "type" | "code">;
+  readonly redelivered: Counter<"queue" | "type">;
+  readonly replayed: Counter<"queue">;
+  readonly handlerSeconds: Histogram<"queue" | "type">;
+  readonly commitSeconds: Histogram<never>;
+  readonly sagasStarted: Counter<"saga">;
+  readonly sagasFinished: Counter<"saga" | "outcome">;
+  readonly sagaSeconds: Histogram<"saga" | "outcome">;
+  readonly repliesIgnored: Counter<"reason">;
+  readonly #backlog: (() => Promise<number>)[] = [];
+  readonly #connected: (() => boolean)[] = [];
+
+  constructor(service: string) {
+    this.registry.setDefaultLabels({ service });
+    const registers = [this.registry];
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+      new Counter<L>({ name, help, labelNames, registers });
+    const histogram = <L extends string>(
+      name: string,
+      help: string,
+      labelNames: readonly L[],
+      buckets: number[],
+    ) => new Histogram<L>({ name, help, labelNames, buckets, registers });
+    this.consumed = counter("saga_messages_consumed_total", "Messages delivered to a consumer", [
+      "queue",
+      "type",
+    ]);
+    this.published = counter("saga_messages_published_total", "Messages published and confirmed", [
+      "queue",
+      "type",
+    ]);
+    this.deadLettered = counter("saga_messages_dead_lettered_total", "Messages sent to a dead-letter queue", [
+      "queue",
+      "type",
+      "code",
+    ]);
+    this.redelivered = counter("saga_messages_redelivered_total", "Deliveries after the first of a message", [
+      "queue",
+      "type",
+    ]);
+    this.replayed = counter("saga_dead_letters_replayed_total", "Dead letters replayed to their queue", [
+      "queue",
+    ]);
+    this.handlerSeconds = histogram(
+      "saga_handler_duration_seconds",
+      "From delivery to ack or nack: validation, handler, commit",
+      ["queue", "type"],
+      FAST_BUCKETS,
+    );
+    this.commitSeconds = histogram(
+      "saga_commit_duration_seconds",
+      "One database transaction of a handled message or a saga transition",
+      [],
+      FAST_BUCKETS,
+    );
+    this.sagasStarted = counter("saga_sagas_started_total", "Sagas created", ["saga"]);
+    this.sagasFinished = counter("saga_sagas_finished_total", "Sagas that ended, by outcome", [
+      "saga",
+      "outcome",
+    ]);
+    this.sagaSeconds = histogram(
+      "saga_saga_duration_seconds",
+      "From a saga's creation to its end, by outcome",
+      ["saga", "outcome"],
+      SAGA_BUCKETS,
+    );
+    this.repliesIgnored = counter(
+      "saga_replies_ignored_total",
+      "Replies that changed nothing: unknown_saga, stale_step (late or for another step), duplicate",
+      ["reason"],
+    );
+    const backlog = this.#backlog;
+    new Gauge({
+      name: "saga_outbox_backlog",
+      help: "Outbox messages committed and not yet published",
+      registers,
+      async collect() {
+        const counts = await Promise.all(backlog.map((count) => count().catch(() => Number.NaN)));
+        this.set(counts.reduce((a, b) => a + b, 0));
+      },
+    });
+    const connected = this.#connected;
+    new Gauge({
+      name: "saga_broker_connected",
+      help: "1 while the broker connection is up, else 0",
+      registers,
+      collect() {
+        this.set(connected.length > 0 && connected.every((up) => up()) ? 1 : 0);
+      },
+    });
+  }
+
+  /** Where the outbox backlog gauge counts unsent rows. */
+  countOutboxWith(count: () => Promise<number>): void {
+    this.#backlog.push(count);
+  }
+
+  /** What the connection gauge asks. */
+  connectionFrom(isConnected: () => boolean): void {
+    this.#connected.push(isConnected);
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+/** Serves GET /metrics on its own port (the participants have no HTTP API); port 0 picks a free one. */
+export async function serveMetrics(
+  metrics: ServiceMetrics,
+  port: number,
+  host = "127.0.0.1",
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((request, response) => {
+    if (request.method !== "GET" || request.url !== "/metrics") {
+      response.writeHead(404, { "content-type": "text/plain" }).end("GET /metrics\n");
+      return;
+    }
+    metrics.text().then(
+      (text) => response.writeHead(200, { "content-type": metrics.contentType }).end(text),
+      (error: unknown) => response.writeHead(500, { "content-type": "text/plain" }).end(String(error)),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const address = server.address();
+  const url = `http://${host}:${typeof address === "object" && address ? address.port : port}/metrics`;
+  return { url, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}

@@ -1,0 +1,119 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { CONFIG_DEFAULTS, CONFIG_VARIABLES, ConfigError, readConfig } from "../src/config.js";
+
+const README = readFileSync(path.resolve(import.meta.dirname, "../../../README.md"), "utf8");
+
+/** The README's settings table: the `variable | default | meaning` rows, as [variables, defaults]. */
+function readmeSettings(): [string[], string][] {
+  const table = README.split("Settings come only from the environment:")[1]!.split("\n\n")[1]!;
+  return table
+    .split("\n")
+    .slice(2)
+    .map((row) => row.split("|").map((cell) => cell.trim()))
+    .map(([, names, defaults]) => [[...names!.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]!), defaults!]);
+}
+
+const problemsOf = (env: NodeJS.ProcessEnv): readonly string[] => {
+  try {
+    readConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).code).toBe("CONFIG_INVALID");
+    return (error as ConfigError).problems;
+  }
+  throw new Error("expected a ConfigError");
+};
+
+describe("readConfig: every setting of the README, one module for every start mode", () => {
+  it("reads exactly the variables the README's settings table lists, with its defaults", () => {
+    const rows = readmeSettings();
+    expect(rows.flatMap(([names]) => names).sort()).toEqual([...CONFIG_VARIABLES].sort());
+    const documented = rows.map(([, defaults]) => defaults).join(" ");
+    for (const value of Object.values(CONFIG_DEFAULTS)) expect(documented).toContain(`\`${value}\``);
+  });
+
+  it("uses the defaults when nothing (or an empty string) is set", () => {
+    const expected = {
+      ...CONFIG_DEFAULTS,
+      databaseUrl: undefined,
+      logPretty: undefined,
+      metricsPort: undefined,
+    };
+    expect(readConfig({})).toEqual(expected);
+    expect(readConfig(Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, ""])))).toEqual(expected);
+  });
+
+  it("reads every variable", () => {
+    expect(
+      readConfig({
+        AMQP_URL: "amqps://app:pw@broker:5671/orders",
+        BROKER: "amqp",
+        PORT: "0",
+        HOST: "0.0.0.0",
+        DATA_DIR: "/var/lib/saga",
+        DATABASE_URL: "postgres://db/orders",
+        APPROVE_TICKET_FAILURE_RATE: "1",
+        STEP_DEADLINE_MS: "250",
+        LOG_LEVEL: "debug",
+        LOG_PRETTY: "0",
+        METRICS_PORT: "9464",
+      }),
+    ).toEqual({
+      amqpUrl: "amqps://app:pw@broker:5671/orders",
+      broker: "amqp",
+      port: 0,
+      host: "0.0.0.0",
+      dataDir: "/var/lib/saga",
+      databaseUrl: "postgres://db/orders",
+      approveTicketFailureRate: 1,
+      stepDeadlineMs: 250,
+      logLevel: "debug",
+      logPretty: false,
+      metricsPort: 9464,
+    });
+  });
+
+  it.each([
+    [
+      "STEP_DEADLINE_MS",
+      "abc",
+      /^STEP_DEADLINE_MS must be a whole number of milliseconds \(1 or more\), not "abc"$/,
+    ],
+    ["STEP_DEADLINE_MS", "0", /not "0"$/],
+    ["STEP_DEADLINE_MS", "1.5", /not "1.5"$/],
+    [
+      "APPROVE_TICKET_FAILURE_RATE",
+      "1.5",
+      /^APPROVE_TICKET_FAILURE_RATE must be a number from 0 to 1, not "1.5"$/,
+    ],
+    ["APPROVE_TICKET_FAILURE_RATE", "often", /not "often"$/],
+    ["PORT", "70000", /^PORT must be a port number \(0 to 65535\), not "70000"$/],
+    ["PORT", " ", /^PORT must be a port number/],
+    ["BROKER", "rabbit", /^BROKER must be auto, amqp or in-process, not "rabbit"$/],
+    [
+      "LOG_LEVEL",
+      "verbose",
+      /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, not "verbose"$/,
+    ],
+    [
+      "AMQP_URL",
+      "http://guest:secret@host",
+      /^AMQP_URL must be an amqp:\/\/ or amqps:\/\/ URL, not "http":\.\.\.$/,
+    ],
+  ])("refuses %s=%j with the variable's name and what it must be", (name, value, message) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+    expect(problems[0]).not.toContain("secret");
+  });
+
+  it("reports every bad setting at once", () => {
+    expect(problemsOf({ STEP_DEADLINE_MS: "abc", PORT: "x", BROKER: "y" })).toEqual([
+      expect.stringMatching(/^BROKER /),
+      expect.stringMatching(/^PORT /),
+      expect.stringMatching(/^STEP_DEADLINE_MS /),
+    ]);
+  });
+});
