@@ -2,18 +2,18 @@ import type { JsonSchema, NamedSchema } from "../model/service-model.js";
 
 /** The named schemas a `$ref: "#/$defs/X"` of one service model resolves against. */
 export interface SchemaContext {
-  readonly defs: ReadonlyMap<string, NamedSchema>;
+  readonly defs: ReadonlyMap<string, JsonSchema>;
 }
 
-export function schemaContext(schemas: readonly NamedSchema[]): SchemaContext {
-  return { defs: new Map(schemas.map((s): [string, NamedSchema] => [s.name, s])) };
+export function schemaContext(schemas: readonly Pick<NamedSchema, "name" | "schema">[]): SchemaContext {
+  return { defs: new Map(schemas.map((s): [string, JsonSchema] => [s.name, s.schema])) };
 }
 
 /** The schema itself, or the named schema its `$ref` points to; undefined for boolean or missing schemas. */
 export function resolve(schema: unknown, context: SchemaContext): JsonSchema | undefined {
   if (schema === null || typeof schema !== "object" || Array.isArray(schema)) return undefined;
   const name = refName(schema);
-  return name === undefined ? (schema as JsonSchema) : context.defs.get(name)?.schema;
+  return name === undefined ? (schema as JsonSchema) : context.defs.get(name);
 }
 
 /** The name of the named schema at this place, when it is one (used to locate it in its file). */

@@ -146,7 +146,7 @@ describe("asyncgen diff on the real contracts", () => {
     // Declared by the contract that owns the reply, the policy applies whatever the default.
     const declared = variant([
       ...NULLABLE_TRANSACTION,
-      [ACCOUNTING, "  version: 1.0.0\n", "  version: 1.0.0\n  x-compatibility: BACKWARD\n"],
+      [ACCOUNTING, "  version: 2.0.0\n", "  version: 2.0.0\n  x-compatibility: BACKWARD\n"],
     ]);
     expect((await diffReal(declared, { compatibility: "FORWARD" })).findings[0]).toMatchObject({
       verdict: "allowed",
@@ -156,7 +156,7 @@ describe("asyncgen diff on the real contracts", () => {
 
   it("refuses a policy it does not know, with its place (exit 2)", async () => {
     const root = variant([
-      [ACCOUNTING, "  version: 1.0.0\n", "  version: 1.0.0\n  x-compatibility: BACKWARDS\n"],
+      [ACCOUNTING, "  version: 2.0.0\n", "  version: 2.0.0\n  x-compatibility: BACKWARDS\n"],
     ]);
     const result = await cli("diff", "contracts", path.join(root, "contracts"));
     expect(result.code).toBe(2);

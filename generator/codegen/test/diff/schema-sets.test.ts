@@ -6,7 +6,7 @@ import type { JsonSchema } from "../../src/model/service-model.js";
 /** Branch lists as sets, straight on the schemas (the fixture pairs cover the same through whole contracts). */
 const side = (node: JsonSchema) => ({
   root: { $ref: "#/$defs/Node" },
-  context: schemaContext([{ name: "Node", schema: node, description: undefined }]),
+  context: schemaContext([{ name: "Node", schema: node }]),
 });
 const tree = (branches: readonly unknown[]): JsonSchema => ({
   type: "object",
