@@ -56,6 +56,7 @@ describe("readConfig: every setting of the README, one module for every start mo
         DATABASE_URL: "postgres://db/orders",
         APPROVE_TICKET_FAILURE_RATE: "1",
         STEP_DEADLINE_MS: "250",
+        OUTBOX_LEASE_MS: "1500",
         LOG_LEVEL: "debug",
         LOG_PRETTY: "0",
         METRICS_PORT: "9464",
@@ -69,6 +70,7 @@ describe("readConfig: every setting of the README, one module for every start mo
       databaseUrl: "postgres://db/orders",
       approveTicketFailureRate: 1,
       stepDeadlineMs: 250,
+      outboxLeaseMs: 1500,
       logLevel: "debug",
       logPretty: false,
       metricsPort: 9464,
@@ -83,6 +85,7 @@ describe("readConfig: every setting of the README, one module for every start mo
     ],
     ["STEP_DEADLINE_MS", "0", /not "0"$/],
     ["STEP_DEADLINE_MS", "1.5", /not "1.5"$/],
+    ["OUTBOX_LEASE_MS", "2", /3 or more\), not "2"$/],
     [
       "APPROVE_TICKET_FAILURE_RATE",
       "1.5",
