@@ -53,8 +53,8 @@ export function orphanEffects(sagaIds: ReadonlySet<number>, effects: Effects): V
 
 const PARTICIPANTS = ["consumer-service", "restaurant-service", "accounting-service"] as const;
 
-/** `verifyConsumerDetails` -> `verify_consumer_details`, as the wire types spell the operation. */
-const snake = (operation: string) => operation.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** `restaurant_service.create_ticket(.response.success)` -> `create_ticket`: commands and their replies share it. */
+const operationOf = (type: string) => type.split(".")[1]!;
 
 /**
  * No command handled twice: for each saga and operation, a participant wrote no more replies (to its outbox) than
@@ -65,9 +65,9 @@ export function checkRepliesPerCommand(dataDir: string): Violation[] {
   const commands = new Map<string, number>();
   readDatabase(dataDir, "order-service", (db) => {
     const rows = db
-      .prepare(`SELECT correlation_id AS saga, operation, count(*) AS n FROM outbox GROUP BY 1, 2`)
-      .all() as { saga: string; operation: string; n: number }[];
-    for (const row of rows) commands.set(`${row.saga} ${snake(row.operation)}`, row.n);
+      .prepare(`SELECT correlation_id AS saga, type, count(*) AS n FROM outbox GROUP BY 1, 2`)
+      .all() as { saga: string; type: string; n: number }[];
+    for (const row of rows) commands.set(`${row.saga} ${operationOf(row.type)}`, row.n);
   });
   const violations: Violation[] = [];
   for (const participant of PARTICIPANTS) {
@@ -78,7 +78,7 @@ export function checkRepliesPerCommand(dataDir: string): Violation[] {
         .all() as { saga: string; type: string; n: number }[];
     });
     for (const { saga, type, n } of replies) {
-      const operation = type.split(".")[1]!;
+      const operation = operationOf(type);
       const sent = commands.get(`${saga} ${operation}`) ?? 0;
       if (n > sent) {
         violations.push({
