@@ -29,14 +29,15 @@ export interface ValidationIssue {
   readonly params?: unknown;
 }
 
-export class SagaToolkitError extends Error {
-  override name = "SagaToolkitError";
-  readonly code: ErrorCode;
+/** An error with a stable code from a registry; the base of every package's own errors (runtime, saga). */
+export class CodedError<Code extends string = string> extends Error {
+  override name = "CodedError";
+  readonly code: Code;
   /** Structured facts for logs (ids, names); never needed to understand the message. */
   readonly context: Readonly<Record<string, unknown>>;
 
   constructor(
-    code: ErrorCode,
+    code: Code,
     message: string,
     context: Readonly<Record<string, unknown>> = {},
     options?: ErrorOptions,
@@ -45,6 +46,10 @@ export class SagaToolkitError extends Error {
     this.code = code;
     this.context = context;
   }
+}
+
+export class SagaToolkitError extends CodedError<ErrorCode> {
+  override name = "SagaToolkitError";
 }
 
 /** A payload or header set that does not match the contract; keeps the validator's issues. */

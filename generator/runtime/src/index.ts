@@ -17,6 +17,7 @@ export {
   describeIssues,
   hasCode,
   MessageValidationError,
+  CodedError,
   SagaToolkitError,
   type ErrorCode,
   type ValidationIssue,

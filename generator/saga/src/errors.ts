@@ -1,3 +1,5 @@
+import { CodedError } from "@asyncgen/runtime";
+
 /**
  * The one registry of the codes @asyncgen/saga raises (beside the runtime's, which it passes through). The package
  * README's table is tested against it, so a code cannot exist without a description.
@@ -17,22 +19,8 @@ export const SAGA_ERROR_CODES = {
 
 export type SagaErrorCode = keyof typeof SAGA_ERROR_CODES;
 
-export class SagaError extends Error {
+export class SagaError extends CodedError<SagaErrorCode> {
   override name = "SagaError";
-  readonly code: SagaErrorCode;
-  /** Structured facts for logs (ids, names); never needed to understand the message. */
-  readonly context: Readonly<Record<string, unknown>>;
-
-  constructor(
-    code: SagaErrorCode,
-    message: string,
-    context: Readonly<Record<string, unknown>> = {},
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.code = code;
-    this.context = context;
-  }
 }
 
 /** A transition lost the race for the saga's version or for the message it consumes; nothing of it was written. */
