@@ -33,6 +33,7 @@ export {
   type Validator,
 } from "./messages.js";
 export { failure, success, type Outcome } from "./outcome.js";
+export { inSpan, useOpenTelemetry, type SpanAttributes } from "./message-spans.js";
 export { buildMessage, send, type SendOptions } from "./send.js";
 export {
   serve,

@@ -1,6 +1,7 @@
 import { SagaToolkitError } from "./errors.js";
 import type { Outcome } from "./outcome.js";
-import { buildMessage } from "./send.js";
+import type { MessageSpan } from "./message-spans.js";
+import { buildTraced, publishTraced } from "./send.js";
 import type { ReceiveOperation } from "./serve.js";
 import type { Delivery, OutgoingMessage, Transport } from "./transport.js";
 
@@ -17,6 +18,18 @@ export function buildReply(
   outcome: unknown,
   command: Delivery,
 ): OutgoingMessage {
+  const { message, span } = buildTracedReply("create", contractVersion, operation, outcome, command);
+  span.end();
+  return message;
+}
+
+function buildTracedReply(
+  spanOperation: "create" | "send",
+  contractVersion: string,
+  operation: ReceiveOperation,
+  outcome: unknown,
+  command: Delivery,
+): { message: OutgoingMessage; span: MessageSpan } {
   if (!isOutcome(outcome)) {
     throw new SagaToolkitError(
       "HANDLER_INVALID_OUTCOME",
@@ -33,7 +46,8 @@ export function buildReply(
     );
   }
   const { messageId, correlationId, replyTo } = command.properties;
-  return buildMessage({ exchange: "", routingKey: replyTo ?? "" }, spec, outcome.reply, contractVersion, {
+  const route = { exchange: "", routingKey: replyTo ?? "" };
+  return buildTraced(spanOperation, route, spec, outcome.reply, contractVersion, {
     correlationId: correlationId ?? messageId,
     ...(messageId ? { messageId: `${messageId}.reply` } : {}),
   });
@@ -47,7 +61,7 @@ export async function reply(
   outcome: unknown,
   command: Delivery,
 ): Promise<void> {
-  await transport.publish(buildReply(contractVersion, operation, outcome, command));
+  await publishTraced(transport, buildTracedReply("send", contractVersion, operation, outcome, command));
 }
 
 function isOutcome(value: unknown): value is Outcome<unknown, unknown> {

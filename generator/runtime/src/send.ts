@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { checkHeaders, encodeJson, parsePayload, type MessageSpec } from "./messages.js";
-import { childTrace, currentTrace, TRACEPARENT_HEADER } from "./trace.js";
+import { startProducerSpan, type MessageSpan } from "./message-spans.js";
+import { TRACEPARENT_HEADER } from "./trace.js";
 import type { OutgoingMessage, Transport } from "./transport.js";
 
 export interface SendOptions {
@@ -25,21 +26,49 @@ export function buildMessage<T>(
   contractVersion: string,
   options: SendOptions,
 ): OutgoingMessage {
+  // Built to be stored (an outbox) or published later: its producer span is the message's creation.
+  const { message, span } = buildTraced("create", route, spec, payload, contractVersion, options);
+  span.end();
+  return message;
+}
+
+/** buildMessage() with its producer span still open, for whoever publishes the message now. */
+export function buildTraced<T>(
+  operation: "create" | "send",
+  route: { readonly exchange: string; readonly routingKey: string },
+  spec: MessageSpec<T>,
+  payload: T,
+  contractVersion: string,
+  options: SendOptions,
+): { message: OutgoingMessage; span: MessageSpan } {
   parsePayload(spec, payload);
+  const messageId = options.messageId ?? randomUUID();
   // Sent while handling a message (or inside withTrace()): the message continues that trace as a new hop.
-  const trace = currentTrace();
+  const span = startProducerSpan(operation, {
+    "messaging.destination.name": route.exchange || route.routingKey,
+    "messaging.rabbitmq.destination.routing_key": route.routingKey,
+    "messaging.message.id": messageId,
+    "messaging.message.conversation_id": options.correlationId,
+    "asyncgen.message.type": spec.name,
+  });
   const headers = {
     contract_version: contractVersion,
-    ...(trace ? { [TRACEPARENT_HEADER]: childTrace(trace).traceparent } : {}),
+    ...(span.trace ? { [TRACEPARENT_HEADER]: span.trace.traceparent } : {}),
     ...options.headers,
   };
-  checkHeaders(spec, headers);
-  return {
+  try {
+    checkHeaders(spec, headers);
+  } catch (error) {
+    span.fail("MSG_INVALID_HEADERS", String(error));
+    span.end();
+    throw error;
+  }
+  const message: OutgoingMessage = {
     exchange: route.exchange,
     routingKey: route.routingKey,
     body: encodeJson(payload),
     properties: {
-      messageId: options.messageId ?? randomUUID(),
+      messageId,
       type: spec.name,
       correlationId: options.correlationId,
       replyTo: options.replyTo,
@@ -48,6 +77,22 @@ export function buildMessage<T>(
       headers,
     },
   };
+  return { message, span };
+}
+
+/** Publishes a message built with buildTraced(); its span ends at the broker's confirm (failed on a refusal). */
+export async function publishTraced(
+  transport: Transport,
+  built: { message: OutgoingMessage; span: MessageSpan },
+): Promise<void> {
+  try {
+    await transport.publish(built.message);
+  } catch (error) {
+    built.span.fail(String((error as { code?: unknown }).code ?? "ERROR"), String(error));
+    throw error;
+  } finally {
+    built.span.end();
+  }
 }
 
 /**
@@ -62,7 +107,7 @@ export async function send<T>(
   contractVersion: string,
   options: SendOptions,
 ): Promise<{ messageId: string }> {
-  const message = buildMessage(route, spec, payload, contractVersion, options);
-  await transport.publish(message);
-  return { messageId: message.properties.messageId };
+  const built = buildTraced("send", route, spec, payload, contractVersion, options);
+  await publishTraced(transport, built);
+  return { messageId: built.message.properties.messageId };
 }

@@ -4,14 +4,8 @@ import { silentLogger, withFields, type Logger } from "./logger.js";
 import { checkHeaders, decodeJson, parsePayload, type MessageSpec } from "./messages.js";
 import { buildReply, reply } from "./reply.js";
 import type { Delivery, QueueSpec, Transport } from "./transport.js";
-import {
-  childTrace,
-  currentTrace,
-  parseTraceparent,
-  TRACEPARENT_HEADER,
-  withTrace,
-  type TraceContext,
-} from "./trace.js";
+import { runInSpan, startConsumerSpan, type MessageSpan } from "./message-spans.js";
+import { currentTrace, parseTraceparent, TRACEPARENT_HEADER, type TraceContext } from "./trace.js";
 import type { UnitOfWork } from "./unit-of-work.js";
 
 export interface ReceiveOperation {
@@ -107,7 +101,7 @@ export async function serve(
   const wakeOnClose = new Set<() => void>();
 
   /** Decodes and validates; dead-letters and returns undefined when the message can never be handled. */
-  const admit = async (delivery: Delivery) => {
+  const admit = async (delivery: Delivery, span: MessageSpan) => {
     const { properties } = delivery;
     try {
       const payload = decodeJson(delivery.body, properties.type || "(no type)");
@@ -138,12 +132,18 @@ export async function serve(
       const reason =
         error instanceof MessageValidationError ? describeIssues(error.issues) : messageOf(error);
       logger.warn({ ...fieldsOf(delivery), code, reason }, "message cannot be handled; dead-lettered");
+      span.fail(code, reason);
       await transport.deadLetter(delivery, code, reason);
       return undefined;
     }
   };
 
-  const run = async (delivery: Delivery, operation: ReceiveOperation, payload: unknown): Promise<void> => {
+  const run = async (
+    delivery: Delivery,
+    operation: ReceiveOperation,
+    payload: unknown,
+    span: MessageSpan,
+  ): Promise<void> => {
     const { properties } = delivery;
     const fields = fieldsOf(delivery);
     const context: MessageContext = {
@@ -164,6 +164,7 @@ export async function serve(
       if (handled === "duplicate") logger.info(fields, "duplicate delivery; acknowledged without handling");
       delivery.ack();
     } catch (error) {
+      span.fail(String((error as { code?: unknown }).code ?? "HANDLER_FAILED"), messageOf(error));
       await retryOrDeadLetter(delivery, error);
     }
   };
@@ -225,14 +226,14 @@ export async function serve(
     delivery.nack(true);
   };
 
-  const handle = async (delivery: Delivery): Promise<void> => {
-    const admitted = await admit(delivery);
+  const handle = async (delivery: Delivery, span: MessageSpan): Promise<void> => {
+    const admitted = await admit(delivery, span);
     if (!admitted) return;
     const id = delivery.properties.messageId;
     const previous = running.get(id);
     const current = (async () => {
       if (previous) await previous.catch(() => {});
-      await run(delivery, admitted.operation, admitted.payload);
+      await run(delivery, admitted.operation, admitted.payload, span);
     })();
     if (id) running.set(id, current);
     try {
@@ -245,15 +246,18 @@ export async function serve(
   await transport.declareQueue(spec.queue);
   const subscription = await transport.consume(
     spec.queue.name,
-    (delivery) =>
+    (delivery) => {
       // Each delivery is handled as a new hop of the sender's trace (a new trace when it carries none).
-      withTrace(childTrace(parseTraceparent(delivery.properties.headers[TRACEPARENT_HEADER])), () =>
-        handle(delivery),
-      ).catch((error: unknown) => {
-        // Only settling itself can fail here (the broker went away mid dead-letter): the broker keeps the message.
-        logger.error({ ...fieldsOf(delivery), err: error }, "could not settle a message; requeued");
-        delivery.nack(true);
-      }),
+      const span = consumerSpan(delivery);
+      return runInSpan(span, () => handle(delivery, span))
+        .catch((error: unknown) => {
+          // Only settling itself can fail here (the broker went away mid dead-letter): the broker keeps the message.
+          logger.error({ ...fieldsOf(delivery), err: error }, "could not settle a message; requeued");
+          span.fail("TRANSPORT_CLOSED", messageOf(error));
+          delivery.nack(true);
+        })
+        .finally(() => span.end());
+    },
     { prefetch: options.prefetch ?? 64 },
   );
   return {
@@ -263,6 +267,18 @@ export async function serve(
       await subscription.cancel();
     },
   };
+}
+
+/** The span of one delivery (messaging semantic conventions), a child of the span that sent it. */
+function consumerSpan(delivery: Delivery): MessageSpan {
+  const { headers, messageId, correlationId, type } = delivery.properties;
+  return startConsumerSpan(parseTraceparent(headers[TRACEPARENT_HEADER]), {
+    "messaging.destination.name": delivery.queue,
+    "messaging.message.id": messageId || undefined,
+    "messaging.message.conversation_id": correlationId,
+    "asyncgen.message.type": type || undefined,
+    "asyncgen.delivery_count": delivery.deliveryCount,
+  });
 }
 
 function fieldsOf(delivery: Delivery): Record<string, unknown> {

@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { buildMessage, type Logger, type OutgoingMessage } from "@asyncgen/runtime";
+import {
+  buildMessage,
+  currentTrace,
+  parseTraceparent,
+  withTrace,
+  type Logger,
+  type OutgoingMessage,
+} from "@asyncgen/runtime";
 import { serializeError, type FailureDetails, type RemoteAction, type SagaDefinition } from "./definition.js";
 import { ConcurrencyError, SagaError } from "./errors.js";
 import {
@@ -91,44 +98,52 @@ export class SagaEngine<Data> {
       const saga = await this.#store.load(sagaId);
       const awaiting = saga?.awaiting;
       if (!saga || !awaiting || awaiting.deadlineAt > this.#now()) return;
-      const draft = new Draft(saga, this.#now);
-      const step = this.#definition.steps[awaiting.step]!;
-      // Compensations, the pivot (its outcome decides the saga and nothing undoes it) and the steps after it are
-      // resent until they are answered; so is a step already given up on (see below).
-      const mustFinish =
-        awaiting.phase === "compensation" || awaiting.step >= this.#pivot || awaiting.abandoned === true;
-      const resent = {
-        deadline: "passed",
-        resent: awaiting.command.operation,
-        attempt: awaiting.attempts + 1,
-      };
-      const exceeded = {
-        type: "DeadlineExceeded",
-        message: `no reply to ${step.name} after ${awaiting.attempts} attempt(s)`,
-        module: this.#module,
-        traceback: [],
-      };
-      if (mustFinish || awaiting.attempts <= this.#definition.maxResends) {
-        draft.resend(this.#awaitedAction(awaiting), awaiting, this.#backoff(awaiting.attempts + 1));
-        draft.record(saga.status, resent);
-      } else if (step.compensation) {
-        // The step may still take effect when its receiver comes back, and only its reply tells: the saga fails
-        // now, keeps resending, and compensates the step itself once the reply says it happened.
-        draft.failedStep = step.name;
-        draft.failureDetails = exceeded;
-        draft.resend(
-          this.#awaitedAction(awaiting),
-          { ...awaiting, abandoned: true },
-          this.#backoff(awaiting.attempts + 1),
-        );
-        draft.record(`${step.name}.compensating`, { ...resent, abandoned: true });
-      } else {
-        this.#fail(draft, awaiting.step, exceeded);
-      }
-      await this.#store.commit(draft.work(saga.version, undefined));
-      this.#log(saga, draft);
-      this.onOutbox();
+      // The resend (and what this transition logs) continues the trace the awaited command was sent in.
+      const trace = parseTraceparent(awaiting.traceparent);
+      const act = () => this.#actOnDeadline(saga, awaiting);
+      await (trace ? withTrace(trace, act) : act());
     });
+  }
+
+  /** The deadline policy of onDeadline(), on the saga as loaded. */
+  async #actOnDeadline(saga: SagaRecord<Data>, awaiting: Awaiting): Promise<void> {
+    const draft = new Draft(saga, this.#now);
+    const step = this.#definition.steps[awaiting.step]!;
+    // Compensations, the pivot (its outcome decides the saga and nothing undoes it) and the steps after it are
+    // resent until they are answered; so is a step already given up on (see below).
+    const mustFinish =
+      awaiting.phase === "compensation" || awaiting.step >= this.#pivot || awaiting.abandoned === true;
+    const resent = {
+      deadline: "passed",
+      resent: awaiting.command.operation,
+      attempt: awaiting.attempts + 1,
+    };
+    const exceeded = {
+      type: "DeadlineExceeded",
+      message: `no reply to ${step.name} after ${awaiting.attempts} attempt(s)`,
+      module: this.#module,
+      traceback: [],
+    };
+    if (mustFinish || awaiting.attempts <= this.#definition.maxResends) {
+      draft.resend(this.#awaitedAction(awaiting), awaiting, this.#backoff(awaiting.attempts + 1));
+      draft.record(saga.status, resent);
+    } else if (step.compensation) {
+      // The step may still take effect when its receiver comes back, and only its reply tells: the saga fails
+      // now, keeps resending, and compensates the step itself once the reply says it happened.
+      draft.failedStep = step.name;
+      draft.failureDetails = exceeded;
+      draft.resend(
+        this.#awaitedAction(awaiting),
+        { ...awaiting, abandoned: true },
+        this.#backoff(awaiting.attempts + 1),
+      );
+      draft.record(`${step.name}.compensating`, { ...resent, abandoned: true });
+    } else {
+      this.#fail(draft, awaiting.step, exceeded);
+    }
+    await this.#store.commit(draft.work(saga.version, undefined));
+    this.#log(saga, draft);
+    this.onOutbox();
   }
 
   #applyReply(draft: Draft<Data>, type: string, payload: unknown): boolean {
@@ -308,7 +323,16 @@ class Draft<Data> {
   send(action: RemoteAction<Data>, step: number, phase: Awaiting["phase"], deadlineMs: number): void {
     const command = { operation: action.spec.operationId, payload: action.payload(this.data, this.id) };
     this.outbox.push(this.#build(action, command.payload));
-    this.awaiting = { step, phase, attempts: 1, deadlineAt: this.#now() + deadlineMs, command };
+    // The context the command is sent in (the reply being handled, the saga's start), for its resends.
+    const traceparent = currentTrace()?.traceparent;
+    this.awaiting = {
+      step,
+      phase,
+      attempts: 1,
+      deadlineAt: this.#now() + deadlineMs,
+      command,
+      ...(traceparent ? { traceparent } : {}),
+    };
   }
 
   /** The awaited command again, with a new message id. */

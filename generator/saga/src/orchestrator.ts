@@ -1,4 +1,5 @@
 import {
+  inSpan,
   serve,
   silentLogger,
   withFields,
@@ -97,7 +98,10 @@ export async function startOrchestrator<Data>(
   poller.start();
   return {
     engine,
-    start: (data) => engine.start(data),
+    // Each saga starts in a span of its own: a child of the caller's trace (an HTTP request's), else a new trace
+    // that every message of the saga carries.
+    start: (data) =>
+      inSpan(`start ${saga.type}`, { "asyncgen.saga.type": saga.type }, () => engine.start(data)),
     async stop() {
       await poller.stop();
       await Promise.all(consumers.map((consumer) => consumer.close()));

@@ -16,6 +16,8 @@ export interface Awaiting {
   readonly deadlineAt: number;
   /** The last command sent, resent as is when the deadline passes. */
   readonly command: CommandToSend;
+  /** W3C traceparent of the context the command was first sent in: its resends continue that trace. */
+  readonly traceparent?: string;
   /**
    * The saga gave up on this step at its deadline and is failing, but the command may still take effect when its
    * receiver comes back: it is resent until a reply says whether it did, so that the compensation can undo it.

@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { parkedMessages, startOrchestrator, type SagaDatabase, type SagaEngine } from "@asyncgen/saga";
 import { orderServiceQueues, queues } from "@saga/generated/order-service";
-import { childTrace, withTrace, type Transport } from "@asyncgen/runtime";
+import type { Transport } from "@asyncgen/runtime";
 import { CONFIG_DEFAULTS, meteredTransport, redactUrl, ServiceMetrics, type Logger } from "@saga/service-kit";
 import {
   CREATE_ORDER_SAGA,
@@ -86,11 +86,8 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
 
   const orders = new IdempotentOrders(
     store,
-    // Each new saga is the root of a trace (stored with it); its first command and what the start logs carry it.
-    (data) => {
-      const trace = childTrace();
-      return withTrace(trace, () => orchestrator.start({ ...data, traceparent: trace.traceparent }));
-    },
+    // Each saga is the root of a trace (its start's span); its messages and what it logs carry it.
+    (data) => orchestrator.start(data),
     options.idempotencyRetentionMs ?? IDEMPOTENCY_RETENTION_MS,
   );
   const api = buildApi({

@@ -24,8 +24,6 @@ export interface CreateOrderSagaData {
   readonly transaction_id: number | null;
   /** The client's Idempotency-Key and a hash of its request, stored on the order (idempotent-orders.ts). */
   readonly idempotency?: { readonly key: string; readonly request_hash: string };
-  /** W3C traceparent the saga started with: every message of the saga carries its trace id. */
-  readonly traceparent?: string;
 }
 
 /** Python's KeyError, as the original orchestrator raised it, so `failure_details.type` reads the same. */
