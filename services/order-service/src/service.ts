@@ -3,7 +3,14 @@ import path from "node:path";
 import { parkedMessages, startOrchestrator, type SagaDatabase, type SagaEngine } from "@asyncgen/saga";
 import { orderServiceQueues, queues } from "@saga/generated/order-service";
 import type { Transport } from "@asyncgen/runtime";
-import { CONFIG_DEFAULTS, meteredTransport, redactUrl, ServiceMetrics, type Logger } from "@saga/service-kit";
+import {
+  CONFIG_DEFAULTS,
+  meteredTransport,
+  redactUrl,
+  ServiceMetrics,
+  type Logger,
+  type MetricsExposition,
+} from "@saga/service-kit";
 import {
   CREATE_ORDER_SAGA,
   createOrderSaga,
@@ -35,6 +42,8 @@ export type OrderServiceOptions = OrderDatabaseLocation & {
   readonly deadlinePollMs?: number;
   /** Where its Prometheus metrics go (served at GET /metrics); default: a registry of its own. */
   readonly metrics?: ServiceMetrics;
+  /** What GET /metrics serves; default: `metrics`. npm start serves every service's (combinedMetrics). */
+  readonly metricsServed?: MetricsExposition;
   /** How long an Idempotency-Key of POST /orders is remembered; default 24 h. */
   readonly idempotencyRetentionMs?: number;
   /** On PostgreSQL: how long a dead instance's outbox rows stay its own (`OUTBOX_LEASE_MS`); default 3000 ms. */
@@ -120,7 +129,7 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
     queues: [...queues.consumes, ...queues.publishesTo].map((q) => `${q}.dlq`),
     onReplayed: (letter) => metrics.replayed.inc({ queue: letter.original_queue }),
   });
-  registerMetricsRoute(api, metrics);
+  registerMetricsRoute(api, options.metricsServed ?? metrics);
   await api.listen({ port: options.port, host: options.host ?? "127.0.0.1" });
   const address = api.server.address();
   const url =

@@ -10,7 +10,7 @@ export { BrokerRefusedError, classifyConnectFailure } from "./broker-connect.js"
 export { exitOnStartFailure, stopOnSignals } from "./lifecycle.js";
 export { createLogger, type Logger } from "./logger.js";
 export { meteredTransport } from "./metered-transport.js";
-export { ServiceMetrics, serveMetrics } from "./metrics.js";
+export { combinedMetrics, ServiceMetrics, serveMetrics, type MetricsExposition } from "./metrics.js";
 export { OutboxRelay, type OutboxRowRef, type OutboxSource, type StoredMessage } from "@asyncgen/saga";
 export { wrapTransport } from "./wrap-transport.js";
 export {

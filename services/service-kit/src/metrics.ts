@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** Seconds: handlers and commits take milliseconds; sagas seconds (and, waiting on a participant, minutes). */
 const FAST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -123,6 +123,28 @@ export class ServiceMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/** What GET /metrics serves: one service's metrics (a ServiceMetrics) or several services' (combinedMetrics). */
+export interface MetricsExposition {
+  /** The Prometheus text exposition. */
+  text(): Promise<string>;
+  readonly contentType: string;
+}
+
+/**
+ * The metrics of services sharing a process (npm start) as one exposition: each metric once, with every service's
+ * samples under it, told apart by their `service` label (concatenating the registries' texts would repeat names).
+ */
+export function combinedMetrics(services: readonly ServiceMetrics[]): MetricsExposition {
+  return {
+    contentType: Registry.PROMETHEUS_CONTENT_TYPE,
+    async text() {
+      const each = await Promise.all(services.map((service) => service.registry.getMetricsAsJSON()));
+      // Samples are summed only where all their labels agree, and `service` differs: each is kept as it is.
+      return AggregatorRegistry.aggregate(each).metrics();
+    },
+  };
 }
 
 /** Serves GET /metrics on its own port (the participants have no HTTP API); port 0 picks a free one. */

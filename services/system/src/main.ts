@@ -3,10 +3,13 @@ import { startConsumerService } from "@saga/consumer-service";
 import { orderDatabaseLocation, startOrderService } from "@saga/order-service";
 import { startRestaurantService } from "@saga/restaurant-service";
 import {
+  combinedMetrics,
   createLogger,
   exitOnStartFailure,
+  meteredTransport,
   openTransport,
   readConfigOrExit,
+  ServiceMetrics,
   stopOnSignals,
 } from "@saga/service-kit";
 
@@ -20,27 +23,38 @@ const transport = await openTransport(config, logger, "saga-system", { whenUnrea
   exitOnStartFailure(logger),
 );
 const database = (service: string) => `${config.dataDir}/${service}.sqlite`;
+// Each service counts its own messages (labelled with its name); the order service's GET /metrics serves all four.
+const metricsOf = (service: string) => {
+  const metrics = new ServiceMetrics(service);
+  return { transport: meteredTransport(transport, metrics), metrics };
+};
+const consumer = metricsOf("consumer-service");
+const restaurant = metricsOf("restaurant-service");
+const accounting = metricsOf("accounting-service");
+const orderMetrics = new ServiceMetrics("order-service");
 
 const participants = [
   await startConsumerService({
-    transport,
+    ...consumer,
     logger: logger.child({ service: "consumer-service" }),
     databaseFile: database("consumer-service"),
   }),
   await startRestaurantService({
-    transport,
+    ...restaurant,
     logger: logger.child({ service: "restaurant-service" }),
     databaseFile: database("restaurant-service"),
     approveTicketFailureRate: config.approveTicketFailureRate,
   }),
   await startAccountingService({
-    transport,
+    ...accounting,
     logger: logger.child({ service: "accounting-service" }),
     databaseFile: database("accounting-service"),
   }),
 ];
 const orders = await startOrderService({
-  transport,
+  transport, // the order service meters its own transport
+  metrics: orderMetrics,
+  metricsServed: combinedMetrics([orderMetrics, consumer.metrics, restaurant.metrics, accounting.metrics]),
   logger: logger.child({ service: "order-service" }),
   ...orderDatabaseLocation(config), // DATABASE_URL, else its SQLite file in DATA_DIR
   port: config.port,

@@ -1,7 +1,7 @@
-import type { ServiceMetrics } from "@saga/service-kit";
+import type { MetricsExposition } from "@saga/service-kit";
 import type { buildApi } from "./server.js";
 
-/** GET /metrics: the order service's Prometheus metrics (text exposition format). */
-export function registerMetricsRoute(app: ReturnType<typeof buildApi>, metrics: ServiceMetrics): void {
+/** GET /metrics: Prometheus metrics (text exposition format), the order service's or, under npm start, all four's. */
+export function registerMetricsRoute(app: ReturnType<typeof buildApi>, metrics: MetricsExposition): void {
   app.get("/metrics", async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
 }
