@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { measureCliStartup } from "./cli-startup.js";
 import { measureCodegen } from "./codegen.js";
+import { measureMessageOverhead } from "./message-overhead.js";
 import { measureRoundTrips } from "./round-trip.js";
 import { measureSagas, type SagaRun } from "./saga-throughput.js";
 import { measureValidation } from "./validation.js";
@@ -99,6 +100,20 @@ say("|---|---|---|---|---|---|---|");
 for (const row of measureValidation(quick ? 50_000 : 500_000)) {
   say(
     `| ${row.payload} | ${fmt(row.generated)} | ${fmt(row.rawAjv)} | ${fmt(row.zod)} | ${fmt(row.generated / row.rawAjv, 2)} | ${fmt(row.zod / row.generated, 2)} | ${fmt(row.jsonParse)} |`,
+  );
+}
+
+say();
+
+say("## Tracing and metrics per message (generated request/reply pair, in-process transport, 16 in flight)");
+say();
+say("| mode | us per round trip (2 messages) | ratio to baseline | added us per message |");
+say("|---|---|---|---|");
+const overhead = await measureMessageOverhead(quick ? 2_000 : 10_000, quick ? 3 : 9);
+for (const row of overhead) {
+  const baseline = overhead[0]!.microseconds;
+  say(
+    `| ${row.mode} | ${fmt(row.microseconds, 1)} | ${fmt(row.microseconds / baseline, 2)} | ${fmt((row.microseconds - baseline) / 2, 1)} |`,
   );
 }
 

@@ -8,7 +8,22 @@ import { childTrace, currentTrace, withTrace, type TraceContext } from "./trace.
  * Without the API, or without a provider, only our own ids are made, as before.
  */
 const api: typeof OTel | undefined = await import("@opentelemetry/api").catch(() => undefined);
-let tracer: OTel.Tracer | undefined = api?.trace.getTracer("@asyncgen/runtime");
+let enabled = api !== undefined;
+const apiTracer: OTel.Tracer | undefined = api?.trace.getTracer("@asyncgen/runtime");
+/** The API's no-op provider: what a proxy without a registered SDK delegates to. */
+const noopProvider = api && new api.ProxyTracerProvider().getDelegate();
+
+/**
+ * The tracer when spans would be recorded: the API is there, switched on, and an SDK has registered a provider.
+ * Without a provider every span would be a no-op, so none is started (the cost of a no-op span per message, and
+ * then our own ids anyway, showed in the bench). A provider registered through another copy of the API counts.
+ */
+function activeTracer(): OTel.Tracer | undefined {
+  if (!enabled || !api) return undefined;
+  const provider = api.trace.getTracerProvider();
+  const idle = provider instanceof api.ProxyTracerProvider && provider.getDelegate() === noopProvider;
+  return idle ? undefined : apiTracer;
+}
 
 /** Attribute values of the semantic conventions; undefined ones are left out. */
 export type SpanAttributes = Readonly<Record<string, string | number | undefined>>;
@@ -31,6 +46,7 @@ const untraced = (trace: TraceContext | undefined): MessageSpan => ({ trace, fai
  */
 export function startProducerSpan(operation: "create" | "send", attributes: SpanAttributes): MessageSpan {
   const parent = currentTrace();
+  const tracer = activeTracer();
   if (!tracer) return untraced(parent && childTrace(parent));
   const destination = attributes["messaging.destination.name"];
   return open(tracer, `${operation} ${destination}`, api!.SpanKind.PRODUCER, parent, {
@@ -43,6 +59,7 @@ export function startProducerSpan(operation: "create" | "send", attributes: Span
 
 /** The consumer span of one delivery, a child of the sender's span (its traceparent); a new trace without one. */
 export function startConsumerSpan(sender: TraceContext | undefined, attributes: SpanAttributes): MessageSpan {
+  const tracer = activeTracer();
   if (!tracer) return untraced(childTrace(sender));
   const destination = attributes["messaging.destination.name"];
   const span = open(tracer, `process ${destination}`, api!.SpanKind.CONSUMER, sender, {
@@ -64,6 +81,7 @@ export async function inSpan<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   const parent = currentTrace();
+  const tracer = activeTracer();
   const span = tracer
     ? open(tracer, name, api!.SpanKind.INTERNAL, parent, attributes)
     : untraced(childTrace(parent));
@@ -148,6 +166,6 @@ function defined(attributes: SpanAttributes): OTel.Attributes {
  * Spans through the OpenTelemetry API (the default when it is installed), or none, as if it were not installed:
  * our own trace context still travels. The bench compares the two.
  */
-export function useOpenTelemetry(enabled: boolean): void {
-  tracer = enabled ? api?.trace.getTracer("@asyncgen/runtime") : undefined;
+export function useOpenTelemetry(on: boolean): void {
+  enabled = on;
 }
