@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import type * as OTel from "@opentelemetry/api";
 import { childTrace, currentTrace, withTrace, type TraceContext } from "./trace.js";
 
@@ -7,7 +8,7 @@ import { childTrace, currentTrace, withTrace, type TraceContext } from "./trace.
  * the ids our `traceparent` header carries (this module is the propagator), so OTel's trace and ours are one.
  * Without the API, or without a provider, only our own ids are made, as before.
  */
-const api: typeof OTel | undefined = await import("@opentelemetry/api").catch(() => undefined);
+const api = loadApi();
 let enabled = api !== undefined;
 const apiTracer: OTel.Tracer | undefined = api?.trace.getTracer("@asyncgen/runtime");
 /** The API's no-op provider: what a proxy without a registered SDK delegates to. */
@@ -154,6 +155,19 @@ function parentContext(otelApi: typeof OTel, parent: TraceContext | undefined): 
     traceFlags: parent.traceparent.endsWith("-00") ? otelApi.TraceFlags.NONE : otelApi.TraceFlags.SAMPLED,
     isRemote: true,
   });
+}
+
+/**
+ * The API if it is installed. Loaded with require() (Node resolves it to the same CommonJS build an `import` gets),
+ * not a top-level await, which would stop this package from being require()d.
+ */
+function loadApi(): typeof OTel | undefined {
+  try {
+    return createRequire(import.meta.url)("@opentelemetry/api") as typeof OTel;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "MODULE_NOT_FOUND") return undefined;
+    throw error;
+  }
 }
 
 function defined(attributes: SpanAttributes): OTel.Attributes {
