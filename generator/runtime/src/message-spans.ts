@@ -89,7 +89,7 @@ export async function inSpan<T>(
   try {
     return await runInSpan(span, work);
   } catch (error) {
-    span.fail(String((error as { code?: unknown }).code ?? "ERROR"), String(error));
+    span.fail(String((error as { code?: unknown }).code ?? "_OTHER"), String(error));
     throw error;
   } finally {
     span.end();

@@ -88,7 +88,7 @@ export async function publishTraced(
   try {
     await transport.publish(built.message);
   } catch (error) {
-    built.span.fail(String((error as { code?: unknown }).code ?? "ERROR"), String(error));
+    built.span.fail(String((error as { code?: unknown }).code ?? "_OTHER"), String(error));
     throw error;
   } finally {
     built.span.end();
