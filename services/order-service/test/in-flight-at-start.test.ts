@@ -23,6 +23,7 @@ import { waitFor } from "../testing/system-under-test.js";
  * publishes the commands left in the outbox, and the deadline poller resends a command whose reply never came.
  */
 const logger = pino({ level: "silent" });
+const STEP_DEADLINE_MS = 15_000;
 
 interface Backend {
   readonly name: string;
@@ -62,7 +63,8 @@ describe.each(BACKENDS)("sagas in flight at start ($name)", (backend) => {
     // command went out a minute ago and was never answered.
     const store = await openOrderDatabase(database.location, logger);
     try {
-      const definition = createOrderSaga({ stepDeadlineMs: 1000, maxResends: 3 });
+      // The deadline is long enough that only the minute-old command is overdue, however loaded the machine is.
+      const definition = createOrderSaga({ stepDeadlineMs: STEP_DEADLINE_MS, maxResends: 3 });
       unpublished = await new SagaEngine(definition, store, logger).start(newOrder());
       const aMinuteAgo = () => Date.now() - 60_000;
       unanswered = await new SagaEngine(definition, store, logger, aMinuteAgo).start(newOrder());
@@ -98,7 +100,7 @@ describe.each(BACKENDS)("sagas in flight at start ($name)", (backend) => {
       transport,
       logger,
       port: 0,
-      stepDeadlineMs: 1000,
+      stepDeadlineMs: STEP_DEADLINE_MS,
       deadlinePollMs: 100,
     });
     const sagas = new Map<number, SagaView>();
