@@ -2,7 +2,12 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import type { SagaErrorPayload } from "../shared/messages.js";
+import { validateSagaErrorPayload, validateSagaHeaders } from "../shared/validators.js";
+import { validateAuthorizeCardPayload, validateAuthorizeCardResponse } from "./validators.js";
+
+// Types declared once in the folder that owns them; offered here too, as this contract's messages use them.
+export type { SagaErrorPayload, SagaHeaders } from "../shared/messages.js";
 
 // Payload and header types, one per named schema of the contract.
 
@@ -17,49 +22,11 @@ export interface AuthorizeCardPayload {
   amount: number;
 }
 
-/**
- * AMQP headers of every saga command and reply.
- */
-export interface SagaHeaders {
-  /**
-   * `info.version` of the contract the sender was generated from.
-   */
-  contract_version: string;
-  /**
-   * W3C Trace Context of the hop that sent the message (`00-<trace id>-<span id>-<flags>`). Every message of one saga carries the same trace id; a receiver continues it in its replies and its log lines. Optional: a sender that does not trace leaves it out.
-   */
-  traceparent?: string;
-  /** Further properties the contract allows. */
-  [key: string]: unknown;
-}
-
 export interface AuthorizeCardResponse {
   /**
    * The authorization.
    */
   transaction_id: number;
-}
-
-/**
- * What went wrong, as the original saga-framework's SagaErrorPayload. `traceback` is a list of lines: the original declared it a string but always sent a list, and this contract says what really travels.
- */
-export interface SagaErrorPayload {
-  /**
-   * Class name of the error (for example `ValueError`).
-   */
-  type: string;
-  /**
-   * Human-readable reason, shown to operators and stored as the saga's failure details.
-   */
-  message: string;
-  /**
-   * Where the error class comes from (for example `builtins` or `restaurant-service`).
-   */
-  module: string;
-  /**
-   * Stack trace, one entry per line; empty for business refusals.
-   */
-  traceback: string[];
 }
 
 // Messages: wire type, payload type and precompiled validators.
@@ -73,8 +40,8 @@ export interface SagaErrorPayload {
  */
 export const AuthorizeCard: MessageSpec<AuthorizeCardPayload> = {
   name: "accounting_service.authorize_card",
-  validatePayload: validators.validateAuthorizeCardPayload,
-  validateHeaders: validators.validateSagaHeaders,
+  validatePayload: validateAuthorizeCardPayload,
+  validateHeaders: validateSagaHeaders,
 };
 
 /**
@@ -84,8 +51,8 @@ export const AuthorizeCard: MessageSpec<AuthorizeCardPayload> = {
  */
 export const AuthorizeCardSuccess: MessageSpec<AuthorizeCardResponse> = {
   name: "accounting_service.authorize_card.response.success",
-  validatePayload: validators.validateAuthorizeCardResponse,
-  validateHeaders: validators.validateSagaHeaders,
+  validatePayload: validateAuthorizeCardResponse,
+  validateHeaders: validateSagaHeaders,
 };
 
 /**
@@ -95,8 +62,8 @@ export const AuthorizeCardSuccess: MessageSpec<AuthorizeCardResponse> = {
  */
 export const AuthorizeCardFailure: MessageSpec<SagaErrorPayload> = {
   name: "accounting_service.authorize_card.response.failure",
-  validatePayload: validators.validateSagaErrorPayload,
-  validateHeaders: validators.validateSagaHeaders,
+  validatePayload: validateSagaErrorPayload,
+  validateHeaders: validateSagaHeaders,
 };
 
 /** Every message this service sends or receives, by wire type. */

@@ -5,9 +5,5 @@ import type { Validator } from "@asyncgen/runtime";
 
 /** Validates AuthorizeCardPayload; on failure `.errors` lists every problem (ajv ErrorObject). */
 export declare const validateAuthorizeCardPayload: Validator;
-/** Validates SagaHeaders; on failure `.errors` lists every problem (ajv ErrorObject). */
-export declare const validateSagaHeaders: Validator;
 /** Validates AuthorizeCardResponse; on failure `.errors` lists every problem (ajv ErrorObject). */
 export declare const validateAuthorizeCardResponse: Validator;
-/** Validates SagaErrorPayload; on failure `.errors` lists every problem (ajv ErrorObject). */
-export declare const validateSagaErrorPayload: Validator;

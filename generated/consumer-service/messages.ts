@@ -2,7 +2,12 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import type { EmptyPayload, SagaErrorPayload } from "../shared/messages.js";
+import { validateEmptyPayload, validateSagaErrorPayload, validateSagaHeaders } from "../shared/validators.js";
+import { validateVerifyConsumerDetailsPayload } from "./validators.js";
+
+// Types declared once in the folder that owns them; offered here too, as this contract's messages use them.
+export type { EmptyPayload, SagaErrorPayload, SagaHeaders } from "../shared/messages.js";
 
 // Payload and header types, one per named schema of the contract.
 
@@ -11,47 +16,6 @@ export interface VerifyConsumerDetailsPayload {
    * The consumer placing the order.
    */
   consumer_id: number;
-}
-
-/**
- * AMQP headers of every saga command and reply.
- */
-export interface SagaHeaders {
-  /**
-   * `info.version` of the contract the sender was generated from.
-   */
-  contract_version: string;
-  /**
-   * W3C Trace Context of the hop that sent the message (`00-<trace id>-<span id>-<flags>`). Every message of one saga carries the same trace id; a receiver continues it in its replies and its log lines. Optional: a sender that does not trace leaves it out.
-   */
-  traceparent?: string;
-  /** Further properties the contract allows. */
-  [key: string]: unknown;
-}
-
-/** No data; the message type says everything. */
-export type EmptyPayload = null;
-
-/**
- * What went wrong, as the original saga-framework's SagaErrorPayload. `traceback` is a list of lines: the original declared it a string but always sent a list, and this contract says what really travels.
- */
-export interface SagaErrorPayload {
-  /**
-   * Class name of the error (for example `ValueError`).
-   */
-  type: string;
-  /**
-   * Human-readable reason, shown to operators and stored as the saga's failure details.
-   */
-  message: string;
-  /**
-   * Where the error class comes from (for example `builtins` or `restaurant-service`).
-   */
-  module: string;
-  /**
-   * Stack trace, one entry per line; empty for business refusals.
-   */
-  traceback: string[];
 }
 
 // Messages: wire type, payload type and precompiled validators.
@@ -65,8 +29,8 @@ export interface SagaErrorPayload {
  */
 export const VerifyConsumerDetails: MessageSpec<VerifyConsumerDetailsPayload> = {
   name: "consumer_service.verify_consumer_details",
-  validatePayload: validators.validateVerifyConsumerDetailsPayload,
-  validateHeaders: validators.validateSagaHeaders,
+  validatePayload: validateVerifyConsumerDetailsPayload,
+  validateHeaders: validateSagaHeaders,
 };
 
 /**
@@ -76,8 +40,8 @@ export const VerifyConsumerDetails: MessageSpec<VerifyConsumerDetailsPayload> = 
  */
 export const VerifyConsumerDetailsSuccess: MessageSpec<EmptyPayload> = {
   name: "consumer_service.verify_consumer_details.response.success",
-  validatePayload: validators.validateEmptyPayload,
-  validateHeaders: validators.validateSagaHeaders,
+  validatePayload: validateEmptyPayload,
+  validateHeaders: validateSagaHeaders,
 };
 
 /**
@@ -87,8 +51,8 @@ export const VerifyConsumerDetailsSuccess: MessageSpec<EmptyPayload> = {
  */
 export const VerifyConsumerDetailsFailure: MessageSpec<SagaErrorPayload> = {
   name: "consumer_service.verify_consumer_details.response.failure",
-  validatePayload: validators.validateSagaErrorPayload,
-  validateHeaders: validators.validateSagaHeaders,
+  validatePayload: validateSagaErrorPayload,
+  validateHeaders: validateSagaHeaders,
 };
 
 /** Every message this service sends or receives, by wire type. */

@@ -5,9 +5,3 @@ import type { Validator } from "@asyncgen/runtime";
 
 /** Validates VerifyConsumerDetailsPayload; on failure `.errors` lists every problem (ajv ErrorObject). */
 export declare const validateVerifyConsumerDetailsPayload: Validator;
-/** Validates SagaHeaders; on failure `.errors` lists every problem (ajv ErrorObject). */
-export declare const validateSagaHeaders: Validator;
-/** Validates EmptyPayload; on failure `.errors` lists every problem (ajv ErrorObject). */
-export declare const validateEmptyPayload: Validator;
-/** Validates SagaErrorPayload; on failure `.errors` lists every problem (ajv ErrorObject). */
-export declare const validateSagaErrorPayload: Validator;

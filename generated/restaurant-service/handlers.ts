@@ -2,9 +2,9 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import {
+  type MessageContext,
   type Outcome,
   serve,
-  type MessageContext,
   type ServeOptions,
   type ServiceSpec,
   type Transport,

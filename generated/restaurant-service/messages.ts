@@ -2,7 +2,16 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import type { EmptyPayload, SagaErrorPayload } from "../shared/messages.js";
+import { validateEmptyPayload, validateSagaErrorPayload, validateSagaHeaders } from "../shared/validators.js";
+import {
+  validateCreateTicketPayload,
+  validateCreateTicketResponse,
+  validateTicketRef,
+} from "./validators.js";
+
+// Types declared once in the folder that owns them; offered here too, as this contract's messages use them.
+export type { EmptyPayload, SagaErrorPayload, SagaHeaders } from "../shared/messages.js";
 
 // Payload and header types, one per named schema of the contract.
 
@@ -29,49 +38,11 @@ export interface CreateTicketPayload {
   items: OrderItem[];
 }
 
-/**
- * AMQP headers of every saga command and reply.
- */
-export interface SagaHeaders {
-  /**
-   * `info.version` of the contract the sender was generated from.
-   */
-  contract_version: string;
-  /**
-   * W3C Trace Context of the hop that sent the message (`00-<trace id>-<span id>-<flags>`). Every message of one saga carries the same trace id; a receiver continues it in its replies and its log lines. Optional: a sender that does not trace leaves it out.
-   */
-  traceparent?: string;
-  /** Further properties the contract allows. */
-  [key: string]: unknown;
-}
-
 export interface CreateTicketResponse {
   /**
    * The new ticket.
    */
   ticket_id: number;
-}
-
-/**
- * What went wrong, as the original saga-framework's SagaErrorPayload. `traceback` is a list of lines: the original declared it a string but always sent a list, and this contract says what really travels.
- */
-export interface SagaErrorPayload {
-  /**
-   * Class name of the error (for example `ValueError`).
-   */
-  type: string;
-  /**
-   * Human-readable reason, shown to operators and stored as the saga's failure details.
-   */
-  message: string;
-  /**
-   * Where the error class comes from (for example `builtins` or `restaurant-service`).
-   */
-  module: string;
-  /**
-   * Stack trace, one entry per line; empty for business refusals.
-   */
-  traceback: string[];
 }
 
 export interface TicketRef {
@@ -80,9 +51,6 @@ export interface TicketRef {
    */
   ticket_id: number;
 }
-
-/** No data; the message type says everything. */
-export type EmptyPayload = null;
 
 // Messages: wire type, payload type and precompiled validators.
 
@@ -95,8 +63,8 @@ export type EmptyPayload = null;
  */
 export const CreateTicket: MessageSpec<CreateTicketPayload> = {
   name: "restaurant_service.create_ticket",
-  validatePayload: validators.validateCreateTicketPayload,
-  validateHeaders: validators.validateSagaHeaders,
+  validatePayload: validateCreateTicketPayload,
+  validateHeaders: validateSagaHeaders,
 };
 
 /**
@@ -106,8 +74,8 @@ export const CreateTicket: MessageSpec<CreateTicketPayload> = {
  */
 export const CreateTicketSuccess: MessageSpec<CreateTicketResponse> = {
   name: "restaurant_service.create_ticket.response.success",
-  validatePayload: validators.validateCreateTicketResponse,
-  validateHeaders: validators.validateSagaHeaders,
+  validatePayload: validateCreateTicketResponse,
+  validateHeaders: validateSagaHeaders,
 };
 
 /**
@@ -117,8 +85,8 @@ export const CreateTicketSuccess: MessageSpec<CreateTicketResponse> = {
  */
 export const CreateTicketFailure: MessageSpec<SagaErrorPayload> = {
   name: "restaurant_service.create_ticket.response.failure",
-  validatePayload: validators.validateSagaErrorPayload,
-  validateHeaders: validators.validateSagaHeaders,
+  validatePayload: validateSagaErrorPayload,
+  validateHeaders: validateSagaHeaders,
 };
 
 /**
@@ -128,8 +96,8 @@ export const CreateTicketFailure: MessageSpec<SagaErrorPayload> = {
  */
 export const RejectTicket: MessageSpec<TicketRef> = {
   name: "restaurant_service.reject_ticket",
-  validatePayload: validators.validateTicketRef,
-  validateHeaders: validators.validateSagaHeaders,
+  validatePayload: validateTicketRef,
+  validateHeaders: validateSagaHeaders,
 };
 
 /**
@@ -139,8 +107,8 @@ export const RejectTicket: MessageSpec<TicketRef> = {
  */
 export const RejectTicketSuccess: MessageSpec<EmptyPayload> = {
   name: "restaurant_service.reject_ticket.response.success",
-  validatePayload: validators.validateEmptyPayload,
-  validateHeaders: validators.validateSagaHeaders,
+  validatePayload: validateEmptyPayload,
+  validateHeaders: validateSagaHeaders,
 };
 
 /**
@@ -152,8 +120,8 @@ export const RejectTicketSuccess: MessageSpec<EmptyPayload> = {
  */
 export const ApproveTicket: MessageSpec<TicketRef> = {
   name: "restaurant_service.approve_ticket",
-  validatePayload: validators.validateTicketRef,
-  validateHeaders: validators.validateSagaHeaders,
+  validatePayload: validateTicketRef,
+  validateHeaders: validateSagaHeaders,
 };
 
 /**
@@ -163,8 +131,8 @@ export const ApproveTicket: MessageSpec<TicketRef> = {
  */
 export const ApproveTicketSuccess: MessageSpec<EmptyPayload> = {
   name: "restaurant_service.approve_ticket.response.success",
-  validatePayload: validators.validateEmptyPayload,
-  validateHeaders: validators.validateSagaHeaders,
+  validatePayload: validateEmptyPayload,
+  validateHeaders: validateSagaHeaders,
 };
 
 /**
@@ -174,8 +142,8 @@ export const ApproveTicketSuccess: MessageSpec<EmptyPayload> = {
  */
 export const ApproveTicketFailure: MessageSpec<SagaErrorPayload> = {
   name: "restaurant_service.approve_ticket.response.failure",
-  validatePayload: validators.validateSagaErrorPayload,
-  validateHeaders: validators.validateSagaHeaders,
+  validatePayload: validateSagaErrorPayload,
+  validateHeaders: validateSagaHeaders,
 };
 
 /** Every message this service sends or receives, by wire type. */

@@ -7,13 +7,7 @@ import type { Validator } from "@asyncgen/runtime";
 export declare const validateOrderItem: Validator;
 /** Validates CreateTicketPayload; on failure `.errors` lists every problem (ajv ErrorObject). */
 export declare const validateCreateTicketPayload: Validator;
-/** Validates SagaHeaders; on failure `.errors` lists every problem (ajv ErrorObject). */
-export declare const validateSagaHeaders: Validator;
 /** Validates CreateTicketResponse; on failure `.errors` lists every problem (ajv ErrorObject). */
 export declare const validateCreateTicketResponse: Validator;
-/** Validates SagaErrorPayload; on failure `.errors` lists every problem (ajv ErrorObject). */
-export declare const validateSagaErrorPayload: Validator;
 /** Validates TicketRef; on failure `.errors` lists every problem (ajv ErrorObject). */
 export declare const validateTicketRef: Validator;
-/** Validates EmptyPayload; on failure `.errors` lists every problem (ajv ErrorObject). */
-export declare const validateEmptyPayload: Validator;

@@ -527,42 +527,26 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
   return errors === 0;
 }
 
-export const validateSagaHeaders = validate13;
+export const validateCreateTicketResponse = validate13;
 const schema15 = {
-  title: "SagaHeaders",
+  title: "CreateTicketResponse",
   type: "object",
-  description: "AMQP headers of every saga command and reply.",
-  additionalProperties: true,
-  required: ["contract_version"],
-  properties: {
-    contract_version: {
-      type: "string",
-      description: "`info.version` of the contract the sender was generated from.",
-      pattern: "^\\d+\\.\\d+\\.\\d+$",
-    },
-    traceparent: {
-      type: "string",
-      description:
-        "W3C Trace Context of the hop that sent the message (`00-<trace id>-<span id>-<flags>`). Every message of one saga carries the same trace id; a receiver continues it in its replies and its log lines. Optional: a sender that does not trace leaves it out.",
-      pattern: "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
-    },
-  },
-  examples: [{ contract_version: "1.0.0" }],
+  additionalProperties: false,
+  required: ["ticket_id"],
+  properties: { ticket_id: { type: "integer", description: "The new ticket." } },
 };
-const pattern0 = new RegExp("^\\d+\\.\\d+\\.\\d+$", "u");
-const pattern1 = new RegExp("^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$", "u");
 
 function validate13(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.contract_version === undefined) {
+    if (data.ticket_id === undefined) {
       const err0 = {
         instancePath,
         schemaPath: "#/required",
         keyword: "required",
-        params: { missingProperty: "contract_version" },
-        message: "must have required property '" + "contract_version" + "'",
+        params: { missingProperty: "ticket_id" },
+        message: "must have required property '" + "ticket_id" + "'",
       };
       if (vErrors === null) {
         vErrors = [err0];
@@ -571,31 +555,32 @@ function validate13(data, { instancePath = "", parentData, parentDataProperty, r
       }
       errors++;
     }
-    if (data.contract_version !== undefined) {
-      let data0 = data.contract_version;
-      if (typeof data0 === "string") {
-        if (!pattern0.test(data0)) {
-          const err1 = {
-            instancePath: instancePath + "/contract_version",
-            schemaPath: "#/properties/contract_version/pattern",
-            keyword: "pattern",
-            params: { pattern: "^\\d+\\.\\d+\\.\\d+$" },
-            message: 'must match pattern "' + "^\\d+\\.\\d+\\.\\d+$" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err1];
-          } else {
-            vErrors.push(err1);
-          }
-          errors++;
+    for (const key0 in data) {
+      if (!(key0 === "ticket_id")) {
+        const err1 = {
+          instancePath,
+          schemaPath: "#/additionalProperties",
+          keyword: "additionalProperties",
+          params: { additionalProperty: key0 },
+          message: "must NOT have additional properties",
+        };
+        if (vErrors === null) {
+          vErrors = [err1];
+        } else {
+          vErrors.push(err1);
         }
-      } else {
+        errors++;
+      }
+    }
+    if (data.ticket_id !== undefined) {
+      let data0 = data.ticket_id;
+      if (!(typeof data0 == "number" && !(data0 % 1) && !isNaN(data0) && isFinite(data0))) {
         const err2 = {
-          instancePath: instancePath + "/contract_version",
-          schemaPath: "#/properties/contract_version/type",
+          instancePath: instancePath + "/ticket_id",
+          schemaPath: "#/properties/ticket_id/type",
           keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
+          params: { type: "integer" },
+          message: "must be integer",
         };
         if (vErrors === null) {
           vErrors = [err2];
@@ -605,42 +590,8 @@ function validate13(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.traceparent !== undefined) {
-      let data1 = data.traceparent;
-      if (typeof data1 === "string") {
-        if (!pattern1.test(data1)) {
-          const err3 = {
-            instancePath: instancePath + "/traceparent",
-            schemaPath: "#/properties/traceparent/pattern",
-            keyword: "pattern",
-            params: { pattern: "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$" },
-            message: 'must match pattern "' + "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err3];
-          } else {
-            vErrors.push(err3);
-          }
-          errors++;
-        }
-      } else {
-        const err4 = {
-          instancePath: instancePath + "/traceparent",
-          schemaPath: "#/properties/traceparent/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err4];
-        } else {
-          vErrors.push(err4);
-        }
-        errors++;
-      }
-    }
   } else {
-    const err5 = {
+    const err3 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -648,9 +599,9 @@ function validate13(data, { instancePath = "", parentData, parentDataProperty, r
       message: "must be object",
     };
     if (vErrors === null) {
-      vErrors = [err5];
+      vErrors = [err3];
     } else {
-      vErrors.push(err5);
+      vErrors.push(err3);
     }
     errors++;
   }
@@ -658,13 +609,13 @@ function validate13(data, { instancePath = "", parentData, parentDataProperty, r
   return errors === 0;
 }
 
-export const validateCreateTicketResponse = validate14;
+export const validateTicketRef = validate14;
 const schema16 = {
-  title: "CreateTicketResponse",
+  title: "TicketRef",
   type: "object",
   additionalProperties: false,
   required: ["ticket_id"],
-  properties: { ticket_id: { type: "integer", description: "The new ticket." } },
+  properties: { ticket_id: { type: "integer", description: "The ticket to act on." } },
 };
 
 function validate14(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
@@ -737,359 +688,5 @@ function validate14(data, { instancePath = "", parentData, parentDataProperty, r
     errors++;
   }
   validate14.errors = vErrors;
-  return errors === 0;
-}
-
-export const validateSagaErrorPayload = validate15;
-const schema17 = {
-  title: "SagaErrorPayload",
-  type: "object",
-  description:
-    "What went wrong, as the original saga-framework's SagaErrorPayload. `traceback` is a list of lines: the original declared it a string but always sent a list, and this contract says what really travels.",
-  additionalProperties: false,
-  required: ["type", "message", "module", "traceback"],
-  properties: {
-    type: {
-      type: "string",
-      description: "Class name of the error (for example `ValueError`).",
-      minLength: 1,
-    },
-    message: {
-      type: "string",
-      description: "Human-readable reason, shown to operators and stored as the saga's failure details.",
-    },
-    module: {
-      type: "string",
-      description: "Where the error class comes from (for example `builtins` or `restaurant-service`).",
-    },
-    traceback: {
-      type: "array",
-      description: "Stack trace, one entry per line; empty for business refusals.",
-      items: { type: "string" },
-    },
-  },
-  examples: [
-    {
-      type: "ValueError",
-      message: "Consumer has incorrect id = 10",
-      module: "consumer-service",
-      traceback: [],
-    },
-  ],
-};
-
-function validate15(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.type === undefined) {
-      const err0 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "type" },
-        message: "must have required property '" + "type" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err0];
-      } else {
-        vErrors.push(err0);
-      }
-      errors++;
-    }
-    if (data.message === undefined) {
-      const err1 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "message" },
-        message: "must have required property '" + "message" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err1];
-      } else {
-        vErrors.push(err1);
-      }
-      errors++;
-    }
-    if (data.module === undefined) {
-      const err2 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "module" },
-        message: "must have required property '" + "module" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err2];
-      } else {
-        vErrors.push(err2);
-      }
-      errors++;
-    }
-    if (data.traceback === undefined) {
-      const err3 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "traceback" },
-        message: "must have required property '" + "traceback" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err3];
-      } else {
-        vErrors.push(err3);
-      }
-      errors++;
-    }
-    for (const key0 in data) {
-      if (!(key0 === "type" || key0 === "message" || key0 === "module" || key0 === "traceback")) {
-        const err4 = {
-          instancePath,
-          schemaPath: "#/additionalProperties",
-          keyword: "additionalProperties",
-          params: { additionalProperty: key0 },
-          message: "must NOT have additional properties",
-        };
-        if (vErrors === null) {
-          vErrors = [err4];
-        } else {
-          vErrors.push(err4);
-        }
-        errors++;
-      }
-    }
-    if (data.type !== undefined) {
-      let data0 = data.type;
-      if (typeof data0 === "string") {
-        if (func2(data0) < 1) {
-          const err5 = {
-            instancePath: instancePath + "/type",
-            schemaPath: "#/properties/type/minLength",
-            keyword: "minLength",
-            params: { limit: 1 },
-            message: "must NOT have fewer than 1 characters",
-          };
-          if (vErrors === null) {
-            vErrors = [err5];
-          } else {
-            vErrors.push(err5);
-          }
-          errors++;
-        }
-      } else {
-        const err6 = {
-          instancePath: instancePath + "/type",
-          schemaPath: "#/properties/type/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err6];
-        } else {
-          vErrors.push(err6);
-        }
-        errors++;
-      }
-    }
-    if (data.message !== undefined) {
-      if (typeof data.message !== "string") {
-        const err7 = {
-          instancePath: instancePath + "/message",
-          schemaPath: "#/properties/message/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err7];
-        } else {
-          vErrors.push(err7);
-        }
-        errors++;
-      }
-    }
-    if (data.module !== undefined) {
-      if (typeof data.module !== "string") {
-        const err8 = {
-          instancePath: instancePath + "/module",
-          schemaPath: "#/properties/module/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err8];
-        } else {
-          vErrors.push(err8);
-        }
-        errors++;
-      }
-    }
-    if (data.traceback !== undefined) {
-      let data3 = data.traceback;
-      if (Array.isArray(data3)) {
-        const len0 = data3.length;
-        for (let i0 = 0; i0 < len0; i0++) {
-          if (typeof data3[i0] !== "string") {
-            const err9 = {
-              instancePath: instancePath + "/traceback/" + i0,
-              schemaPath: "#/properties/traceback/items/type",
-              keyword: "type",
-              params: { type: "string" },
-              message: "must be string",
-            };
-            if (vErrors === null) {
-              vErrors = [err9];
-            } else {
-              vErrors.push(err9);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err10 = {
-          instancePath: instancePath + "/traceback",
-          schemaPath: "#/properties/traceback/type",
-          keyword: "type",
-          params: { type: "array" },
-          message: "must be array",
-        };
-        if (vErrors === null) {
-          vErrors = [err10];
-        } else {
-          vErrors.push(err10);
-        }
-        errors++;
-      }
-    }
-  } else {
-    const err11 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: { type: "object" },
-      message: "must be object",
-    };
-    if (vErrors === null) {
-      vErrors = [err11];
-    } else {
-      vErrors.push(err11);
-    }
-    errors++;
-  }
-  validate15.errors = vErrors;
-  return errors === 0;
-}
-
-export const validateTicketRef = validate16;
-const schema18 = {
-  title: "TicketRef",
-  type: "object",
-  additionalProperties: false,
-  required: ["ticket_id"],
-  properties: { ticket_id: { type: "integer", description: "The ticket to act on." } },
-};
-
-function validate16(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.ticket_id === undefined) {
-      const err0 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "ticket_id" },
-        message: "must have required property '" + "ticket_id" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err0];
-      } else {
-        vErrors.push(err0);
-      }
-      errors++;
-    }
-    for (const key0 in data) {
-      if (!(key0 === "ticket_id")) {
-        const err1 = {
-          instancePath,
-          schemaPath: "#/additionalProperties",
-          keyword: "additionalProperties",
-          params: { additionalProperty: key0 },
-          message: "must NOT have additional properties",
-        };
-        if (vErrors === null) {
-          vErrors = [err1];
-        } else {
-          vErrors.push(err1);
-        }
-        errors++;
-      }
-    }
-    if (data.ticket_id !== undefined) {
-      let data0 = data.ticket_id;
-      if (!(typeof data0 == "number" && !(data0 % 1) && !isNaN(data0) && isFinite(data0))) {
-        const err2 = {
-          instancePath: instancePath + "/ticket_id",
-          schemaPath: "#/properties/ticket_id/type",
-          keyword: "type",
-          params: { type: "integer" },
-          message: "must be integer",
-        };
-        if (vErrors === null) {
-          vErrors = [err2];
-        } else {
-          vErrors.push(err2);
-        }
-        errors++;
-      }
-    }
-  } else {
-    const err3 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: { type: "object" },
-      message: "must be object",
-    };
-    if (vErrors === null) {
-      vErrors = [err3];
-    } else {
-      vErrors.push(err3);
-    }
-    errors++;
-  }
-  validate16.errors = vErrors;
-  return errors === 0;
-}
-
-export const validateEmptyPayload = validate17;
-const schema19 = {
-  title: "EmptyPayload",
-  type: "null",
-  description: "No data; the message type says everything.",
-};
-
-function validate17(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (data !== null) {
-    const err0 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: { type: "null" },
-      message: "must be null",
-    };
-    if (vErrors === null) {
-      vErrors = [err0];
-    } else {
-      vErrors.push(err0);
-    }
-    errors++;
-  }
-  validate17.errors = vErrors;
   return errors === 0;
 }

@@ -1,9 +1,12 @@
 import { CodegenError, type Problem } from "./errors.js";
-import { emitService } from "./emit/emit-service.js";
+import { createHash } from "node:crypto";
+import { emitService, emitSharedFolder } from "./emit/emit-service.js";
 import { formatJson } from "./emit/format.js";
 import type { GeneratedFile } from "./emit/generated-file.js";
 import type { LoadedContract } from "./load/load-contracts.js";
 import { buildServiceModel } from "./model/build-model.js";
+import { SHARED_FOLDER, schemaHomes, type SchemaFolder } from "./model/schema-homes.js";
+import type { ServiceModel } from "./model/service-model.js";
 
 /**
  * Pure generation: contracts in, files out (no file system, no process). The same contracts and generator always
@@ -13,10 +16,21 @@ export async function generate(
   contracts: readonly LoadedContract[],
   options: GenerateOptions = {},
 ): Promise<GeneratedFile[]> {
+  const note = options.onNote ?? (() => undefined);
+  const built = contracts.map((contract): ServiceModel | readonly Problem[] => {
+    try {
+      return buildServiceModel(contract);
+    } catch (error) {
+      if (!(error instanceof CodegenError)) throw error;
+      return error.problems;
+    }
+  });
+  const models = built.filter((m): m is ServiceModel => "service" in m);
+  const homes = schemaHomes(models);
   const perService = await Promise.all(
-    contracts.map(async (contract): Promise<GeneratedFile[] | readonly Problem[]> => {
+    models.map(async (model): Promise<GeneratedFile[] | readonly Problem[]> => {
       try {
-        return await emitService(buildServiceModel(contract), options.onNote ?? (() => undefined));
+        return await emitService(model, homes.services.get(model.service)!, note);
       } catch (error) {
         if (!(error instanceof CodegenError)) throw error;
         return error.problems;
@@ -24,13 +38,48 @@ export async function generate(
     }),
   );
   // In contract order, whatever finished first.
-  const problems = perService.flatMap((r) => r.filter((x): x is Problem => "code" in x));
+  const problems = [
+    ...built.flatMap((r) => ("service" in r ? [] : r)),
+    ...perService.flatMap((r) => r.filter((x): x is Problem => "code" in x)),
+  ];
+  const shared = homes.shared && sharedSource(contracts, homes.shared);
+  if (shared && models.some((m) => m.service === SHARED_FOLDER)) {
+    const model = models.find((m) => m.service === SHARED_FOLDER)!;
+    problems.push({
+      code: "CODEGEN_NAME_COLLISION",
+      message:
+        `the service ${SHARED_FOLDER} (${model.file}) and the folder of schemas shared by several contracts ` +
+        `(${shared.file}) would be the same folder; rename the contract or set info.x-asyncgen-service`,
+      location: { file: model.file, line: 1, column: 1 },
+    });
+  }
   if (problems.length > 0) throw new CodegenError(problems);
   const files = [
     ...perService.flat().filter((x): x is GeneratedFile => "path" in x),
+    ...(homes.shared && shared ? await emitSharedFolder(homes.shared, shared, note) : []),
     ...(await packageFiles(options.packageName ?? DEFAULT_PACKAGE_NAME)),
   ];
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The banner source of the shared folder: the files its schemas are written in, and their joint hash. */
+function sharedSource(
+  contracts: readonly LoadedContract[],
+  folder: SchemaFolder,
+): { file: string; hash: string } {
+  const texts = new Map<string, string>();
+  for (const contract of contracts)
+    for (const [file, source] of contract.sources) texts.set(file, source.text);
+  const files = [
+    ...new Set(folder.schemas.flatMap((s) => (s.file && !folder.imports.has(s.name) ? [s.file] : []))),
+  ].sort();
+  const hash = createHash("sha256");
+  for (const file of files)
+    hash
+      .update(file)
+      .update("\0")
+      .update(texts.get(file) ?? "");
+  return { file: files.join(", "), hash: hash.digest("hex") };
 }
 
 export interface GenerateOptions {

@@ -33,9 +33,10 @@ describe("generate --check", () => {
     writeFileSync(kitchen, readFileSync(kitchen, "utf8").replaceAll("ordered_at", "ordered_on"));
     const result = await cli("generate", "--check", "--contracts-dir", contracts, "--out", out);
     expect(result.code).toBe(1);
-    // Both services carry the message, so both folders are stale.
+    // The kitchen declares the schema (type and validator); the waiter imports it, and its banner hashes kitchen.yaml.
     expect(result.out).toContain(`changed  ${out}/kitchen/messages.ts`);
-    expect(result.out).toContain(`changed  ${out}/waiter/validators.js`);
+    expect(result.out).toContain(`changed  ${out}/kitchen/validators.js`);
+    expect(result.out).toContain(`changed  ${out}/waiter/messages.ts`);
   });
 
   it("the committed generated/ matches the repository's contracts", async () => {

@@ -227,13 +227,20 @@ describe("what each corpus case is for", () => {
     expect(module.WithId!.validatePayload({ when: "yesterday" })).toBe(false); // date, known to ajv-formats
   });
 
-  it("social-media: one service per subfolder, named after its folder, component keys from the shared files", () => {
+  it("social-media: one service per subfolder, named after its folder, shared schemas declared once", () => {
     const paths = generated.get("social-media")!.files.map((f) => f.path);
     expect(paths).toContain("comments-service/client.ts");
     expect(paths).toContain("notification-service/handlers.ts");
-    const messages = file("social-media", "notification-service/messages.ts");
-    expect(messages).toContain("export interface LikeCount {");
-    expect(file("social-media", "comments-service/messages.ts")).toContain("export type CommentId = string;");
+    // Written in common/ (not a contract): declared once in shared/, imported by both services.
+    const shared = file("social-media", "shared/messages.ts");
+    expect(shared).toContain("export interface LikeCount {");
+    expect(shared).toContain("export type CommentId = string;");
+    for (const service of ["comments-service", "notification-service"]) {
+      const messages = file("social-media", `${service}/messages.ts`);
+      expect(messages).not.toMatch(/export (interface|type) LikeCount\b/);
+      expect(messages).toMatch(/import type \{[^}]*\bLikeCount\b[^}]*\} from "\.\.\/shared\/messages\.js";/);
+    }
+    expect(paths.filter((p) => p.endsWith("validators.js"))).toEqual(["shared/validators.js"]);
   });
 
   it("request-reply: operation.reply gives the handler its Outcome and the client its reply queue", () => {

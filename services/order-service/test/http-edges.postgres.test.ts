@@ -4,7 +4,6 @@ import { pino } from "pino";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInProcessTransport } from "@asyncgen/runtime";
-import { INT32_MAX, NEW_ORDER_SCHEMA } from "../src/http/server.js";
 import { startOrderService, type RunningOrderService } from "../src/service.js";
 import { createTestDatabase } from "../testing/postgres.js";
 
@@ -13,6 +12,8 @@ import { createTestDatabase } from "../testing/postgres.js";
  * 404 for anything missing, and one coded error body shape for every error, fastify's own included.
  */
 const REPO = path.resolve(import.meta.dirname, "../../..");
+/** The largest integer the contracts allow for every number an order carries; INTEGER columns hold it. */
+const INT32_MAX = 2_147_483_647;
 const order = (overrides: Record<string, unknown> = {}, quantity: unknown = 1) => ({
   consumer_id: 70,
   card_id: 3,
@@ -122,7 +123,14 @@ describe("the bounds are the contracts' bounds", () => {
         };
       }
     ).components.schemas[name]!.properties;
-  const http = NEW_ORDER_SCHEMA.properties;
+  // POST /orders validates with the order service contract's CreateOrderRequest (and its CreateOrderItem).
+  const body = schema("order-service.yaml", "CreateOrderRequest");
+  const http = {
+    consumer_id: body.consumer_id!,
+    card_id: body.card_id!,
+    price: body.price!,
+    items: { items: { properties: { quantity: schema("order-service.yaml", "CreateOrderItem").quantity! } } },
+  };
 
   it("each number of an order has the HTTP schema's minimum and maximum in the contract that receives it", () => {
     const pairs = [

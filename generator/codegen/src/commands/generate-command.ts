@@ -4,6 +4,7 @@ import { CodegenError } from "../errors.js";
 import { ContractFiles } from "../load/contract-files.js";
 import { discoverContracts } from "../load/discover.js";
 import { generatorFingerprint, manifestFile, unchangedSinceGeneration } from "../output/manifest.js";
+import { SHARED_FOLDER } from "../model/schema-homes.js";
 import { compareTree, ownedFiles, writeTree, type Scope } from "../output/tree.js";
 
 export interface GenerateArgs {
@@ -58,8 +59,14 @@ export async function runGenerate(args: GenerateArgs, print: (line: string) => v
     import("../docs/site.js"),
   ]);
   const loader = new ContractLoader({ root, allowRemoteRefs: args.allowRemoteRefs });
-  const { loaded: contracts, problems } = await loader.loadEach(files);
-  const scope: Scope = { services: contracts.map((c) => c.service), complete: !selected };
+  // `--services` writes those folders only, but generates from every contract: which folder declares a shared
+  // schema (and so what the selected folders import) depends on all of them, and must not change with the selection.
+  const { loaded: contracts, problems } = await loader.loadEach(
+    !named && args.services?.length ? all : files,
+  );
+  const wanted = new Set(files.map((file) => path.resolve(root, file)));
+  const written = contracts.filter((c) => wanted.has(path.resolve(root, c.file))).map((c) => c.service);
+  const scope: Scope = { services: [...written, SHARED_FOLDER], complete: !selected };
   const notes: string[] = [];
   // The contracts that loaded are generated too, so their problems are reported with the others'.
   const modelFiles = await generate(contracts, {
@@ -71,7 +78,10 @@ export async function runGenerate(args: GenerateArgs, print: (line: string) => v
   });
   if (problems.length > 0) throw new CodegenError(problems);
   // The documentation covers the whole contract set, so it is only rebuilt with all of it.
-  const generated = [...modelFiles, ...(scope.complete ? buildDocs(contracts) : [])];
+  const generated = [
+    ...modelFiles.filter((f) => !f.path.includes("/") || scope.services.includes(f.path.split("/")[0]!)),
+    ...(scope.complete ? buildDocs(contracts) : []),
+  ];
   for (const note of notes) print(`asyncgen: note: ${note}`);
   const output = scope.complete
     ? [
@@ -82,7 +92,7 @@ export async function runGenerate(args: GenerateArgs, print: (line: string) => v
 
   if (!args.check) {
     writeTree(outDir, output, scope);
-    print(`asyncgen: wrote ${generated.length} files for ${scope.services.join(", ")} to ${args.out}`);
+    print(`asyncgen: wrote ${generated.length} files for ${written.join(", ")} to ${args.out}`);
     return 0;
   }
   const drift = compareTree(outDir, output, scope);

@@ -2,6 +2,7 @@ import { camelCase } from "../model/names.js";
 import type { ServiceModel } from "../model/service-model.js";
 import { addressFunctionName } from "./channels.js";
 import { isSendable, operationIdNote, repliesOf, routeOf } from "./operations-view.js";
+import { Imports } from "./imports.js";
 import { docLines } from "./templates.js";
 
 /** View model of `client.ts`: one method per message of every send operation. Undefined when nothing is sent. */
@@ -50,32 +51,23 @@ export function clientView(model: ServiceModel): object | undefined {
       ),
     }));
   });
-  const replySpecs = methods.flatMap((m) => [m.successReply, m.failureReply].filter((r) => r !== null));
-  const addressFunctions = [
-    ...new Set(methods.flatMap((m) => (m.parametersType ? [m.routingKey.replace("(parameters)", "")] : []))),
-  ].sort();
+  const imports = new Imports()
+    .add("@asyncgen/runtime", "send", "value")
+    .add("@asyncgen/runtime", "SendOptions", "type")
+    .add("@asyncgen/runtime", "Transport", "type")
+    .add("./contract.js", "contractVersion", "value");
+  for (const m of methods) {
+    if (m.parametersType) imports.add("./channels.js", m.routingKey.replace("(parameters)", ""), "value");
+    imports.add("./messages.js", m.message, "value").add("./messages.js", m.payloadType, "type");
+    for (const reply of [m.successReply, m.failureReply])
+      if (reply) imports.add("./messages.js", reply, "value");
+  }
   return {
     className,
-    addressFunctions,
+    imports: imports.lines(),
     // The commands table holds static routes; a routing key with parameters is only built by the client method.
     commands: methods.filter((m) => m.parametersType === null),
     commandsName: `${model.typeName[0]!.toLowerCase()}${model.typeName.slice(1)}Commands`,
-    imports: importList([...methods.flatMap((m) => [m.message, `type ${m.payloadType}`]), ...replySpecs]),
     methods,
   };
-}
-
-/**
- * One import line's names, sorted; a name imported both as a value (a message) and as a type (a schema of the same
- * name) is imported once: the value and the type merge under one name.
- */
-export function importList(names: readonly string[]): string[] {
-  const unique = new Set(names);
-  return [...unique].filter((n) => !(n.startsWith("type ") && unique.has(n.slice(5)))).sort(byName);
-}
-
-/** Sorts import names ignoring a `type ` prefix, as Prettier users expect. */
-export function byName(a: string, b: string): number {
-  const key = (s: string) => s.replace(/^type /, "");
-  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 }

@@ -1,3 +1,4 @@
+import { referencedNames, type SchemaFolder } from "../model/schema-homes.js";
 import type { ServiceModel } from "../model/service-model.js";
 import { banner } from "./banner.js";
 import { channelsView } from "./channels.js";
@@ -7,24 +8,91 @@ import type { GeneratedFile } from "./generated-file.js";
 import { handlersView } from "./handlers.js";
 import { skippedOperations } from "./operations-view.js";
 import { docLines, render } from "./templates.js";
-import { renderTypes } from "./types.js";
+import { Imports } from "./imports.js";
+import { declaredSchemas, renderTypes } from "./types.js";
 import { renderValidators, validatorName } from "./validators.js";
 
+/** What a folder's artifacts are rendered from: its schemas (own and imported), and its contract when it has one. */
+interface FolderInput {
+  readonly folder: SchemaFolder;
+  /** The contract, for a service folder; the shared folder has none (and no messages). */
+  readonly model: ServiceModel | undefined;
+  /** What the banner cites: the contract (or the shared files) and its hash. */
+  readonly source: { readonly file: string; readonly hash: string };
+}
+
 /**
- * One artifact of a service folder: a view model plus a template (or a library's output). An artifact that has
- * nothing to say for a contract (no client for a service that sends nothing) renders undefined and is skipped.
+ * One artifact of an output folder: a view model plus a template (or a library's output). An artifact that has
+ * nothing to say for a folder (no client for a service that sends nothing) renders undefined and is skipped.
  */
 interface Artifact {
   readonly file: string;
   readonly exportLine: string | undefined;
-  render(model: ServiceModel, note: (line: string) => void): Promise<string | undefined>;
+  render(input: FolderInput, note: (line: string) => void): Promise<string | undefined>;
 }
 
 /** A Handlebars-rendered TypeScript file; the banner is added to every view. */
-function templated(file: string, view: (model: ServiceModel) => object | undefined): Artifact["render"] {
-  return async (model) => {
-    const data = view(model);
-    return data && formatTypeScript(render(file, { banner: banner(model), ...data }));
+function templated(file: string, view: (input: FolderInput) => object | undefined): Artifact["render"] {
+  return async (input) => {
+    const data = view(input);
+    return data && formatTypeScript(render(file, { banner: banner(input.source), ...data }));
+  };
+}
+
+/** A file of a service folder only, from its contract. */
+function ofService(
+  view: (model: ServiceModel) => object | undefined,
+): (input: FolderInput) => object | undefined {
+  return (input) => (input.model ? view(input.model) : undefined);
+}
+
+/** Where a schema's type and validator come from, seen from `folder`: its own files or another folder's. */
+function moduleOf(folder: SchemaFolder, schema: string, file: "messages" | "validators"): string {
+  const home = folder.imports.get(schema);
+  return home === undefined ? `./${file}.js` : `../${home}/${file}.js`;
+}
+
+/**
+ * messages.ts: the types the folder declares, the types it imports (re-exported, so a folder offers every type its
+ * messages use), and one MessageSpec per message.
+ */
+async function messagesView(input: FolderInput): Promise<object> {
+  const { folder } = input;
+  const messages = input.model?.messages ?? [];
+  const imports = new Imports();
+  if (messages.length > 0) imports.add("@asyncgen/runtime", "MessageSpec", "type");
+  const validator = (schema: string) => {
+    imports.add(moduleOf(folder, schema, "validators"), validatorName(schema), "value");
+    return validatorName(schema);
+  };
+  const useType = (schema: string) => {
+    if (folder.imports.has(schema)) imports.add(moduleOf(folder, schema, "messages"), schema, "type");
+  };
+  for (const schema of declaredSchemas(folder)) referencedNames(schema.schema).forEach(useType);
+  for (const [schema] of folder.imports) imports.reexportType(moduleOf(folder, schema, "messages"), schema);
+  const views = messages.map((m) => {
+    useType(m.payload);
+    return {
+      typeName: m.typeName,
+      name: m.name,
+      payloadType: m.payload,
+      validatePayload: validator(m.payload),
+      validateHeaders: m.headers ? validator(m.headers) : null,
+      doc: docLines(
+        [m.title, m.summary].filter(Boolean).join(": ") || m.name,
+        m.description,
+        `Wire type \`${m.name}\`.`,
+      ),
+    };
+  });
+  return {
+    imports: imports.lines(),
+    reexports: imports.exportLines(),
+    types: await renderTypes(folder),
+    typesComment: input.model
+      ? "Payload and header types, one per named schema of the contract."
+      : "Schemas written in files that are not contracts, declared once for every contract that uses them.",
+    messages: views,
   };
 }
 
@@ -32,63 +100,61 @@ const ARTIFACTS: readonly Artifact[] = [
   {
     file: "contract.ts",
     exportLine: 'export * from "./contract.js";',
-    render: templated("contract.ts", (model) => ({
-      service: model.service,
-      title: model.title,
-      version: model.version,
-      file: model.file,
-      hash: model.hash,
-      ...queueLists(model),
-    })),
+    render: templated(
+      "contract.ts",
+      ofService((model) => ({
+        service: model.service,
+        title: model.title,
+        version: model.version,
+        file: model.file,
+        hash: model.hash,
+        ...queueLists(model),
+      })),
+    ),
   },
   {
     file: "messages.ts",
     exportLine: 'export * from "./messages.js";',
-    render: async (model, note) => {
-      const types = await renderTypes(model);
-      return templated("messages.ts", () => ({
-        types,
-        messages: model.messages.map((m) => ({
-          typeName: m.typeName,
-          name: m.name,
-          payloadType: m.payload,
-          validatePayload: validatorName(m.payload),
-          validateHeaders: m.headers ? validatorName(m.headers) : null,
-          doc: docLines(
-            [m.title, m.summary].filter(Boolean).join(": ") || m.name,
-            m.description,
-            `Wire type \`${m.name}\`.`,
-          ),
-        })),
-      }))(model, note);
+    render: async (input, note) => {
+      const view = await messagesView(input);
+      return templated("messages.ts", () => view)(input, note);
     },
   },
   {
     file: "validators.js",
     exportLine: undefined,
-    render: async (model, note) => formatJavaScript(`${banner(model)}\n\n${renderValidators(model, note)}`),
+    // A folder that declares no schema (it imports every one) has no validators of its own.
+    render: async ({ folder, source }, note) =>
+      declaredSchemas(folder).length === 0
+        ? undefined
+        : formatJavaScript(`${banner(source)}\n\n${renderValidators(folder, source.file, note)}`),
   },
   {
     file: "validators.d.ts",
     exportLine: 'export * as validators from "./validators.js";',
-    render: templated("validators.d.ts", (model) => ({
-      validators: model.schemas.map((s) => ({ name: validatorName(s.name), schema: s.name })),
-    })),
+    render: templated("validators.d.ts", ({ folder }) => {
+      const validators = declaredSchemas(folder).map((s) => ({
+        name: validatorName(s.name),
+        schema: s.name,
+      }));
+      if (validators.length === 0) return undefined;
+      return { imports: new Imports().add("@asyncgen/runtime", "Validator", "type").lines(), validators };
+    }),
   },
   {
     file: "channels.ts",
     exportLine: 'export * from "./channels.js";',
-    render: templated("channels.ts", channelsView),
+    render: templated("channels.ts", ofService(channelsView)),
   },
   {
     file: "client.ts",
     exportLine: 'export * from "./client.js";',
-    render: templated("client.ts", clientView),
+    render: templated("client.ts", ofService(clientView)),
   },
   {
     file: "handlers.ts",
     exportLine: 'export * from "./handlers.js";',
-    render: templated("handlers.ts", handlersView),
+    render: templated("handlers.ts", ofService(handlersView)),
   },
 ];
 
@@ -118,6 +184,7 @@ function listed(ids: readonly string[]): string {
 /** Every file of `generated/<service>/`, in a stable order. `note` is told what was left out and why. */
 export async function emitService(
   model: ServiceModel,
+  folder: SchemaFolder,
   note: (line: string) => void,
 ): Promise<GeneratedFile[]> {
   const skipped = skippedOperations(model);
@@ -130,20 +197,34 @@ export async function emitService(
         ": asyncgen generates those for AMQP channels with a queue or exchange",
     );
   }
+  return emitFolder({ folder, model, source: model }, note);
+}
+
+/** The shared folder (model/schema-homes.ts): types and validators of schemas written outside the contracts. */
+export async function emitSharedFolder(
+  folder: SchemaFolder,
+  source: { readonly file: string; readonly hash: string },
+  note: (line: string) => void,
+): Promise<GeneratedFile[]> {
+  return emitFolder({ folder, model: undefined, source }, note);
+}
+
+async function emitFolder(input: FolderInput, note: (line: string) => void): Promise<GeneratedFile[]> {
   const rendered = await Promise.all(
-    ARTIFACTS.map(async (artifact) => ({ artifact, content: await artifact.render(model, note) })),
+    ARTIFACTS.map(async (artifact) => ({ artifact, content: await artifact.render(input, note) })),
   );
   const present = rendered.filter(
     (r): r is { artifact: Artifact; content: string } => r.content !== undefined,
   );
   const index = await formatTypeScript(
     render("index.ts", {
-      banner: banner(model),
+      banner: banner(input.source),
       exports: present.flatMap((r) => (r.artifact.exportLine ? [r.artifact.exportLine] : [])),
     }),
   );
+  const dir = input.folder.folder;
   return [
-    ...present.map((r) => ({ path: `${model.service}/${r.artifact.file}`, content: r.content })),
-    { path: `${model.service}/index.ts`, content: index },
+    ...present.map((r) => ({ path: `${dir}/${r.artifact.file}`, content: r.content })),
+    { path: `${dir}/index.ts`, content: index },
   ];
 }

@@ -1,5 +1,5 @@
 import type { ServiceModel } from "../model/service-model.js";
-import { importList } from "./client.js";
+import { Imports } from "./imports.js";
 import { handlerViews } from "./operations-view.js";
 
 /**
@@ -24,23 +24,26 @@ export function handlersView(model: ServiceModel): object | undefined {
       operations: handlers.filter((h) => h.queue === name),
     };
   });
-  const imports = handlers.flatMap((h) => [
-    h.message,
-    `type ${h.payloadType}`,
-    ...(h.successSpec ? [h.successSpec] : []),
-    ...(h.failureSpec ? [h.failureSpec] : []),
-  ]);
-  const replyTypes = model.messages
-    .filter((m) => handlers.some((h) => h.successSpec === m.typeName || h.failureSpec === m.typeName))
-    .map((m) => `type ${m.payload}`);
+  const imports = new Imports()
+    .add("@asyncgen/runtime", "serve", "value")
+    .add("./contract.js", "contractVersion", "value");
+  for (const name of ["MessageContext", "ServeOptions", "ServiceSpec", "Transport"])
+    imports.add("@asyncgen/runtime", name, "type");
+  if (handlers.some((h) => h.successSpec !== null)) imports.add("@asyncgen/runtime", "Outcome", "type");
+  for (const h of handlers) {
+    imports.add("./messages.js", h.message, "value").add("./messages.js", h.payloadType, "type");
+    for (const spec of [h.successSpec, h.failureSpec]) if (spec) imports.add("./messages.js", spec, "value");
+  }
+  for (const m of model.messages)
+    if (handlers.some((h) => h.successSpec === m.typeName || h.failureSpec === m.typeName))
+      imports.add("./messages.js", m.payload, "type");
   return {
     interfaceName: `${model.typeName}Handlers`,
     specsName: `${model.typeName[0]!.toLowerCase()}${model.typeName.slice(1)}Queues`,
     serveName: `serve${model.typeName}`,
     service: model.service,
     version: model.version,
-    usesOutcome: handlers.some((h) => h.successSpec !== null),
-    imports: importList([...imports, ...replyTypes]),
+    imports: imports.lines(),
     handlers,
     queues,
   };

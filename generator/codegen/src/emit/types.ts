@@ -1,5 +1,6 @@
 import { TS_DESCRIPTION_PRESET, TypeScriptGenerator } from "@asyncapi/modelina";
-import type { JsonSchema, NamedSchema, ServiceModel } from "../model/service-model.js";
+import type { SchemaFolder } from "../model/schema-homes.js";
+import type { JsonSchema, NamedSchema } from "../model/service-model.js";
 import { typeExpression } from "./type-alias.js";
 
 /** Name of the synthetic union Modelina needs as an entry point; never emitted. */
@@ -20,19 +21,22 @@ const generator = new TypeScriptGenerator({
   presets: [TS_DESCRIPTION_PRESET],
 });
 
-/** Renders one TypeScript declaration per named schema, in the model's order. */
-export async function renderTypes(model: ServiceModel): Promise<string[]> {
+/**
+ * Renders one TypeScript declaration per schema the folder declares, in the folder's order. Modelina sees every
+ * schema the folder uses (imported ones too), so a reference to an imported type prints its name.
+ */
+export async function renderTypes(folder: SchemaFolder): Promise<string[]> {
   const input = {
     $schema: "http://json-schema.org/draft-07/schema#",
     title: ROOT,
-    $defs: Object.fromEntries(model.schemas.map((s) => [s.name, forModelina(s)])),
-    oneOf: model.schemas.map((s) => ({ $ref: `#/$defs/${s.name}` })),
+    $defs: Object.fromEntries(folder.schemas.map((s) => [s.name, forModelina(s)])),
+    oneOf: folder.schemas.map((s) => ({ $ref: `#/$defs/${s.name}` })),
   };
   const rendered = new Map<string, string>();
   for (const output of await generator.generate(input)) {
     if (output.modelName !== ROOT) rendered.set(output.modelName, output.result);
   }
-  return model.schemas.map((schema) => {
+  return declaredSchemas(folder).map((schema) => {
     const result = rendered.get(schema.name);
     if (result !== undefined) return exported(withIndexSignature(result, schema));
     if (schema.schema.type === "null")
@@ -74,4 +78,9 @@ function withIndexSignature(result: string, schema: NamedSchema): string {
   if (!open) return result;
   const end = result.lastIndexOf("}");
   return `${result.slice(0, end)}  /** Further properties the contract allows. */\n  [key: string]: unknown;\n}`;
+}
+
+/** The schemas a folder declares itself, in its order. */
+export function declaredSchemas(folder: SchemaFolder): NamedSchema[] {
+  return folder.schemas.filter((s) => !folder.imports.has(s.name));
 }

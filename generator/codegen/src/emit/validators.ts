@@ -1,7 +1,8 @@
 import { createRequire } from "node:module";
 import { Ajv } from "ajv";
 import { codegenError } from "../errors.js";
-import type { ServiceModel } from "../model/service-model.js";
+import type { SchemaFolder } from "../model/schema-homes.js";
+import { declaredSchemas } from "./types.js";
 
 // ajv-formats and ajv's standalone entry are CommonJS; their ESM default import is the module object.
 const require = createRequire(import.meta.url);
@@ -30,12 +31,15 @@ export function validatorName(schemaName: string): string {
 }
 
 /**
- * ajv validators compiled at generation time to standalone ESM, one export per named schema. ajv's standalone
- * output can still `require()` runtime helpers (ucs2length, format functions), so the module gets its own
- * `require` from `createRequire`; that keeps it valid ESM without bundling.
+ * ajv validators compiled at generation time to standalone ESM, one export per schema the folder declares (an
+ * imported schema's validator is exported by its own folder; ajv still compiles it here, unexported, when a declared
+ * schema refers to it). ajv's standalone output can still `require()` runtime helpers (ucs2length, format
+ * functions), so the module gets its own `require` from `createRequire`; that keeps it valid ESM without bundling.
+ * `file` is where a schema ajv cannot compile is reported.
  */
 export function renderValidators(
-  model: ServiceModel,
+  folder: SchemaFolder,
+  file: string,
   note: (line: string) => void = () => undefined,
 ): string {
   const ignored = new Set<string>();
@@ -51,11 +55,11 @@ export function renderValidators(
     code: { source: true, esm: true, lines: true },
   });
   addFormats(ajv);
-  const unknownFormats = [...formatsUsed(model)].filter((f) => !(f in ajv.formats)).sort();
+  const unknownFormats = [...formatsUsed(folder)].filter((f) => !(f in ajv.formats)).sort();
   for (const format of unknownFormats) ajv.addFormat(format, true);
   if (unknownFormats.length > 0) {
     note(
-      `${model.service}: format ${unknownFormats.map((f) => `"${f}"`).join(", ")} is not checked ` +
+      `${folder.folder}: format ${unknownFormats.map((f) => `"${f}"`).join(", ")} is not checked ` +
         "(ajv-formats does not know it); any string is accepted",
     );
   }
@@ -63,21 +67,21 @@ export function renderValidators(
   try {
     ajv.addSchema({
       $id: "contract",
-      $defs: Object.fromEntries(model.schemas.map((s) => [s.name, s.schema])),
+      $defs: Object.fromEntries(folder.schemas.map((s) => [s.name, s.schema])),
     });
     const exports = Object.fromEntries(
-      model.schemas.map((s) => [validatorName(s.name), `contract#/$defs/${s.name}`]),
+      declaredSchemas(folder).map((s) => [validatorName(s.name), `contract#/$defs/${s.name}`]),
     );
     code = standaloneCode(ajv, exports).replace(/^"use strict";\s*/, "");
   } catch (error) {
     // A schema ajv cannot compile is bad input with a clear message, never an internal error.
     throw codegenError("CODEGEN_UNSUPPORTED", `ajv cannot compile the schemas: ${(error as Error).message}`, {
-      file: model.file,
+      file,
       line: 1,
       column: 1,
     });
   }
-  if (ignored.size > 0) note(`${model.service}: ${[...ignored].sort().join("; ")} (not validated)`);
+  if (ignored.size > 0) note(`${folder.folder}: ${[...ignored].sort().join("; ")} (not validated)`);
   const needsRequire = code.includes("require(");
   return [
     needsRequire
@@ -87,8 +91,8 @@ export function renderValidators(
   ].join("");
 }
 
-/** Every `format` value in the model's schemas. */
-function formatsUsed(model: ServiceModel): Set<string> {
+/** Every `format` value in the folder's schemas. */
+function formatsUsed(folder: SchemaFolder): Set<string> {
   const found = new Set<string>();
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);
@@ -98,6 +102,6 @@ function formatsUsed(model: ServiceModel): Set<string> {
       else if (key !== "enum" && key !== "const" && key !== "examples" && key !== "default") visit(value);
     }
   };
-  model.schemas.forEach((s) => visit(s.schema));
+  folder.schemas.forEach((s) => visit(s.schema));
   return found;
 }

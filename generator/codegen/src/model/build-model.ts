@@ -9,6 +9,7 @@ import type { LoadedContract } from "../load/load-contracts.js";
 import { ComponentKeys } from "./component-keys.js";
 import { methodName, typeName } from "./names.js";
 import { SchemaRegistry } from "./schemas.js";
+import { writtenIn } from "./written-in.js";
 import type {
   ChannelModel,
   ChannelParameter,
@@ -153,6 +154,14 @@ export function buildServiceModel(contract: LoadedContract): ServiceModel {
       return [model];
     });
 
+  // Every schema under `components.schemas` becomes a type and a validator, used by a message or not (README,
+  // "Schemas that are not messages"): an HTTP body or a stored document can share the contract's definitions.
+  for (const schema of document.components().schemas().all()) {
+    const pointer = `/components/schemas/${schema.id()}`;
+    const json = unwrapSchema(schema.json()) ?? {};
+    schemas.addRoot(json, schema.id(), { where: at(pointer), place: `#${pointer}` });
+  }
+
   problems.push(...schemas.problems);
   if (problems.length > 0) throw new CodegenError(problems);
   const info = document.info();
@@ -164,7 +173,7 @@ export function buildServiceModel(contract: LoadedContract): ServiceModel {
     description: info.description(),
     file: contract.file,
     hash: contract.hash,
-    schemas: schemas.all(),
+    schemas: schemas.all().map((s) => ({ ...s, file: writtenIn(contract.sources, contract.file, s.place) })),
     messages: [...messages.values()],
     operations,
   };

@@ -37,7 +37,7 @@ export interface SchemaSite {
  */
 export class SchemaRegistry {
   readonly problems: Problem[] = [];
-  readonly #byName = new Map<string, NamedSchema>();
+  readonly #byName = new Map<string, Omit<NamedSchema, "file">>();
   readonly #nameOf = new Map<object, string>();
   readonly #componentKey: (schema: object) => string | undefined;
   readonly #resolve: (ref: string) => unknown;
@@ -60,7 +60,7 @@ export class SchemaRegistry {
     return this.#named(root, own ?? { name: typeName(fallback), origin: "derived" }, site);
   }
 
-  all(): NamedSchema[] {
+  all(): Omit<NamedSchema, "file">[] {
     return [...this.#byName.values()];
   }
 

@@ -19,6 +19,11 @@ export interface NamedSchema {
   readonly place: string;
   /** The message it first stands in. */
   readonly location: SourceLocation;
+  /**
+   * The file the schema is written in (after following every `$ref`), e.g. `contracts/shared/headers.yaml`;
+   * undefined when it cannot be told. Decides which output folder declares it (see model/schema-homes.ts).
+   */
+  readonly file: string | undefined;
 }
 
 export interface MessageExample {

@@ -1,3 +1,4 @@
+import type { Validator } from "@asyncgen/runtime";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { HTTP_ERROR_CODES, type HttpErrorCode } from "./error-codes.js";
 
@@ -16,13 +17,7 @@ const FASTIFY_CODES: Record<string, HttpErrorCode> = {
 
 /** The error handler that gives every error answer the shape above (install with `setErrorHandler`). */
 export function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (error.validation) {
-    return reply.status(400).send({
-      ...errorBody("HTTP_INVALID_REQUEST", "invalid request"),
-      where: error.validationContext,
-      errors: error.validation.map((v) => ({ path: v.instancePath || "/", message: v.message ?? "invalid" })),
-    });
-  }
+  if (error.validation) return sendInvalid(reply, error.validationContext, error.validation);
   if (error.statusCode && error.statusCode < 500) {
     const code =
       (Object.hasOwn(HTTP_ERROR_CODES, error.code) ? (error.code as HttpErrorCode) : undefined) ??
@@ -36,6 +31,29 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
   }
   request.log.error({ err: error }, "request failed");
   return reply.status(500).send(errorBody("HTTP_INTERNAL", "internal error"));
+}
+
+/** 400 with every validation problem: the answer for a bad body, path or query alike. */
+function sendInvalid(
+  reply: FastifyReply,
+  where: string | undefined,
+  issues: readonly { instancePath: string; message?: string | undefined }[],
+): FastifyReply {
+  return reply.status(400).send({
+    ...errorBody("HTTP_INVALID_REQUEST", "invalid request"),
+    where,
+    errors: issues.map((v) => ({ path: v.instancePath || "/", message: v.message ?? "invalid" })),
+  });
+}
+
+/**
+ * A `preValidation` hook that checks the JSON body with a generated validator (a contract's schema) and answers a
+ * bad body as fastify's own schema validation does.
+ */
+export function bodyValidator(validate: Validator) {
+  // Returning the reply from an async hook ends the request there: the handler does not run.
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> =>
+    validate(request.body) ? undefined : sendInvalid(reply, "body", validate.errors ?? []);
 }
 
 /** Unknown routes answer in the same shape (install with `setNotFoundHandler`). */

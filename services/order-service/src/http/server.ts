@@ -3,13 +3,14 @@ import { readFile } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
 import path from "node:path";
 import type { ParkedMessage } from "@asyncgen/saga";
+import { validators } from "@saga/generated/order-service";
 import Fastify, { LogController } from "fastify";
 import type { Logger } from "pino";
 import type { OrderQueries } from "../create-order-saga/order-store.js";
 import type { NewOrder } from "./demo-scenarios.js";
 import { dashboardPage } from "./dashboard-page.js";
 import { demoRoutes } from "./demo-routes.js";
-import { errorBody, sendError, sendNotFound } from "./errors.js";
+import { bodyValidator, errorBody, sendError, sendNotFound } from "./errors.js";
 import { homePage } from "./home-page.js";
 import { idempotencyKeyOf } from "./idempotency-key.js";
 import { FAVICON_SVG } from "./page-head.js";
@@ -30,38 +31,6 @@ export interface ApiDependencies {
   readonly subscribe: (listener: (event: { saga: number; status: string }) => void) => () => void;
   readonly logger: Logger;
 }
-
-/**
- * The largest integer the API takes: the contracts' bound on every number an order carries (consumer_service,
- * accounting_service and restaurant_service 2.0.0), which the INTEGER columns of SQLite and PostgreSQL both hold.
- */
-export const INT32_MAX = 2_147_483_647;
-
-/** JSON schema of POST /orders; fastify compiles it once with ajv. */
-export const NEW_ORDER_SCHEMA = {
-  type: "object",
-  additionalProperties: false,
-  required: ["consumer_id", "card_id", "price", "items"],
-  properties: {
-    consumer_id: { type: "integer", minimum: 1, maximum: INT32_MAX },
-    card_id: { type: "integer", minimum: 1, maximum: INT32_MAX },
-    price: { type: "integer", minimum: 0, maximum: INT32_MAX },
-    items: {
-      type: "array",
-      minItems: 1,
-      maxItems: 100,
-      items: {
-        type: "object",
-        additionalProperties: false,
-        required: ["name", "quantity"],
-        properties: {
-          name: { type: "string", minLength: 1, maxLength: 200 },
-          quantity: { type: "integer", minimum: 1, maximum: INT32_MAX },
-        },
-      },
-    },
-  },
-} as const;
 
 const ID_PARAMS = {
   type: "object",
@@ -122,7 +91,9 @@ export function buildApi(deps: ApiDependencies) {
     outbox_parked: await deps.parked(),
   }));
 
-  app.post("/orders", { schema: { body: NEW_ORDER_SCHEMA } }, async (request, reply) => {
+  // The body is the order service contract's CreateOrderRequest, checked by its generated validator.
+  const validateOrder = bodyValidator(validators.validateCreateOrderRequest);
+  app.post("/orders", { preValidation: validateOrder }, async (request, reply) => {
     const id = await deps.startOrder(request.body as NewOrder, idempotencyKeyOf(request.headers));
     return reply
       .status(202)

@@ -2,7 +2,11 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import { validateTraceHeaders } from "../shared/validators.js";
+import { validateBurnt, validateDish, validateNothing } from "./validators.js";
+
+// Types declared once in the folder that owns them; offered here too, as this contract's messages use them.
+export type { TraceHeaders } from "../shared/messages.js";
 
 // Payload and header types, one per named schema of the contract.
 
@@ -26,13 +30,6 @@ export interface Dish {
   ordered_at?: string;
 }
 
-export interface TraceHeaders {
-  contract_version: string;
-  trace_id?: string;
-  /** Further properties the contract allows. */
-  [key: string]: unknown;
-}
-
 /** No data. */
 export type Nothing = null;
 
@@ -49,8 +46,8 @@ export interface Burnt {
  */
 export const CookDish: MessageSpec<Dish> = {
   name: "kitchen.cook_dish",
-  validatePayload: validators.validateDish,
-  validateHeaders: validators.validateTraceHeaders,
+  validatePayload: validateDish,
+  validateHeaders: validateTraceHeaders,
 };
 
 /**
@@ -60,7 +57,7 @@ export const CookDish: MessageSpec<Dish> = {
  */
 export const DishCooked: MessageSpec<Nothing> = {
   name: "kitchen.cook_dish.response.success",
-  validatePayload: validators.validateNothing,
+  validatePayload: validateNothing,
 };
 
 /**
@@ -70,7 +67,7 @@ export const DishCooked: MessageSpec<Nothing> = {
  */
 export const DishBurnt: MessageSpec<Burnt> = {
   name: "kitchen.cook_dish.response.failure",
-  validatePayload: validators.validateBurnt,
+  validatePayload: validateBurnt,
 };
 
 /** Every message this service sends or receives, by wire type. */

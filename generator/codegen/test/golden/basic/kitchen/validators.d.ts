@@ -11,8 +11,6 @@ export declare const validateDishStatus: Validator;
 export declare const validateGarnish: Validator;
 /** Validates Dish; on failure `.errors` lists every problem (ajv ErrorObject). */
 export declare const validateDish: Validator;
-/** Validates TraceHeaders; on failure `.errors` lists every problem (ajv ErrorObject). */
-export declare const validateTraceHeaders: Validator;
 /** Validates Nothing; on failure `.errors` lists every problem (ajv ErrorObject). */
 export declare const validateNothing: Validator;
 /** Validates Burnt; on failure `.errors` lists every problem (ajv ErrorObject). */

@@ -485,109 +485,10 @@ function validate14(data, { instancePath = "", parentData, parentDataProperty, r
   return errors === 0;
 }
 
-export const validateTraceHeaders = validate15;
-const schema19 = {
-  title: "TraceHeaders",
-  type: "object",
-  additionalProperties: true,
-  required: ["contract_version"],
-  properties: { contract_version: { type: "string" }, trace_id: { type: "string", format: "uuid" } },
-};
-const formats2 = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
+export const validateNothing = validate15;
+const schema19 = { title: "Nothing", type: "null" };
 
 function validate15(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (data && typeof data == "object" && !Array.isArray(data)) {
-    if (data.contract_version === undefined) {
-      const err0 = {
-        instancePath,
-        schemaPath: "#/required",
-        keyword: "required",
-        params: { missingProperty: "contract_version" },
-        message: "must have required property '" + "contract_version" + "'",
-      };
-      if (vErrors === null) {
-        vErrors = [err0];
-      } else {
-        vErrors.push(err0);
-      }
-      errors++;
-    }
-    if (data.contract_version !== undefined) {
-      if (typeof data.contract_version !== "string") {
-        const err1 = {
-          instancePath: instancePath + "/contract_version",
-          schemaPath: "#/properties/contract_version/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err1];
-        } else {
-          vErrors.push(err1);
-        }
-        errors++;
-      }
-    }
-    if (data.trace_id !== undefined) {
-      let data1 = data.trace_id;
-      if (typeof data1 === "string") {
-        if (!formats2.test(data1)) {
-          const err2 = {
-            instancePath: instancePath + "/trace_id",
-            schemaPath: "#/properties/trace_id/format",
-            keyword: "format",
-            params: { format: "uuid" },
-            message: 'must match format "' + "uuid" + '"',
-          };
-          if (vErrors === null) {
-            vErrors = [err2];
-          } else {
-            vErrors.push(err2);
-          }
-          errors++;
-        }
-      } else {
-        const err3 = {
-          instancePath: instancePath + "/trace_id",
-          schemaPath: "#/properties/trace_id/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-        };
-        if (vErrors === null) {
-          vErrors = [err3];
-        } else {
-          vErrors.push(err3);
-        }
-        errors++;
-      }
-    }
-  } else {
-    const err4 = {
-      instancePath,
-      schemaPath: "#/type",
-      keyword: "type",
-      params: { type: "object" },
-      message: "must be object",
-    };
-    if (vErrors === null) {
-      vErrors = [err4];
-    } else {
-      vErrors.push(err4);
-    }
-    errors++;
-  }
-  validate15.errors = vErrors;
-  return errors === 0;
-}
-
-export const validateNothing = validate16;
-const schema20 = { title: "Nothing", type: "null" };
-
-function validate16(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data !== null) {
@@ -605,12 +506,12 @@ function validate16(data, { instancePath = "", parentData, parentDataProperty, r
     }
     errors++;
   }
-  validate16.errors = vErrors;
+  validate15.errors = vErrors;
   return errors === 0;
 }
 
-export const validateBurnt = validate17;
-const schema21 = {
+export const validateBurnt = validate16;
+const schema20 = {
   title: "Burnt",
   type: "object",
   additionalProperties: false,
@@ -619,7 +520,7 @@ const schema21 = {
 };
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 
-function validate17(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+function validate16(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == "object" && !Array.isArray(data)) {
@@ -704,6 +605,6 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
     }
     errors++;
   }
-  validate17.errors = vErrors;
+  validate16.errors = vErrors;
   return errors === 0;
 }

@@ -3,6 +3,5 @@
 
 export * from "./contract.js";
 export * from "./messages.js";
-export * as validators from "./validators.js";
 export * from "./client.js";
 export * from "./handlers.js";

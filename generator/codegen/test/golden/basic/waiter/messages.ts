@@ -2,43 +2,13 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import type { Burnt, Dish, Nothing } from "../kitchen/messages.js";
+import { validateBurnt, validateDish, validateNothing } from "../kitchen/validators.js";
+import { validateTraceHeaders } from "../shared/validators.js";
 
-// Payload and header types, one per named schema of the contract.
-
-export type Course = "starter" | "main" | "dessert";
-
-export type DishStatus = "ordered" | "cooking";
-
-export interface Garnish {
-  herbs?: string[];
-}
-
-export interface Dish {
-  /**
-   * Reserved-looking names stay as on the wire.
-   */
-  name: string;
-  type: Course;
-  status: DishStatus;
-  delete?: boolean;
-  garnish?: Garnish;
-  ordered_at?: string;
-}
-
-export interface TraceHeaders {
-  contract_version: string;
-  trace_id?: string;
-  /** Further properties the contract allows. */
-  [key: string]: unknown;
-}
-
-/** No data. */
-export type Nothing = null;
-
-export interface Burnt {
-  reason: string;
-}
+// Types declared once in the folder that owns them; offered here too, as this contract's messages use them.
+export type { Burnt, Course, Dish, DishStatus, Garnish, Nothing } from "../kitchen/messages.js";
+export type { TraceHeaders } from "../shared/messages.js";
 
 // Messages: wire type, payload type and precompiled validators.
 
@@ -49,8 +19,8 @@ export interface Burnt {
  */
 export const CookDish: MessageSpec<Dish> = {
   name: "kitchen.cook_dish",
-  validatePayload: validators.validateDish,
-  validateHeaders: validators.validateTraceHeaders,
+  validatePayload: validateDish,
+  validateHeaders: validateTraceHeaders,
 };
 
 /**
@@ -60,7 +30,7 @@ export const CookDish: MessageSpec<Dish> = {
  */
 export const DishCooked: MessageSpec<Nothing> = {
   name: "kitchen.cook_dish.response.success",
-  validatePayload: validators.validateNothing,
+  validatePayload: validateNothing,
 };
 
 /**
@@ -70,7 +40,7 @@ export const DishCooked: MessageSpec<Nothing> = {
  */
 export const DishBurnt: MessageSpec<Burnt> = {
   name: "kitchen.cook_dish.response.failure",
-  validatePayload: validators.validateBurnt,
+  validatePayload: validateBurnt,
 };
 
 /** Every message this service sends or receives, by wire type. */

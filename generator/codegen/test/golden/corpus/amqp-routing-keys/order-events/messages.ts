@@ -2,7 +2,7 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import { validateOrderCreatedPayload } from "./validators.js";
 
 // Payload and header types, one per named schema of the contract.
 
@@ -22,7 +22,7 @@ export interface OrderCreatedPayload {
  */
 export const OrderCreated: MessageSpec<OrderCreatedPayload> = {
   name: "orderCreated",
-  validatePayload: validators.validateOrderCreatedPayload,
+  validatePayload: validateOrderCreatedPayload,
 };
 
 /** Every message this service sends or receives, by wire type. */

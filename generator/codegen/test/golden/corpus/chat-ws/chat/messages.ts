@@ -2,7 +2,7 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import { validateHelloPayload, validateMessagePayload } from "./validators.js";
 
 // Payload and header types, one per named schema of the contract.
 
@@ -37,7 +37,7 @@ export interface MessagePayload {
  */
 export const Hello: MessageSpec<HelloPayload> = {
   name: "hello",
-  validatePayload: validators.validateHelloPayload,
+  validatePayload: validateHelloPayload,
 };
 
 /**
@@ -47,7 +47,7 @@ export const Hello: MessageSpec<HelloPayload> = {
  */
 export const Message: MessageSpec<MessagePayload> = {
   name: "message",
-  validatePayload: validators.validateMessagePayload,
+  validatePayload: validateMessagePayload,
 };
 
 /** Every message this service sends or receives, by wire type. */

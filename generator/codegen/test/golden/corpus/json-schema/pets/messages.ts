@@ -2,7 +2,7 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import { validatePosition, validateRegistration } from "./validators.js";
 
 // Payload and header types, one per named schema of the contract.
 
@@ -66,7 +66,7 @@ export type Position = [number, number, string];
  */
 export const PetRegistered: MessageSpec<Registration> = {
   name: "petRegistered",
-  validatePayload: validators.validateRegistration,
+  validatePayload: validateRegistration,
 };
 
 /**
@@ -76,7 +76,7 @@ export const PetRegistered: MessageSpec<Registration> = {
  */
 export const PositionReported: MessageSpec<Position> = {
   name: "positionReported",
-  validatePayload: validators.validatePosition,
+  validatePayload: validatePosition,
 };
 
 /** Every message this service sends or receives, by wire type. */

@@ -2,7 +2,7 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import { validateUserInvitedPayload, validateUserSignedUp } from "./validators.js";
 
 // Payload and header types, one per named schema of the contract.
 
@@ -28,7 +28,7 @@ export interface UserInvitedPayload {
  */
 export const UserSignedUp: MessageSpec<UserSignedUp> = {
   name: "userSignedUp",
-  validatePayload: validators.validateUserSignedUp,
+  validatePayload: validateUserSignedUp,
 };
 
 /**
@@ -38,7 +38,7 @@ export const UserSignedUp: MessageSpec<UserSignedUp> = {
  */
 export const UserInvited: MessageSpec<UserInvitedPayload> = {
   name: "userInvited",
-  validatePayload: validators.validateUserInvitedPayload,
+  validatePayload: validateUserInvitedPayload,
 };
 
 /** Every message this service sends or receives, by wire type. */

@@ -2,7 +2,7 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import { validateDeprecatedThingPayload, validateMultiPayload, validateWithIdPayload } from "./validators.js";
 
 // Payload and header types, one per named schema of the contract.
 
@@ -36,7 +36,7 @@ export interface DeprecatedThingPayload {
  */
 export const Multi: MessageSpec<MultiPayload> = {
   name: "multi",
-  validatePayload: validators.validateMultiPayload,
+  validatePayload: validateMultiPayload,
 };
 
 /**
@@ -46,7 +46,7 @@ export const Multi: MessageSpec<MultiPayload> = {
  */
 export const WithId: MessageSpec<WithIdPayload> = {
   name: "withId",
-  validatePayload: validators.validateWithIdPayload,
+  validatePayload: validateWithIdPayload,
 };
 
 /**
@@ -56,7 +56,7 @@ export const WithId: MessageSpec<WithIdPayload> = {
  */
 export const DeprecatedThing: MessageSpec<DeprecatedThingPayload> = {
   name: "deprecatedThing",
-  validatePayload: validators.validateDeprecatedThingPayload,
+  validatePayload: validateDeprecatedThingPayload,
 };
 
 /** Every message this service sends or receives, by wire type. */

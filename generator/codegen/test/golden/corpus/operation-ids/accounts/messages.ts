@@ -2,7 +2,7 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import { validateAccount } from "./validators.js";
 
 // Payload and header types, one per named schema of the contract.
 
@@ -21,7 +21,7 @@ export interface Account {
  */
 export const SignedUp: MessageSpec<Account> = {
   name: "user.signedup",
-  validatePayload: validators.validateAccount,
+  validatePayload: validateAccount,
 };
 
 /**
@@ -31,7 +31,7 @@ export const SignedUp: MessageSpec<Account> = {
  */
 export const Deleted: MessageSpec<Account> = {
   name: "user.deleted",
-  validatePayload: validators.validateAccount,
+  validatePayload: validateAccount,
 };
 
 /** Every message this service sends or receives, by wire type. */

@@ -2,7 +2,7 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import { validateNodeHeaders, validateNodePayload } from "./validators.js";
 
 // Payload and header types, one per named schema of the contract.
 
@@ -35,8 +35,8 @@ export interface NodeHeaders {
  */
 export const Node: MessageSpec<NodePayload> = {
   name: "node",
-  validatePayload: validators.validateNodePayload,
-  validateHeaders: validators.validateNodeHeaders,
+  validatePayload: validateNodePayload,
+  validateHeaders: validateNodeHeaders,
 };
 
 /** Every message this service sends or receives, by wire type. */

@@ -2,28 +2,23 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import type {
+  QuoteGivenPayload,
+  QuoteRefusedPayload,
+  QuoteRequestedPayload,
+} from "../quote-desk/messages.js";
+import {
+  validateQuoteGivenPayload,
+  validateQuoteRefusedPayload,
+  validateQuoteRequestedPayload,
+} from "../quote-desk/validators.js";
 
-// Payload and header types, one per named schema of the contract.
-
-export interface QuoteRequestedPayload {
-  sku: string;
-  quantity: number;
-  /** Further properties the contract allows. */
-  [key: string]: unknown;
-}
-
-export interface QuoteGivenPayload {
-  price: number;
-  /** Further properties the contract allows. */
-  [key: string]: unknown;
-}
-
-export interface QuoteRefusedPayload {
-  reason?: string;
-  /** Further properties the contract allows. */
-  [key: string]: unknown;
-}
+// Types declared once in the folder that owns them; offered here too, as this contract's messages use them.
+export type {
+  QuoteGivenPayload,
+  QuoteRefusedPayload,
+  QuoteRequestedPayload,
+} from "../quote-desk/messages.js";
 
 // Messages: wire type, payload type and precompiled validators.
 
@@ -34,7 +29,7 @@ export interface QuoteRefusedPayload {
  */
 export const QuoteRequested: MessageSpec<QuoteRequestedPayload> = {
   name: "quotes.requested",
-  validatePayload: validators.validateQuoteRequestedPayload,
+  validatePayload: validateQuoteRequestedPayload,
 };
 
 /**
@@ -44,7 +39,7 @@ export const QuoteRequested: MessageSpec<QuoteRequestedPayload> = {
  */
 export const QuoteGiven: MessageSpec<QuoteGivenPayload> = {
   name: "quotes.requested.response.success",
-  validatePayload: validators.validateQuoteGivenPayload,
+  validatePayload: validateQuoteGivenPayload,
 };
 
 /**
@@ -54,7 +49,7 @@ export const QuoteGiven: MessageSpec<QuoteGivenPayload> = {
  */
 export const QuoteRefused: MessageSpec<QuoteRefusedPayload> = {
   name: "quotes.requested.response.failure",
-  validatePayload: validators.validateQuoteRefusedPayload,
+  validatePayload: validateQuoteRefusedPayload,
 };
 
 /** Every message this service sends or receives, by wire type. */

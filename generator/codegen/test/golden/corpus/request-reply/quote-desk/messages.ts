@@ -2,7 +2,11 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import {
+  validateQuoteGivenPayload,
+  validateQuoteRefusedPayload,
+  validateQuoteRequestedPayload,
+} from "./validators.js";
 
 // Payload and header types, one per named schema of the contract.
 
@@ -34,7 +38,7 @@ export interface QuoteRefusedPayload {
  */
 export const QuoteRequested: MessageSpec<QuoteRequestedPayload> = {
   name: "quotes.requested",
-  validatePayload: validators.validateQuoteRequestedPayload,
+  validatePayload: validateQuoteRequestedPayload,
 };
 
 /**
@@ -44,7 +48,7 @@ export const QuoteRequested: MessageSpec<QuoteRequestedPayload> = {
  */
 export const QuoteGiven: MessageSpec<QuoteGivenPayload> = {
   name: "quotes.requested.response.success",
-  validatePayload: validators.validateQuoteGivenPayload,
+  validatePayload: validateQuoteGivenPayload,
 };
 
 /**
@@ -54,7 +58,7 @@ export const QuoteGiven: MessageSpec<QuoteGivenPayload> = {
  */
 export const QuoteRefused: MessageSpec<QuoteRefusedPayload> = {
   name: "quotes.requested.response.failure",
-  validatePayload: validators.validateQuoteRefusedPayload,
+  validatePayload: validateQuoteRefusedPayload,
 };
 
 /** Every message this service sends or receives, by wire type. */

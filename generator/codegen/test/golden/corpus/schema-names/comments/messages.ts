@@ -2,7 +2,13 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import {
+  validateAnythingPayload,
+  validateCommentLikedPayload,
+  validateCommentPostedPayload,
+  validatePingPayload,
+  validateRawNotePayload,
+} from "./validators.js";
 
 // Payload and header types, one per named schema of the contract.
 
@@ -65,7 +71,7 @@ export type PingPayload = unknown;
  */
 export const CommentLiked: MessageSpec<CommentLikedPayload> = {
   name: "commentLiked",
-  validatePayload: validators.validateCommentLikedPayload,
+  validatePayload: validateCommentLikedPayload,
 };
 
 /**
@@ -75,7 +81,7 @@ export const CommentLiked: MessageSpec<CommentLikedPayload> = {
  */
 export const CommentPosted: MessageSpec<CommentPostedPayload> = {
   name: "commentPosted",
-  validatePayload: validators.validateCommentPostedPayload,
+  validatePayload: validateCommentPostedPayload,
 };
 
 /**
@@ -85,7 +91,7 @@ export const CommentPosted: MessageSpec<CommentPostedPayload> = {
  */
 export const RawNote: MessageSpec<RawNotePayload> = {
   name: "rawNote",
-  validatePayload: validators.validateRawNotePayload,
+  validatePayload: validateRawNotePayload,
 };
 
 /**
@@ -95,7 +101,7 @@ export const RawNote: MessageSpec<RawNotePayload> = {
  */
 export const Anything: MessageSpec<AnythingPayload> = {
   name: "anything",
-  validatePayload: validators.validateAnythingPayload,
+  validatePayload: validateAnythingPayload,
 };
 
 /**
@@ -105,7 +111,7 @@ export const Anything: MessageSpec<AnythingPayload> = {
  */
 export const Ping: MessageSpec<PingPayload> = {
   name: "ping",
-  validatePayload: validators.validatePingPayload,
+  validatePayload: validatePingPayload,
 };
 
 /** Every message this service sends or receives, by wire type. */

@@ -2,8 +2,8 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import {
-  serve,
   type MessageContext,
+  serve,
   type ServeOptions,
   type ServiceSpec,
   type Transport,

@@ -2,37 +2,11 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import type { CommentLikedPayload, LikeCount } from "../shared/messages.js";
+import { validateCommentLikedPayload, validateLikeCount } from "../shared/validators.js";
 
-// Payload and header types, one per named schema of the contract.
-
-/** Id of a comment. */
-export type CommentId = string;
-
-/** Id of a user. */
-export type UserId = string;
-
-export interface CommentLikedPayload {
-  /**
-   * Id of a comment.
-   */
-  commentId: string;
-  /**
-   * Id of a user.
-   */
-  by: string;
-}
-
-export type SentAt = string;
-
-export interface LikeCount {
-  /**
-   * Id of a comment.
-   */
-  commentId: string;
-  likes: number;
-  countedAt?: string;
-}
+// Types declared once in the folder that owns them; offered here too, as this contract's messages use them.
+export type { CommentId, CommentLikedPayload, LikeCount, SentAt, UserId } from "../shared/messages.js";
 
 // Messages: wire type, payload type and precompiled validators.
 
@@ -43,7 +17,7 @@ export interface LikeCount {
  */
 export const CommentLiked: MessageSpec<CommentLikedPayload> = {
   name: "commentLiked",
-  validatePayload: validators.validateCommentLikedPayload,
+  validatePayload: validateCommentLikedPayload,
 };
 
 /**
@@ -53,7 +27,7 @@ export const CommentLiked: MessageSpec<CommentLikedPayload> = {
  */
 export const LikeCountChanged: MessageSpec<LikeCount> = {
   name: "likeCountChanged",
-  validatePayload: validators.validateLikeCount,
+  validatePayload: validateLikeCount,
 };
 
 /** Every message this service sends or receives, by wire type. */

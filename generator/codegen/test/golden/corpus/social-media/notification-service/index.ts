@@ -3,5 +3,4 @@
 
 export * from "./contract.js";
 export * from "./messages.js";
-export * as validators from "./validators.js";
 export * from "./handlers.js";

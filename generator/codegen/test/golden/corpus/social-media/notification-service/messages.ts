@@ -2,23 +2,11 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import type { LikeCount } from "../shared/messages.js";
+import { validateLikeCount } from "../shared/validators.js";
 
-// Payload and header types, one per named schema of the contract.
-
-/** Id of a comment. */
-export type CommentId = string;
-
-export type SentAt = string;
-
-export interface LikeCount {
-  /**
-   * Id of a comment.
-   */
-  commentId: string;
-  likes: number;
-  countedAt?: string;
-}
+// Types declared once in the folder that owns them; offered here too, as this contract's messages use them.
+export type { CommentId, LikeCount, SentAt } from "../shared/messages.js";
 
 // Messages: wire type, payload type and precompiled validators.
 
@@ -29,7 +17,7 @@ export interface LikeCount {
  */
 export const LikeCountChanged: MessageSpec<LikeCount> = {
   name: "likeCountChanged",
-  validatePayload: validators.validateLikeCount,
+  validatePayload: validateLikeCount,
 };
 
 /** Every message this service sends or receives, by wire type. */

@@ -2,7 +2,7 @@
 // Change the contract or the generator, then run `npm run generate`.
 
 import type { MessageSpec } from "@asyncgen/runtime";
-import * as validators from "./validators.js";
+import { validateDimPayload, validateMeasuredPayload } from "./validators.js";
 
 // Payload and header types, one per named schema of the contract.
 
@@ -30,7 +30,7 @@ export interface DimPayload {
  */
 export const Measured: MessageSpec<MeasuredPayload> = {
   name: "measured",
-  validatePayload: validators.validateMeasuredPayload,
+  validatePayload: validateMeasuredPayload,
 };
 
 /**
@@ -40,7 +40,7 @@ export const Measured: MessageSpec<MeasuredPayload> = {
  */
 export const Dim: MessageSpec<DimPayload> = {
   name: "dim",
-  validatePayload: validators.validateDimPayload,
+  validatePayload: validateDimPayload,
 };
 
 /** Every message this service sends or receives, by wire type. */
