@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { emitService, emitSharedFolder } from "./emit/emit-service.js";
 import { formatJson } from "./emit/format.js";
 import type { GeneratedFile } from "./emit/generated-file.js";
+import { isAsyncApiDocument } from "./load/contract-files.js";
 import type { LoadedContract } from "./load/load-contracts.js";
 import { buildServiceModel } from "./model/build-model.js";
 import { SHARED_FOLDER, schemaHomes, type SchemaFolder } from "./model/schema-homes.js";
@@ -26,7 +27,12 @@ export async function generate(
     }
   });
   const models = built.filter((m): m is ServiceModel => "service" in m);
-  const homes = schemaHomes(models);
+  const documents = new Set(
+    contracts.flatMap((c) =>
+      [...c.sources].filter(([, source]) => isAsyncApiDocument(source.data)).map(([f]) => f),
+    ),
+  );
+  const homes = schemaHomes(models, (file) => documents.has(file));
   const perService = await Promise.all(
     models.map(async (model): Promise<GeneratedFile[] | readonly Problem[]> => {
       try {

@@ -57,6 +57,15 @@ describe("schema homes: one schema, one folder", () => {
     expect(homes.services.get("bistro")!.imports.size).toBe(0);
   });
 
+  it("a schema of a contract outside the run is copied, not imported from a folder nobody writes", () => {
+    const homes = schemaHomes(
+      [{ service: "waiter", file: "waiter.yaml", schemas: [schema("Dish", "kitchen.yaml")] }],
+      (file) => file === "kitchen.yaml",
+    );
+    expect(homes.services.get("waiter")!.imports.size).toBe(0);
+    expect(homes.shared).toBeUndefined();
+  });
+
   it("the shared folder takes along what its schemas refer to, importing it from its home", () => {
     const item = schema("Item", "kitchen.yaml");
     const order = schema("Order", "shared/order.yaml", { type: "object", items: { $ref: "#/$defs/Item" } });
@@ -121,8 +130,8 @@ describe("the repository's generated/ declares each schema once", () => {
   });
 });
 
-describe("--services writes what a full run writes for those folders", () => {
-  it("the selected folder imports from the others exactly as in a full run", async () => {
+describe("a selection writes what a full run writes for its folders", () => {
+  it("--services writes the selected folder and those it imports from, as a full run does", async () => {
     const dir = copyFixture("basic");
     const full = mkdtempSync(path.join(tmpdir(), "asyncgen-homes-full-"));
     const some = mkdtempSync(path.join(tmpdir(), "asyncgen-homes-some-"));
@@ -131,9 +140,11 @@ describe("--services writes what a full run writes for those folders", () => {
       const selected = await cli("generate", "--contracts-dir", dir, "--out", some, "--services", "waiter");
       expect(selected.err).toBe("");
       expect(selected.code).toBe(0);
+      // The waiter imports from the kitchen and shared/, so those are written along, as a full run writes them.
+      expect(selected.out).toContain("for waiter to ");
+      expect(selected.out).toContain("(with kitchen, which it imports from)");
       const written = listTree(some).filter((f) => f.includes("/"));
-      expect(written.filter((f) => f.startsWith("waiter/")).length).toBeGreaterThan(0);
-      expect(written.some((f) => f.startsWith("kitchen/"))).toBe(false);
+      expect(new Set(written.map((f) => f.split("/")[0]))).toEqual(new Set(["waiter", "kitchen", "shared"]));
       for (const file of written)
         expect(readFileSync(path.join(some, file), "utf8"), file).toBe(
           readFileSync(path.join(full, file), "utf8"),

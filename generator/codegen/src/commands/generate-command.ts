@@ -1,9 +1,10 @@
 import path from "node:path";
 import { expandContractGlobs, selectServices } from "../config/config.js";
 import { CodegenError } from "../errors.js";
-import { ContractFiles } from "../load/contract-files.js";
+import { ContractFiles, isAsyncApiDocument } from "../load/contract-files.js";
 import { discoverContracts } from "../load/discover.js";
 import { generatorFingerprint, manifestFile, unchangedSinceGeneration } from "../output/manifest.js";
+import type { LoadedContract } from "../load/load-contracts.js";
 import { SHARED_FOLDER } from "../model/schema-homes.js";
 import { compareTree, ownedFiles, writeTree, type Scope } from "../output/tree.js";
 
@@ -59,14 +60,19 @@ export async function runGenerate(args: GenerateArgs, print: (line: string) => v
     import("../docs/site.js"),
   ]);
   const loader = new ContractLoader({ root, allowRemoteRefs: args.allowRemoteRefs });
-  // `--services` writes those folders only, but generates from every contract: which folder declares a shared
-  // schema (and so what the selected folders import) depends on all of them, and must not change with the selection.
-  const { loaded: contracts, problems } = await loader.loadEach(
-    !named && args.services?.length ? all : files,
-  );
+  // A selection (named files or `--services`) also writes the contracts it `$ref`s, whose folders it imports from,
+  // and reads them first; `--services` reads every contract, so that the shared folder is the whole set's.
+  const loaded = await loader.loadEach(!named && args.services?.length ? all : files);
   const wanted = new Set(files.map((file) => path.resolve(root, file)));
-  const written = contracts.filter((c) => wanted.has(path.resolve(root, c.file))).map((c) => c.service);
-  const scope: Scope = { services: [...written, SHARED_FOLDER], complete: !selected };
+  const chosen = loaded.loaded.filter((c) => wanted.has(path.resolve(root, c.file)));
+  const dependencies = referencedContracts(chosen);
+  const missing = dependencies.filter((file) => !loaded.loaded.some((c) => c.file === file));
+  const more = missing.length > 0 ? await loader.loadEach(missing) : { loaded: [], problems: [] };
+  const contracts = [...loaded.loaded, ...more.loaded];
+  const problems = [...loaded.problems, ...more.problems];
+  const written = chosen.map((c) => c.service);
+  const alongside = contracts.filter((c) => dependencies.includes(c.file)).map((c) => c.service);
+  const scope: Scope = { services: [...written, ...alongside, SHARED_FOLDER], complete: !selected };
   const notes: string[] = [];
   // The contracts that loaded are generated too, so their problems are reported with the others'.
   const modelFiles = await generate(contracts, {
@@ -92,7 +98,8 @@ export async function runGenerate(args: GenerateArgs, print: (line: string) => v
 
   if (!args.check) {
     writeTree(outDir, output, scope);
-    print(`asyncgen: wrote ${generated.length} files for ${written.join(", ")} to ${args.out}`);
+    const also = alongside.length > 0 ? ` (with ${alongside.join(", ")}, which it imports from)` : "";
+    print(`asyncgen: wrote ${generated.length} files for ${written.join(", ")} to ${args.out}${also}`);
     return 0;
   }
   const drift = compareTree(outDir, output, scope);
@@ -110,6 +117,16 @@ export async function runGenerate(args: GenerateArgs, print: (line: string) => v
   );
   for (const line of lines) print(line);
   return 1;
+}
+
+/** The AsyncAPI documents the contracts `$ref` that are not among them, by path relative to the root. */
+function referencedContracts(contracts: readonly LoadedContract[]): string[] {
+  const have = new Set(contracts.map((c) => c.file));
+  const found = new Set<string>();
+  for (const contract of contracts)
+    for (const [file, source] of contract.sources)
+      if (!have.has(file) && isAsyncApiDocument(source.data)) found.add(file);
+  return [...found].sort();
 }
 
 /** Each contract's hash, or undefined when one cannot be read (the slow path then reports why). */

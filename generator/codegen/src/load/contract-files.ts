@@ -108,6 +108,11 @@ export class ContractFiles {
   }
 }
 
+/** An AsyncAPI document (a contract), as opposed to a file that only holds parts for others to `$ref`. */
+export function isAsyncApiDocument(data: unknown): boolean {
+  return data !== null && typeof data === "object" && "asyncapi" in data;
+}
+
 /**
  * A contract's service name: `info.x-asyncgen-service` when set; else the file name without `.yaml` (and without
  * `.asyncapi`); a file named `asyncapi.yaml` is named after its folder.

@@ -26,17 +26,22 @@ export interface SchemaHomes {
 /**
  * One concept, one place: decides which folder declares each schema (README, "Where a schema is generated").
  * A schema belongs to the file it is written in, after following `$ref`s: written in a contract of the run, it is
- * declared in that contract's folder; written in any other file (a shared file of schemas), in the shared folder.
+ * declared in that contract's folder; written in a file that is no AsyncAPI document (a shared file of schemas), in
+ * the shared folder; written in a contract outside the run (`isContract`), it is copied where it is used.
  * Every other folder that uses it imports it from there. A folder imports a schema only when its home declares it
  * under the same name with the same content; otherwise (the home does not use it, a derived name differs) the
  * folder declares its own copy, so the output always compiles.
  */
-export function schemaHomes(models: readonly Contract[]): SchemaHomes {
+export function schemaHomes(
+  models: readonly Contract[],
+  isContract: (file: string) => boolean = () => false,
+): SchemaHomes {
   const serviceOfFile = new Map(models.map((m) => [m.file, m.service]));
+  // A contract that is not part of the run writes no folder to import from: its schemas are copied.
   const ownerOf = (model: Contract, schema: NamedSchema): string =>
     schema.file === undefined || schema.file === model.file
       ? model.service
-      : (serviceOfFile.get(schema.file) ?? SHARED_FOLDER);
+      : (serviceOfFile.get(schema.file) ?? (isContract(schema.file) ? model.service : SHARED_FOLDER));
 
   // What each contract declares because it is written there; what the shared folder declares (first one wins).
   const declared = new Map<string, Map<string, NamedSchema>>();
