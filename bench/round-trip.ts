@@ -20,16 +20,6 @@ export interface RoundTripResult {
   readonly ceiling: number;
 }
 
-/** The plain amqplib request/reply ceiling alone, at `inFlight` concurrent loops. */
-export async function measurePlainRoundTrips(seconds: number, inFlight: number): Promise<number> {
-  const vhost = createTestVhost("bench-plain");
-  try {
-    return await plain(vhost.url, seconds, inFlight);
-  } finally {
-    vhost.remove();
-  }
-}
-
 export async function measureRoundTrips(seconds: number, inFlight = 1): Promise<RoundTripResult> {
   const vhost = createTestVhost("bench-rt");
   try {

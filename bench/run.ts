@@ -5,14 +5,24 @@ import { measureCliStartup } from "./cli-startup.js";
 import { measureCodegen } from "./codegen.js";
 import { measureMessageOverhead } from "./message-overhead.js";
 import { measureRoundTrips } from "./round-trip.js";
-import { measureSagas, type SagaRun } from "./saga-throughput.js";
+import { measurePlainSagaShape } from "./plain-saga.js";
+import {
+  DEPLOYMENTS,
+  measureSagas,
+  measureTakeover,
+  type Deployment,
+  type SagaRun,
+} from "./saga-throughput.js";
 import { measureValidation } from "./validation.js";
 
 /**
  * `npm run bench`: what users care about, each next to a baseline measured in the same run, as one Markdown table
- * printed and written to bench/results/<date>.md. BENCH_QUICK=1 shortens every part (for a smoke run).
+ * printed and written to bench/results/<date>.md. BENCH_QUICK=1 shortens every part (for a smoke run);
+ * BENCH_DEPLOYMENTS=sqlite,postgres picks the saga deployments (default: all three); BENCH_ONLY=saga runs only the
+ * saga section.
  */
 const quick = process.env.BENCH_QUICK === "1";
+const sagaOnly = process.env.BENCH_ONLY === "saga";
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 const lines: string[] = [];
 const say = (line = "") => {
@@ -27,80 +37,130 @@ say(
 );
 say();
 
+if (!sagaOnly) {
+  say(
+    "## Code generation (cold process; median of 5 runs for the real set, 3 for 10x, 1 for 100x with BENCH_FULL=1)",
+  );
+  say();
+  say("| contract set | messages | generate | --check, unchanged | --check, after an edit |");
+  say("|---|---|---|---|---|");
+  // The 100x set takes minutes per run (the AsyncAPI parser's validation grows faster than the document): BENCH_FULL=1.
+  for (const row of measureCodegen(quick ? 1 : 5, process.env.BENCH_FULL === "1" ? [10, 100] : [10])) {
+    say(
+      `| ${row.set} | ${row.messages} | ${fmt(row.generate, 2)} s | ${fmt(row.checkUnchanged, 2)} s | ${fmt(row.checkAfterEdit, 2)} s |`,
+    );
+  }
+  say();
+
+  say("## CLI start-up (cold process, median of 7 runs)");
+  say();
+  say("| command | wall time | ratio to bare node |");
+  say("|---|---|---|");
+  const startup = measureCliStartup(quick ? 3 : 7);
+  for (const row of startup) {
+    say(`| ${row.command} | ${fmt(row.seconds * 1000)} ms | ${fmt(row.seconds / startup[0]!.seconds, 1)} |`);
+  }
+  say();
+}
+
 say(
-  "## Code generation (cold process; median of 5 runs for the real set, 3 for 10x, 1 for 100x with BENCH_FULL=1)",
+  "## Saga throughput and latency (HTTP POST to `succeeded`, service processes on RabbitMQ, latency as the load driver timed it)",
 );
 say();
-say("| contract set | messages | generate | --check, unchanged | --check, after an edit |");
-say("|---|---|---|---|---|");
-// The 100x set takes minutes per run (the AsyncAPI parser's validation grows faster than the document): BENCH_FULL=1.
-for (const row of measureCodegen(quick ? 1 : 5, process.env.BENCH_FULL === "1" ? [10, 100] : [10])) {
-  say(
-    `| ${row.set} | ${row.messages} | ${fmt(row.generate, 2)} s | ${fmt(row.checkUnchanged, 2)} s | ${fmt(row.checkAfterEdit, 2)} s |`,
-  );
-}
-say();
-
-say("## CLI start-up (cold process, median of 7 runs)");
-say();
-say("| command | wall time | ratio to bare node |");
-say("|---|---|---|");
-const startup = measureCliStartup(quick ? 3 : 7);
-for (const row of startup) {
-  say(`| ${row.command} | ${fmt(row.seconds * 1000)} ms | ${fmt(row.seconds / startup[0]!.seconds, 1)} |`);
-}
-say();
-
-say("## Saga throughput and latency (HTTP POST to `succeeded`, four service processes, RabbitMQ)");
-say();
 say(
-  "| concurrent orders | sagas/s | p50 | p99 | ceiling sagas/s (plain amqplib, 4 round trips) | ratio = ours / ceiling | plain amqplib in the system's shape | ours / shape | load driver CPU |",
+  "| order service | in flight | sagas/s | p50 | p99 | plain amqplib in the system's shape, sagas/s | ours / shape | CPU ms per saga, per process | load driver CPU |",
 );
 say("|---|---|---|---|---|---|---|---|---|");
 const runs: SagaRun[] = [];
-for (const concurrency of [1, 16, 64]) {
-  const run = await measureSagas(concurrency, quick ? 3 : concurrency === 64 ? 10 : 6);
-  runs.push(run);
-  say(
-    `| ${concurrency} | ${fmt(run.perSecond, 1)} | ${fmt(run.p50Ms)} ms | ${fmt(run.p99Ms)} ms | ${fmt(run.ceilingPerSecond, 1)} | ${fmt(run.perSecond / run.ceilingPerSecond, 2)} | ${fmt(run.shapePerSecond, 1)} | ${fmt(run.perSecond / run.shapePerSecond, 2)} | ${fmt(run.driverCpuPercent)} % |`,
-  );
+const shapes = new Map<number, number>();
+const deployments = (process.env.BENCH_DEPLOYMENTS?.split(",") ?? Object.keys(DEPLOYMENTS)) as Deployment[];
+for (const concurrency of quick ? [64] : [16, 64]) {
+  const seconds = quick ? 4 : 10;
+  const shape = await measurePlainSagaShape(seconds, concurrency);
+  shapes.set(concurrency, shape);
+  // Interleaved per load level, so the machine's other load (shared cores) weighs on all alike.
+  for (const deployment of deployments) {
+    const run = await measureSagas(deployment, concurrency, seconds);
+    runs.push(run);
+    const cpu = Object.entries(run.cpuMsPerSaga)
+      .map(([name, ms]) => `${name.replace("-service", "")} ${fmt(ms, 2)}`)
+      .join(", ");
+    say(
+      `| ${DEPLOYMENTS[deployment]} | ${concurrency} | ${fmt(run.perSecond, 1)} | ${fmt(run.p50Ms)} ms | ${fmt(run.p99Ms)} ms | ${fmt(shape, 1)} | ${fmt(run.perSecond / shape, 2)} | ${cpu} | ${fmt(run.driverCpuPercent)} % |`,
+    );
+  }
 }
 say();
 say(
-  "The ceiling is one process requesting and answering over one connection. The shape is the same four round trips per saga on plain amqplib with a requester and three responder processes, as the system runs; the gap between ours and the shape is the toolkit's work (HTTP, validation on both ends, a database transaction and an outbox row per message).",
+  "The shape is the saga's four round trips on plain amqplib with a requester and three responder processes, as the system runs, measured just before the rows of its load level; the gap between ours and the shape is the toolkit's work (HTTP, validation on both ends, database transactions, the outbox). CPU per saga is each process's user + system time over the measured window divided by the sagas completed; `postgres` is the server backends serving the bench's database.",
 );
 say();
-say("Peak RSS per service during the throughput runs:");
+const rate = (deployment: Deployment, concurrency: number) =>
+  runs.find((r) => r.deployment === deployment && r.concurrency === concurrency)?.perSecond ?? Number.NaN;
+say("Targets at 64 in flight (ratios of this run):");
 say();
-say("| service | peak RSS |");
-say("|---|---|");
-for (const service of Object.keys(runs[0]?.peakRssMb ?? {})) {
-  say(`| ${service} | ${fmt(Math.max(...runs.map((r) => r.peakRssMb[service] ?? 0)))} MB |`);
+say("| target | ratio | holds |");
+say("|---|---|---|");
+const target = (name: string, ratio: number, floor: number) =>
+  say(
+    `| ${name} >= ${floor} | ${fmt(ratio, 2)} | ${Number.isFinite(ratio) ? (ratio >= floor ? "yes" : "no") : "n/a"} |`,
+  );
+target("PostgreSQL one instance / SQLite", rate("postgres", 64) / rate("sqlite", 64), 0.8);
+target("PostgreSQL two instances / one instance", rate("postgres-2", 64) / rate("postgres", 64), 1.0);
+for (const deployment of deployments)
+  target(
+    `${deployment} / plain amqplib in the system's shape`,
+    rate(deployment, 64) / (shapes.get(64) ?? Number.NaN),
+    0.5,
+  );
+say();
+say("Peak RSS per process during the throughput runs (target for the participants: <= 80 MB):");
+say();
+say(`| process | ${deployments.join(" | ")} |`);
+say(`|---|${deployments.map(() => "---|").join("")}`);
+const names = [...new Set(runs.flatMap((r) => Object.keys(r.peakRssMb)))];
+for (const name of names) {
+  const peaks = deployments.map((deployment) => {
+    const values = runs.filter((r) => r.deployment === deployment).map((r) => r.peakRssMb[name] ?? 0);
+    return values.some((v) => v > 0) ? `${fmt(Math.max(...values))} MB` : "";
+  });
+  say(`| ${name} | ${peaks.join(" | ")} |`);
 }
 say();
-
-say("## Request/reply round trips (one generated client/handler pair vs plain amqplib, same settings)");
-say();
-say("| in flight | generated/s | plain amqplib/s | ratio |");
-say("|---|---|---|---|");
-for (const inFlight of [1, 16]) {
-  const result = await measureRoundTrips(quick ? 1 : 3, inFlight);
-  say(
-    `| ${inFlight} | ${fmt(result.ours)} | ${fmt(result.ceiling)} | ${fmt(result.ours / result.ceiling, 2)} |`,
-  );
+if (deployments.includes("postgres-2")) {
+  const takeover = await measureTakeover(16, quick ? 2 : 4);
+  say("## Takeover (two order services on PostgreSQL, 16 in flight; one SIGKILLed)");
+  say();
+  say("| sagas the killed instance had in flight | until the survivor finished them all |");
+  say("|---|---|");
+  say(`| ${takeover.inFlight} | ${fmt(takeover.ms)} ms |`);
+  say();
 }
-say();
 
-say("## Validation (restaurant_service.create_ticket, ns/op, from parsed JSON)");
-say();
-say(
-  "| payload | generated validate+decode | raw ajv (floor) | Zod 4 | ours / ajv | Zod / ours | JSON.parse of the body |",
-);
-say("|---|---|---|---|---|---|---|");
-for (const row of measureValidation(quick ? 50_000 : 500_000)) {
+if (!sagaOnly) {
+  say("## Request/reply round trips (one generated client/handler pair vs plain amqplib, same settings)");
+  say();
+  say("| in flight | generated/s | plain amqplib/s | ratio |");
+  say("|---|---|---|---|");
+  for (const inFlight of [1, 16]) {
+    const result = await measureRoundTrips(quick ? 1 : 3, inFlight);
+    say(
+      `| ${inFlight} | ${fmt(result.ours)} | ${fmt(result.ceiling)} | ${fmt(result.ours / result.ceiling, 2)} |`,
+    );
+  }
+  say();
+
+  say("## Validation (restaurant_service.create_ticket, ns/op, from parsed JSON)");
+  say();
   say(
-    `| ${row.payload} | ${fmt(row.generated)} | ${fmt(row.rawAjv)} | ${fmt(row.zod)} | ${fmt(row.generated / row.rawAjv, 2)} | ${fmt(row.zod / row.generated, 2)} | ${fmt(row.jsonParse)} |`,
+    "| payload | generated validate+decode | raw ajv (floor) | Zod 4 | ours / ajv | Zod / ours | JSON.parse of the body |",
   );
+  say("|---|---|---|---|---|---|---|");
+  for (const row of measureValidation(quick ? 50_000 : 500_000)) {
+    say(
+      `| ${row.payload} | ${fmt(row.generated)} | ${fmt(row.rawAjv)} | ${fmt(row.zod)} | ${fmt(row.generated / row.rawAjv, 2)} | ${fmt(row.zod / row.generated, 2)} | ${fmt(row.jsonParse)} |`,
+    );
+  }
 }
 
 say();

@@ -1,103 +1,224 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import Database from "better-sqlite3";
+import { performance } from "node:perf_hooks";
+import pg from "pg";
 import { createTestVhost } from "@asyncgen/runtime/testing";
-import { startSystem } from "@saga/order-service/testing";
+import { createTestDatabase } from "@asyncgen/saga/testing";
+import { startSystem, type RunningSystem } from "@saga/order-service/testing";
 import { OrderDriver } from "./order-driver.js";
-import { measurePlainSagaShape } from "./plain-saga.js";
-import { measurePlainRoundTrips } from "./round-trip.js";
+import { CpuWindow, PeakRss } from "./process-usage.js";
 import { SagaCompletions } from "./saga-events.js";
 
-/** Each saga's happy path is four request/reply round trips (verify, create ticket, authorize, approve). */
-export const ROUND_TRIPS_PER_SAGA = 4;
+/** Where the order service keeps its state, and how many instances of it run. */
+export const DEPLOYMENTS = {
+  sqlite: "SQLite (embedded default), one order service",
+  postgres: "PostgreSQL, one order service",
+  "postgres-2": "PostgreSQL, two order-service processes on one database",
+} as const;
+export type Deployment = keyof typeof DEPLOYMENTS;
 
 export interface SagaRun {
+  readonly deployment: Deployment;
   readonly concurrency: number;
   readonly sagas: number;
   readonly perSecond: number;
+  /** HTTP POST to the `succeeded` event, as the load driver timed it (the same on every database). */
   readonly p50Ms: number;
   readonly p99Ms: number;
-  readonly ceilingPerSecond: number;
-  /** The same four round trips per saga on plain amqplib in the system's shape: a requester and three responders. */
-  readonly shapePerSecond: number;
+  /** CPU per completed saga of each process of the system (the order services, the participants, PostgreSQL). */
+  readonly cpuMsPerSaga: Record<string, number>;
   readonly peakRssMb: Record<string, number>;
   /** CPU the load driver itself used, in % of one core: it shares the machine with the system it measures. */
   readonly driverCpuPercent: number;
 }
 
-/**
- * Sagas completed per second end to end (HTTP POST to `succeeded`), the four services as separate processes on
- * RabbitMQ, `concurrency` orders in flight; next to the plain amqplib ceiling with the same number of round trips.
- */
-export async function measureSagas(concurrency: number, seconds: number): Promise<SagaRun> {
-  const vhost = createTestVhost(`bench-saga-${concurrency}`);
-  const system = await startSystem(
-    vhost.url,
-    { APPROVE_TICKET_FAILURE_RATE: "0", LOG_LEVEL: "warn" },
-    process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [],
-  );
-  const peakRssMb: Record<string, number> = {};
-  const sampler = setInterval(() => {
-    for (const [name, child] of Object.entries(system.processes)) {
-      const rss = rssMb(child.pid);
-      if (rss > (peakRssMb[name] ?? 0)) peakRssMb[name] = rss;
-    }
-  }, 200);
+const ORDER = { consumer_id: 70, card_id: 3, price: 20, items: [{ name: "Dish 1", quantity: 2 }] };
+
+/** A system of four service processes (a second order service for `postgres-2`) on a fresh vhost and database. */
+async function deploy(deployment: Deployment, label: string) {
+  const vhost = createTestVhost(`bench-${label}`);
+  const database = deployment === "sqlite" ? undefined : await createTestDatabase(`bench_${label}`);
+  const profile = process.env.BENCH_PROFILE_DIR;
+  let system: RunningSystem | undefined;
   try {
-    const until = Date.now() + seconds * 1000;
-    let placed = 0;
-    const completions = await SagaCompletions.connect(system.url);
-    const driver = new OrderDriver(system.url, concurrency);
-    const waitDone = (id: number) => completions.done(id);
-    const started = Date.now();
-    const driverCpu = process.cpuUsage();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (Date.now() < until) {
-          const saga_id = await driver.place({
-            consumer_id: 70,
-            card_id: 3,
-            price: 20,
-            items: [{ name: "Dish 1", quantity: 2 }],
-          });
-          await waitDone(saga_id);
-          placed++;
-        }
-      }),
+    system = await startSystem(
+      vhost.url,
+      {
+        APPROVE_TICKET_FAILURE_RATE: "0",
+        LOG_LEVEL: "warn",
+        ...(database ? { DATABASE_URL: database.url } : {}),
+      },
+      profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [],
     );
+    const second = deployment === "postgres-2" ? await system.startAnotherOrderService() : undefined;
+    const processes = (): Record<string, number | undefined> => ({
+      ...Object.fromEntries(
+        Object.entries(system!.processes).map(([name, child]) => [
+          second && name === "order-service" ? "order-service #1" : name,
+          child.pid,
+        ]),
+      ),
+      ...(second ? { "order-service #2": second.process.pid } : {}),
+    });
+    return {
+      system,
+      second,
+      urls: second ? [system.url, second.url] : [system.url],
+      database,
+      processes,
+      async stop() {
+        await system?.stop();
+        await database?.drop();
+        vhost.remove();
+      },
+    };
+  } catch (error) {
+    await system?.stop();
+    await database?.drop();
+    vhost.remove();
+    throw error;
+  }
+}
+
+/** The PostgreSQL server processes serving one database (its backends), by pid. */
+async function backends(database: string | undefined): Promise<Record<string, number>> {
+  if (!database) return {};
+  const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/postgres` });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+      [database],
+    );
+    return Object.fromEntries(rows.map(({ pid }) => [`postgres backend ${pid}`, pid]));
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Sagas completed per second end to end (HTTP POST to `succeeded`, heard on `/events`), the services as separate
+ * processes on RabbitMQ, `concurrency` orders in flight spread over the order-service instances.
+ */
+export async function measureSagas(
+  deployment: Deployment,
+  concurrency: number,
+  seconds: number,
+): Promise<SagaRun> {
+  const running = await deploy(deployment, `${deployment}_${concurrency}`);
+  const rss = new PeakRss(running.processes);
+  try {
+    const completions = await SagaCompletions.connect(running.system.url);
+    const drivers = running.urls.map((url) => new OrderDriver(url, concurrency));
+    const latencies: number[] = [];
+    // A short warm-up, so JIT compilation and connection set-up are not measured.
+    await drive(drivers, completions, concurrency, Date.now() + 1000, []);
+    const pgBackends = await backends(running.database?.name);
+    const cpu = new CpuWindow(() => ({ ...running.processes(), ...pgBackends }));
+    cpu.start();
+    const driverCpu = process.cpuUsage();
+    const started = Date.now();
+    const placed = await drive(drivers, completions, concurrency, started + seconds * 1000, latencies);
     const elapsed = (Date.now() - started) / 1000;
+    const used = cpu.stop();
     const { user, system: kernel } = process.cpuUsage(driverCpu);
     completions.close();
-    driver.close();
-    const db = new Database(path.join(system.dataDir, "order-service.sqlite"), { readonly: true });
-    const latencies = (
-      db
-        .prepare(
-          `SELECT (julianday(MAX(h.at)) - julianday(MIN(h.at))) * 86400000.0 AS ms
-           FROM saga_history h JOIN sagas s ON s.id = h.saga_id WHERE s.status = 'succeeded' GROUP BY h.saga_id`,
-        )
-        .all() as { ms: number }[]
-    )
-      .map((r) => r.ms)
-      .sort((a, b) => a - b);
-    db.close();
-    const ceiling = await measurePlainRoundTrips(seconds, concurrency);
-    const shapePerSecond = await measurePlainSagaShape(seconds, concurrency);
+    for (const driver of drivers) driver.close();
+    latencies.sort((a, b) => a - b);
+    const perSaga: Record<string, number> = {};
+    for (const [name, ms] of Object.entries(used)) {
+      const key = name.startsWith("postgres backend") ? "postgres (its backends)" : name;
+      perSaga[key] = (perSaga[key] ?? 0) + ms / placed;
+    }
     return {
+      deployment,
       concurrency,
       sagas: placed,
       perSecond: placed / elapsed,
       p50Ms: percentile(latencies, 0.5),
       p99Ms: percentile(latencies, 0.99),
-      ceilingPerSecond: ceiling / ROUND_TRIPS_PER_SAGA,
-      shapePerSecond,
-      peakRssMb,
+      cpuMsPerSaga: perSaga,
+      peakRssMb: rss.peakMb,
       driverCpuPercent: ((user + kernel) / 1e6 / elapsed) * 100,
     };
   } finally {
-    clearInterval(sampler);
-    await system.stop();
-    vhost.remove();
+    rss.stop();
+    await running.stop();
+  }
+}
+
+/** Keeps `concurrency` orders in flight until `until`, spread over the drivers; returns how many completed. */
+async function drive(
+  drivers: readonly OrderDriver[],
+  completions: SagaCompletions,
+  concurrency: number,
+  until: number,
+  latencies: number[],
+): Promise<number> {
+  let completed = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      const driver = drivers[worker % drivers.length]!;
+      while (Date.now() < until) {
+        const start = performance.now();
+        await completions.done(await driver.place(ORDER));
+        latencies.push(performance.now() - start);
+        completed++;
+      }
+    }),
+  );
+  return completed;
+}
+
+export interface TakeoverRun {
+  /** Sagas the killed instance had started that had not ended when it was killed. */
+  readonly inFlight: number;
+  /** From the SIGKILL until the last of them ended, on the surviving instance. */
+  readonly ms: number;
+}
+
+/**
+ * Two order-service instances on one PostgreSQL database under load; one is SIGKILLed (it hands nothing back), and
+ * the time is measured until the survivor has finished every saga the killed one had in flight: its leased outbox
+ * rows taken over once their lease runs out (OUTBOX_LEASE_MS, default 3 s), its unacked replies redelivered.
+ */
+export async function measureTakeover(concurrency: number, loadSeconds: number): Promise<TakeoverRun> {
+  const running = await deploy("postgres-2", "takeover");
+  try {
+    const completions = await SagaCompletions.connect(running.system.url);
+    const [survivor, victim] = running.urls.map((url) => new OrderDriver(url, concurrency));
+    const victimSagas = new Set<number>();
+    let killed = false;
+    const load = Promise.all(
+      Array.from({ length: concurrency }, async (_, worker) => {
+        const onVictim = worker % 2 === 1;
+        while (!(killed && onVictim)) {
+          const id = await (onVictim ? victim! : survivor!).place(ORDER).catch(() => undefined);
+          if (id === undefined) return; // the victim is gone: its worker stops
+          if (onVictim) victimSagas.add(id);
+          await completions.done(id);
+          if (onVictim) victimSagas.delete(id);
+          if (killed && !onVictim) return;
+        }
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, loadSeconds * 1000));
+    const exited = new Promise((resolve) => running.second!.process.once("exit", resolve));
+    running.second!.process.kill("SIGKILL");
+    killed = true;
+    await exited;
+    const killedAt = performance.now();
+    const inFlight = [...victimSagas];
+    await Promise.race([
+      Promise.all(inFlight.map((id) => completions.done(id))),
+      new Promise((resolve) => setTimeout(resolve, 60_000)),
+    ]);
+    const ms = performance.now() - killedAt;
+    await Promise.race([load, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    completions.close();
+    survivor!.close();
+    victim!.close();
+    return { inFlight: inFlight.length, ms };
+  } finally {
+    await running.stop();
   }
 }
 
@@ -106,18 +227,17 @@ function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-function rssMb(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    // /proc/<pid>/status VmRSS in kB; the process is `node --import tsx main.ts` itself.
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
-}
-
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const run = await measureSagas(Number(process.argv[2] ?? 16), Number(process.argv[3] ?? 10));
-  console.log(JSON.stringify(run, null, 2));
+  const deployment = (process.argv[2] ?? "sqlite") as Deployment;
+  if (deployment in DEPLOYMENTS) {
+    const run = await measureSagas(deployment, Number(process.argv[3] ?? 64), Number(process.argv[4] ?? 10));
+    console.log(JSON.stringify(run, null, 2));
+  } else if (process.argv[2] === "takeover") {
+    console.log(JSON.stringify(await measureTakeover(16, 3), null, 2));
+  } else {
+    console.error(
+      `usage: saga-throughput.ts <${Object.keys(DEPLOYMENTS).join("|")}|takeover> [in flight] [s]`,
+    );
+    process.exitCode = 2;
+  }
 }
