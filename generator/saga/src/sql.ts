@@ -148,7 +148,8 @@ export function transitionStatements<Data>(
   return { updateSaga, rest };
 }
 
-function detailJson(entry: HistoryEntry): string | null {
+/** A history entry's detail as stored (JSON, or NULL). */
+export function detailJson(entry: HistoryEntry): string | null {
   return entry.detail === undefined ? null : JSON.stringify(entry.detail);
 }
 

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "@asyncgen/runtime";
-import { ConcurrencyError } from "../errors.js";
 import {
   OUTBOX_COLUMNS,
   OUTBOX_PARK,
@@ -12,18 +11,19 @@ import {
 import {
   SAGA_SQL,
   toRecord,
-  transitionStatements,
   type Migration,
   type Projection,
   type SagaDatabase,
   type SagaRow,
-  type SqlStatement,
   TransitionListeners,
   type TransitionEvent,
 } from "../sql.js";
 import type { SagaRecord, UnitOfWork } from "../state.js";
+import { numbered, RESERVE_SAGA_IDS } from "./postgres-batch-sql.js";
 import { migrate } from "./postgres-migrate.js";
-import { notifyTransition, TransitionListener } from "./postgres-transitions.js";
+import { TransitionListener, TransitionNotifier } from "./postgres-transitions.js";
+import { TransitionBatches } from "./postgres-write-batch.js";
+import { TurnBatch } from "./turn-batch.js";
 
 export interface PostgresStoreOptions<Data> {
   /** `postgres://user:password@host:port/database`; only ever logged redacted. */
@@ -48,30 +48,61 @@ export const DEFAULT_OUTBOX_LEASE_MS = 3000;
 
 /**
  * The saga store on PostgreSQL (`pg`), for several instances of the service on one database. A transition's saga
- * update, history, outbox rows, consumed reply and projection commit in one transaction; the version check makes a
- * concurrent transition (another instance's, or a racing deadline) fail with ConcurrencyError, which the engine
- * retries on the fresh state. Outbox rows are leased to one relay at a time (`FOR UPDATE SKIP LOCKED`), the lease renewed by a heartbeat while the instance lives.
+ * update, history, outbox rows, consumed reply and projection commit atomically, group-committed with the
+ * transitions queued beside it (TransitionBatches); the version check makes a concurrent transition (another
+ * instance's, or a racing deadline) fail with ConcurrencyError, which the engine retries on the fresh state. The
+ * engine's reads of one turn share one query (TurnBatch). Outbox rows are leased to one relay at a time
+ * (`FOR UPDATE SKIP LOCKED`), the lease renewed by a heartbeat while the instance lives.
+ *
+ * Two connection pools: transitions and reads on one; on the other, with asynchronous commit (no wait for the WAL
+ * flush), the writes whose loss in a database crash costs only a resend that receivers deduplicate: outbox claims,
+ * lease renewals and hand-backs, sent marks, and transition notifications.
  */
 export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
   readonly dialect = "postgres";
   readonly #pool: pg.Pool;
-  readonly #type: string;
-  readonly #project: Projection<Data>;
+  /** Sessions with `synchronous_commit = off`: see the class comment. */
+  readonly #asyncPool: pg.Pool;
   readonly #leaseMs: number;
   readonly #logger: Logger;
   /** This instance's name on the outbox rows it claims. */
   readonly #owner = randomUUID();
   readonly #transitions = new TransitionListeners();
   readonly #listener: TransitionListener;
+  readonly #notifier: TransitionNotifier;
+  readonly #batches: TransitionBatches<Data>;
+  readonly #sagas: TurnBatch<number, SagaRow | undefined>;
+  readonly #consumed: TurnBatch<string, boolean>;
+  readonly #ids: TurnBatch<null, number>;
   #heartbeat: NodeJS.Timeout | undefined;
 
-  private constructor(pool: pg.Pool, options: PostgresStoreOptions<Data>) {
+  private constructor(pool: pg.Pool, asyncPool: pg.Pool, options: PostgresStoreOptions<Data>) {
     this.#pool = pool;
-    this.#type = options.type;
-    this.#project = options.project ?? (() => []);
+    this.#asyncPool = asyncPool;
     this.#leaseMs = options.outboxLeaseMs ?? DEFAULT_OUTBOX_LEASE_MS;
     this.#logger = options.logger;
     this.#listener = new TransitionListener(options.url, this.#transitions, options.logger);
+    this.#notifier = new TransitionNotifier(asyncPool, options.logger);
+    this.#batches = new TransitionBatches(pool, options.type, options.project ?? (() => []), (events) =>
+      this.#notifier.announce(events),
+    );
+    this.#sagas = new TurnBatch(async (ids) => {
+      const rows = await this.all<SagaRow>(`SELECT * FROM sagas WHERE id = ANY(?::bigint[])`, [ids]);
+      const byId = new Map(rows.map((row) => [Number(row.id), row]));
+      return ids.map((id) => byId.get(id));
+    });
+    this.#consumed = new TurnBatch(async (messageIds) => {
+      const rows = await this.all<{ message_id: string }>(
+        `SELECT message_id FROM consumed_messages WHERE message_id = ANY(?::text[])`,
+        [messageIds],
+      );
+      const consumed = new Set(rows.map((row) => row.message_id));
+      return messageIds.map((id) => consumed.has(id));
+    });
+    this.#ids = new TurnBatch(async (requests) => {
+      const rows = await this.all<{ id: number }>(RESERVE_SAGA_IDS, [requests.length]);
+      return rows.map((row) => row.id).sort((a, b) => a - b);
+    });
   }
 
   /** Connects and brings the schema up to date; safe when several instances start at once. */
@@ -81,75 +112,38 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
       throw new RangeError(
         `the outbox lease (outboxLeaseMs; OUTBOX_LEASE_MS in the services) must be an integer of at least 3 ms, not ${leaseMs}`,
       );
-    const pool = new pg.Pool({
-      connectionString: options.url,
-      connectionTimeoutMillis: 5000,
-      // Counts, ids and epoch milliseconds are BIGINT; all stay far below 2^53, so read them as numbers.
-      types: {
-        getTypeParser: ((oid: number, format?: "text" | "binary") =>
-          oid === pg.types.builtins.INT8
-            ? Number
-            : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
-      },
-    });
-    // An idle connection that breaks must not crash the process; the next query reconnects.
-    pool.on("error", (error) =>
-      options.logger.error({ err: error, database: redactUrl(options.url) }, "PostgreSQL connection lost"),
-    );
+    const pool = openPool(options, { max: 10 });
+    const asyncPool = openPool(options, { max: 3, options: "-c synchronous_commit=off" });
     try {
       await migrate(pool, options.migrations, options.schemaName);
     } catch (error) {
-      await pool.end();
+      await Promise.all([pool.end(), asyncPool.end()]);
       throw error;
     }
-    const store = new PostgresSagaStore(pool, options);
+    const store = new PostgresSagaStore(pool, asyncPool, options);
     await store.#listener.start(); // listening before the first commit, so a subscriber hears every transition
     store.#startHeartbeat();
     return store;
   }
 
+  /** The id is reserved first (one query for the sagas created in a turn), so `build` can plan with it. */
   async create(build: (id: number) => UnitOfWork<Data>): Promise<number> {
-    return this.#transaction(async (client) => {
-      const now = new Date().toISOString();
-      const { rows } = await client.query<{ id: number }>(numbered(SAGA_SQL.insertSaga), [
-        this.#type,
-        now,
-        now,
-      ]);
-      const id = rows[0]!.id;
-      await this.#write(client, { ...build(id), expectedVersion: 0 }, true);
-      return id;
-    });
+    const id = await this.#ids.get(null);
+    await this.#batches.write({ work: { ...build(id), expectedVersion: 0 }, created: true });
+    return id;
   }
 
   async commit(work: UnitOfWork<Data>): Promise<void> {
-    await this.#transaction((client) => this.#write(client, work, false));
-  }
-
-  async #write(client: pg.PoolClient, work: UnitOfWork<Data>, created: boolean): Promise<void> {
-    const { updateSaga, rest } = transitionStatements(work, created, this.#project, new Date().toISOString());
-    // Under READ COMMITTED a concurrent update of the row waits for the other commit, then re-checks the version.
-    if ((await run(client, updateSaga)).rowCount !== 1)
-      throw new ConcurrencyError(`saga ${work.next.id} changed since version ${work.expectedVersion}`);
-    try {
-      for (const statement of rest) await run(client, statement);
-      // Delivered to every listening instance when (and only if) the transaction commits.
-      await run(client, notifyTransition({ saga: work.next.id, status: work.next.status }));
-    } catch (error) {
-      // The same reply consumed by another instance in between: the engine retries and finds it consumed.
-      if (error instanceof pg.DatabaseError && error.constraint === "consumed_messages_pkey")
-        throw new ConcurrencyError(`message ${work.consumedMessageId} was consumed concurrently`);
-      throw error;
-    }
+    await this.#batches.write({ work, created: false });
   }
 
   async load(id: number): Promise<SagaRecord<Data> | undefined> {
-    const [row] = await this.all<SagaRow>(SAGA_SQL.load, [id]);
+    const row = await this.#sagas.get(id);
     return row && toRecord<Data>(row);
   }
 
   async hasConsumed(messageId: string): Promise<boolean> {
-    return (await this.all(SAGA_SQL.consumed, [messageId])).length > 0;
+    return this.#consumed.get(messageId);
   }
 
   async overdue(now: number, limit: number): Promise<number[]> {
@@ -162,7 +156,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
    * relays claim disjoint rows without waiting on each other.
    */
   async pendingOutbox(limit: number): Promise<StoredMessage[]> {
-    const rows = await this.all<OutboxTableRow>(
+    const rows = await this.#asyncAll<OutboxTableRow>(
       `UPDATE outbox SET
          claimed_until = CASE WHEN claimed_by = ? THEN claimed_until ELSE now() + ? * interval '1 millisecond' END,
          claimed_by = ?
@@ -178,7 +172,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
 
   /** Hands rows this instance could not publish (the broker unreachable from here) back to any instance. */
   async release(ids: readonly number[]): Promise<void> {
-    await this.all(
+    await this.#asyncAll(
       `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE id = ANY(?) AND claimed_by = ? AND sent_at IS NULL`,
       [ids, this.#owner],
     );
@@ -190,7 +184,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
    */
   #startHeartbeat(): void {
     const beat = () =>
-      this.all(
+      this.#asyncAll(
         `UPDATE outbox SET claimed_until = now() + ? * interval '1 millisecond'
          WHERE claimed_by = ? AND sent_at IS NULL AND parked_at IS NULL`,
         [this.#leaseMs, this.#owner],
@@ -205,7 +199,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
   }
 
   async markSent(ids: readonly number[]): Promise<void> {
-    await this.all(`UPDATE outbox SET sent_at = ? WHERE id = ANY(?)`, [new Date().toISOString(), ids]);
+    await this.#asyncAll(`UPDATE outbox SET sent_at = ? WHERE id = ANY(?)`, [new Date().toISOString(), ids]);
   }
 
   async park(id: number, reason: string): Promise<void> {
@@ -214,6 +208,10 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
 
   async all<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
     return (await this.#pool.query(numbered(sql), params as unknown[])).rows as Row[];
+  }
+
+  async #asyncAll<Row>(sql: string, params: readonly unknown[]): Promise<Row[]> {
+    return (await this.#asyncPool.query(numbered(sql), params as unknown[])).rows as Row[];
   }
 
   async ping(): Promise<void> {
@@ -227,8 +225,9 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
   /** Hands this instance's unsent rows back at once (another instance need not wait for the lease), then disconnects. */
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
+    await this.#notifier.flushed();
     try {
-      await this.all(
+      await this.#asyncAll(
         `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND sent_at IS NULL`,
         [this.#owner],
       );
@@ -237,43 +236,35 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
       this.#logger.warn({ err: error }, "could not hand back claimed outbox rows; their lease will expire");
     }
     await this.#listener.stop();
-    await this.#pool.end();
-  }
-
-  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query("BEGIN");
-      const result = await work(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    } finally {
-      // A connection that cannot even roll back is discarded, not handed to the next transaction.
-      client.release(broken);
-    }
+    await Promise.all([this.#pool.end(), this.#asyncPool.end()]);
   }
 }
 
-function run(client: pg.PoolClient, statement: SqlStatement): Promise<pg.QueryResult> {
-  return client.query(numbered(statement.sql), statement.params as unknown[]);
-}
-
-/** Keyed by statement text: our statements are a fixed set of constants, so this stays small. */
-const numberedCache = new Map<string, string>();
-
-/** `?` placeholders (shared with SQLite) as PostgreSQL's `$1, $2, ...`; none of our statements has `?` in a literal. */
-export function numbered(sql: string): string {
-  let text = numberedCache.get(sql);
-  if (text === undefined) {
-    let index = 0;
-    text = sql.replace(/\?/g, () => `$${++index}`);
-    numberedCache.set(sql, text);
-  }
-  return text;
+/**
+ * A pool on `options.url`; pipeline mode lets a batch send all its statements at once. Counts, ids and epoch
+ * milliseconds are BIGINT; all stay far below 2^53, so they are read as numbers.
+ */
+function openPool(
+  options: Pick<PostgresStoreOptions<unknown>, "url" | "logger">,
+  settings: { readonly max: number; readonly options?: string },
+): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    connectionTimeoutMillis: 5000,
+    pipeline: true,
+    ...settings,
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === pg.types.builtins.INT8
+          ? Number
+          : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
+    },
+  });
+  // An idle connection that breaks must not crash the process; the next query reconnects.
+  pool.on("error", (error) =>
+    options.logger.error({ err: error, database: redactUrl(options.url) }, "PostgreSQL connection lost"),
+  );
+  return pool;
 }
 
 /** A connection URL with its password replaced, for logs. */

@@ -1,0 +1,148 @@
+import { outboxInsertParams } from "../outbox-table.js";
+import { detailJson, type SqlStatement } from "../sql.js";
+import type { UnitOfWork } from "../state.js";
+
+/**
+ * The set-based statements one batch of transitions writes on PostgreSQL: each takes one array per column
+ * (`unnest`), so a batch of any size is a handful of statements. The store runs them, in this order, in one
+ * transaction: lock, insert new sagas, update the others (version-checked), history, outbox, consumed messages.
+ */
+
+/** A transition in a batch: its unit of work, and whether it creates its saga (the id already reserved). */
+export interface BatchedTransition<Data> {
+  readonly work: UnitOfWork<Data>;
+  readonly created: boolean;
+}
+
+/** Locks the sagas a batch updates in id order, so two instances' batches never wait on each other in a cycle. */
+export function lockSagas(ids: readonly number[]): SqlStatement {
+  return { sql: `SELECT id FROM sagas WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`, params: [ids] };
+}
+
+/** The saga columns a transition sets, as one array each, in the order of the statements below. */
+function sagaColumns<Data>(batch: readonly BatchedTransition<Data>[]): unknown[][] {
+  const columns: unknown[][] = [[], [], [], [], [], [], []];
+  for (const { work } of batch) {
+    const { next } = work;
+    const values = [
+      next.id,
+      next.status,
+      JSON.stringify(next.data),
+      next.awaiting ? JSON.stringify(next.awaiting) : null,
+      next.awaiting?.deadlineAt ?? null,
+      next.failedStep,
+      next.failureDetails === null ? null : JSON.stringify(next.failureDetails),
+    ];
+    values.forEach((value, index) => columns[index]!.push(value));
+  }
+  return columns;
+}
+
+const SAGA_ARRAYS = `$1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[]`;
+const SAGA_FIELDS = `id, status, data, awaiting, deadline_at, failed_step, failure_details`;
+
+/** New sagas with their first transition applied (version 1), under the ids reserved for them. */
+export function insertSagas<Data>(
+  type: string,
+  batch: readonly BatchedTransition<Data>[],
+  now: string,
+): SqlStatement {
+  return {
+    sql: `INSERT INTO sagas (${SAGA_FIELDS}, type, version, created_at, updated_at) OVERRIDING SYSTEM VALUE
+      SELECT ${SAGA_FIELDS}, $8, 1, $9, $9 FROM unnest(${SAGA_ARRAYS}) AS u(${SAGA_FIELDS})`,
+    params: [...sagaColumns(batch), type, now],
+  };
+}
+
+/** The transitions of existing sagas, each only on top of the version it was planned from: RETURNING says which. */
+export function updateSagas<Data>(batch: readonly BatchedTransition<Data>[], now: string): SqlStatement {
+  return {
+    sql: `UPDATE sagas AS s SET status = u.status, version = s.version + 1, data = u.data, awaiting = u.awaiting,
+        deadline_at = u.deadline_at, failed_step = u.failed_step, failure_details = u.failure_details, updated_at = $9
+      FROM unnest(${SAGA_ARRAYS}, $8::integer[]) AS u(${SAGA_FIELDS}, expected_version)
+      WHERE s.id = u.id AND s.version = u.expected_version
+      RETURNING s.id`,
+    params: [...sagaColumns(batch), batch.map(({ work }) => work.expectedVersion), now],
+  };
+}
+
+/** Every history entry of the batch, in order (ORDINALITY: the ids, and so `ORDER BY id`, follow it). */
+export function insertHistory<Data>(batch: readonly BatchedTransition<Data>[]): SqlStatement | undefined {
+  const columns: unknown[][] = [[], [], [], []];
+  for (const { work } of batch) {
+    for (const entry of work.history) {
+      [work.next.id, entry.status, entry.at, detailJson(entry)].forEach((value, index) =>
+        columns[index]!.push(value),
+      );
+    }
+  }
+  if (columns[0]!.length === 0) return undefined;
+  return {
+    sql: `INSERT INTO saga_history (saga_id, status, at, detail)
+      SELECT saga_id, status, at, detail
+      FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS h(saga_id, status, at, detail, n)
+      ORDER BY n`,
+    params: columns,
+  };
+}
+
+/** Every outbox row of the batch, in order; the columns (and their order) are OUTBOX_INSERT's. */
+export function insertOutbox<Data>(
+  batch: readonly BatchedTransition<Data>[],
+  now: string,
+): SqlStatement | undefined {
+  const columns: unknown[][] = Array.from({ length: 9 }, () => []);
+  for (const { work } of batch) {
+    for (const message of work.outbox) {
+      // outboxInsertParams ends with created_at, which is one parameter for the whole batch here.
+      outboxInsertParams(message, now)
+        .slice(0, 9)
+        .forEach((value, index) => columns[index]!.push(value));
+    }
+  }
+  if (columns[0]!.length === 0) return undefined;
+  return {
+    sql: `INSERT INTO outbox (message_id, exchange, routing_key, type, correlation_id, reply_to, timestamp, headers,
+        body, created_at)
+      SELECT message_id, exchange, routing_key, type, correlation_id, reply_to, timestamp, headers, body, $10
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[],
+        $9::bytea[]) WITH ORDINALITY
+        AS o(message_id, exchange, routing_key, type, correlation_id, reply_to, timestamp, headers, body, n)
+      ORDER BY n`,
+    params: [...columns, now],
+  };
+}
+
+/**
+ * The messages the batch consumes. One another transaction consumed first (another instance, or a redelivery) is
+ * left out of RETURNING instead of failing the statement, so the store fails just that transition.
+ */
+export function insertConsumed<Data>(
+  batch: readonly BatchedTransition<Data>[],
+  now: string,
+): SqlStatement | undefined {
+  const ids = batch.flatMap(({ work }) => (work.consumedMessageId ? [work.consumedMessageId] : []));
+  if (ids.length === 0) return undefined;
+  return {
+    sql: `INSERT INTO consumed_messages (message_id, consumed_at) SELECT unnest($1::text[]), $2
+      ON CONFLICT (message_id) DO NOTHING RETURNING message_id`,
+    params: [ids, now],
+  };
+}
+
+/** Reserves `$1` saga ids at once (the sagas table's identity sequence), for sagas created in one turn. */
+export const RESERVE_SAGA_IDS = `SELECT nextval(pg_get_serial_sequence('sagas', 'id')) AS id FROM generate_series(1, $1)`;
+
+/** Keyed by statement text: the projections' statements are a fixed set of constants, so this stays small. */
+const numberedCache = new Map<string, string>();
+
+/** `?` placeholders (shared with SQLite) as PostgreSQL's `$1, $2, ...`; none of our statements has `?` in a literal. */
+export function numbered(sql: string): string {
+  let text = numberedCache.get(sql);
+  if (text === undefined) {
+    let index = 0;
+    text = sql.replace(/\?/g, () => `$${++index}`);
+    numberedCache.set(sql, text);
+  }
+  return text;
+}
