@@ -216,9 +216,10 @@ export class TransitionBatches<Data> {
             new ConcurrencyError(`saga ${next.id} changed since version ${expectedVersion}`),
           );
       }
+      // Each id inserted is the first of the batch's transitions that consume it; any other one fails.
       for (const pending of batch) {
         const message = pending.work.consumedMessageId;
-        if (message !== undefined && !consumedIds.has(message) && !failed.has(pending))
+        if (message !== undefined && !failed.has(pending) && !consumedIds.delete(message))
           failed.set(pending, new ConcurrencyError(`message ${message} was consumed concurrently`));
       }
       if (failed.size === 0) {
