@@ -1,3 +1,4 @@
+import type pg from "pg";
 import { outboxInsertParams } from "../outbox-table.js";
 import { detailJson, type SqlStatement } from "../sql.js";
 import type { UnitOfWork } from "../state.js";
@@ -133,7 +134,7 @@ export function insertConsumed<Data>(
 /** Reserves `$1` saga ids at once (the sagas table's identity sequence), for sagas created in one turn. */
 export const RESERVE_SAGA_IDS = `SELECT nextval(pg_get_serial_sequence('sagas', 'id')) AS id FROM generate_series(1, $1)`;
 
-/** Keyed by statement text: the projections' statements are a fixed set of constants, so this stays small. */
+/** Keyed by statement text: our statements are a fixed set of constants, so this stays small. */
 const numberedCache = new Map<string, string>();
 
 /** `?` placeholders (shared with SQLite) as PostgreSQL's `$1, $2, ...`; none of our statements has `?` in a literal. */
@@ -145,4 +146,24 @@ export function numbered(sql: string): string {
     numberedCache.set(sql, text);
   }
   return text;
+}
+
+/** The names of the statements prepared so far, by their text. */
+const preparedNames = new Map<string, string>();
+/** More distinct texts than the store and a projection have means a caller builds SQL: those run unprepared. */
+const MAX_PREPARED = 200;
+
+/**
+ * A statement of the store's own (or a projection's) as pg runs it: numbered, and named, so that each connection
+ * parses and plans it once instead of at every execution. None of them selects `*`, whose cached plan would fail
+ * once a migration (another instance's, say) adds a column.
+ */
+export function prepared(sql: string, params: readonly unknown[]): pg.QueryConfig {
+  const text = numbered(sql);
+  let name = preparedNames.get(text);
+  if (name === undefined && preparedNames.size < MAX_PREPARED)
+    preparedNames.set(text, (name = `asyncgen_saga_${preparedNames.size}`));
+  return name === undefined
+    ? { text, values: params as unknown[] }
+    : { name, text, values: params as unknown[] };
 }

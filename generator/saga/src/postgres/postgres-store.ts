@@ -19,7 +19,7 @@ import {
   type TransitionEvent,
 } from "../sql.js";
 import type { SagaRecord, UnitOfWork } from "../state.js";
-import { numbered, RESERVE_SAGA_IDS } from "./postgres-batch-sql.js";
+import { numbered, prepared, RESERVE_SAGA_IDS } from "./postgres-batch-sql.js";
 import { migrate } from "./postgres-migrate.js";
 import { TransitionListener, TransitionNotifier } from "./postgres-transitions.js";
 import { TransitionBatches } from "./postgres-write-batch.js";
@@ -42,6 +42,10 @@ export interface PostgresStoreOptions<Data> {
    */
   readonly outboxLeaseMs?: number | undefined;
 }
+
+/** The engine's reads of a turn; the columns named (not `*`), since the statement is prepared. */
+const LOAD_SAGAS = `SELECT id, type, status, version, data, awaiting, failed_step, failure_details, created_at, updated_at
+  FROM sagas WHERE id = ANY(?::bigint[])`;
 
 /** A killed instance's outbox rows are taken over within this (plus one relay interval) after its last heartbeat. */
 export const DEFAULT_OUTBOX_LEASE_MS = 3000;
@@ -87,12 +91,13 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
       this.#notifier.announce(events),
     );
     this.#sagas = new TurnBatch(async (ids) => {
-      const rows = await this.all<SagaRow>(`SELECT * FROM sagas WHERE id = ANY(?::bigint[])`, [ids]);
+      const rows = await this.#query<SagaRow>(this.#pool, LOAD_SAGAS, [ids]);
       const byId = new Map(rows.map((row) => [Number(row.id), row]));
       return ids.map((id) => byId.get(id));
     });
     this.#consumed = new TurnBatch(async (messageIds) => {
-      const rows = await this.all<{ message_id: string }>(
+      const rows = await this.#query<{ message_id: string }>(
+        this.#pool,
         `SELECT message_id FROM consumed_messages WHERE message_id = ANY(?::text[])`,
         [messageIds],
       );
@@ -100,7 +105,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
       return messageIds.map((id) => consumed.has(id));
     });
     this.#ids = new TurnBatch(async (requests) => {
-      const rows = await this.all<{ id: number }>(RESERVE_SAGA_IDS, [requests.length]);
+      const rows = await this.#query<{ id: number }>(this.#pool, RESERVE_SAGA_IDS, [requests.length]);
       return rows.map((row) => row.id).sort((a, b) => a - b);
     });
   }
@@ -147,7 +152,9 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
   }
 
   async overdue(now: number, limit: number): Promise<number[]> {
-    return (await this.all<{ id: number }>(SAGA_SQL.overdue, [now, limit])).map((row) => row.id);
+    return (await this.#query<{ id: number }>(this.#pool, SAGA_SQL.overdue, [now, limit])).map(
+      (row) => row.id,
+    );
   }
 
   /**
@@ -210,8 +217,13 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
     return (await this.#pool.query(numbered(sql), params as unknown[])).rows as Row[];
   }
 
-  async #asyncAll<Row>(sql: string, params: readonly unknown[]): Promise<Row[]> {
-    return (await this.#asyncPool.query(numbered(sql), params as unknown[])).rows as Row[];
+  /** One of the store's own statements, prepared. */
+  async #query<Row>(pool: pg.Pool, sql: string, params: readonly unknown[]): Promise<Row[]> {
+    return (await pool.query(prepared(sql, params))).rows as Row[];
+  }
+
+  #asyncAll<Row>(sql: string, params: readonly unknown[]): Promise<Row[]> {
+    return this.#query<Row>(this.#asyncPool, sql, params);
   }
 
   async ping(): Promise<void> {

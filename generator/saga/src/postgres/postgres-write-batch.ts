@@ -7,7 +7,7 @@ import {
   insertOutbox,
   insertSagas,
   lockSagas,
-  numbered,
+  prepared,
   updateSagas,
   type BatchedTransition,
 } from "./postgres-batch-sql.js";
@@ -172,12 +172,14 @@ export class TransitionBatches<Data> {
     const sent: { result: Promise<pg.QueryResult>; owner?: Pending<Data> }[] = [];
     const send = (statement: SqlStatement | undefined, owner?: Pending<Data>) => {
       if (!statement) return undefined;
-      const result = client.query(statement.sql, statement.params as unknown[]);
+      const result = client.query(prepared(statement.sql, statement.params));
       result.catch(() => {}); // read below, in order; an early rejection is not unhandled meanwhile
       sent.push(owner ? { result, owner } : { result });
       return result;
     };
-    send({ sql: "BEGIN", params: [] });
+    const begun = client.query("BEGIN");
+    begun.catch(() => {});
+    sent.push({ result: begun });
     if (updates.length > 1) send(lockSagas(updates.map(({ work }) => work.next.id)));
     if (creates.length > 0) send(insertSagas(this.#type, creates, now));
     const updated = updates.length > 0 ? send(updateSagas(updates, now)) : undefined;
@@ -187,7 +189,7 @@ export class TransitionBatches<Data> {
     for (const pending of batch) {
       const { next } = pending.work;
       for (const statement of this.#project(next.id, next.data, pending.created)) {
-        send({ sql: numbered(statement.sql), params: statement.params }, pending);
+        send(statement, pending);
       }
     }
 
