@@ -74,8 +74,13 @@ export class SagaEngine<Data> {
     messageId: string,
   ): Promise<ReplyOutcome> {
     return this.#retryOnConflict(async () => {
-      if (await this.#store.hasConsumed(messageId)) return "duplicate";
-      const saga = await this.#store.load(sagaId);
+      // Both reads at once: on PostgreSQL that is one round trip instead of two. Either may be stale by the commit;
+      // the version check and the consumed record decide then.
+      const [consumed, saga] = await Promise.all([
+        this.#store.hasConsumed(messageId),
+        this.#store.load(sagaId),
+      ]);
+      if (consumed) return "duplicate";
       if (!saga) return "unknown-saga";
       const draft = new Draft(saga, this.#now);
       if (!this.#applyReply(draft, type, payload)) {
