@@ -131,6 +131,18 @@ export function insertConsumed<Data>(
   };
 }
 
+/**
+ * `statement` (one with RETURNING) failing unless it returned `rows` rows: a division by zero aborts the
+ * transaction, so the COMMIT sent behind it without waiting rolls it back instead.
+ */
+export function everyRow(statement: SqlStatement, rows: number): SqlStatement {
+  return {
+    sql: `WITH written AS (${statement.sql})
+      SELECT 1 / (count(*) = $${statement.params.length + 1})::int AS every_row FROM written`,
+    params: [...statement.params, rows],
+  };
+}
+
 /** Reserves `$1` saga ids at once (the sagas table's identity sequence), for sagas created in one turn. */
 export const RESERVE_SAGA_IDS = `SELECT nextval(pg_get_serial_sequence('sagas', 'id')) AS id FROM generate_series(1, $1)`;
 

@@ -6,6 +6,7 @@ import {
   insertHistory,
   insertOutbox,
   insertSagas,
+  everyRow,
   lockSagas,
   prepared,
   updateSagas,
@@ -40,16 +41,18 @@ class BrokenConnection extends Error {
 
 /**
  * Group commit on PostgreSQL: the transitions queued while earlier batches commit share one transaction, written by
- * a few set-based statements (one array per column) and the projection's own statements, all sent at once
- * (pg's pipeline mode), then one COMMIT: two round trips for the batch instead of about ten per transition.
+ * a few set-based statements (one array per column) and the projection's own statements, all sent at once with the
+ * COMMIT behind them (pg's pipeline mode): one round trip for the batch instead of about ten per transition, and no
+ * transaction left open waiting for this process.
  *
  * Each transition stays atomic and in order. A saga has at most one transition in flight (the next one for it waits
- * for the batch that carries the first to end), so the version check decides as it does alone. Before COMMIT every
- * transition's outcome is checked: one whose saga moved on since it was planned (not in the UPDATE's RETURNING),
- * whose message another transaction consumed first (not in the INSERT's), or whose own statement failed, fails the
- * whole transaction; it is rolled back, that transition is rejected (a ConcurrencyError the engine plans again
- * from, or its error), and the others commit again without it. A failure that names no transition (a deadlock, a
- * broken statement) retries each transition alone, so only its own can fail it.
+ * for the batch that carries the first to end), so the version check decides as it does alone. The statements
+ * check that every saga was updated on the version it was planned from and every consumed message was new; if not,
+ * or if any statement fails, nothing commits, and the batch is sent again with the COMMIT held back, to see which
+ * transition failed: one whose saga moved on (not in the UPDATE's RETURNING), whose message another transaction
+ * consumed first (not in the INSERT's), or whose own statement failed. That one is rejected (a ConcurrencyError the
+ * engine plans again from, or its error) and the others commit without it. A failure that names no transition (a
+ * deadlock, a broken statement) retries each transition alone, so only its own can fail it.
  */
 export class TransitionBatches<Data> {
   readonly #pool: pg.Pool;
@@ -139,6 +142,7 @@ export class TransitionBatches<Data> {
   }
 
   async #commitOn(client: pg.PoolClient, batch: Pending<Data>[]): Promise<void> {
+    if (await this.#attemptAtOnce(client, batch)) return this.#settle(batch);
     let rest = batch;
     while (rest.length > 0) {
       const attempt = await this.#attempt(client, rest);
@@ -163,8 +167,31 @@ export class TransitionBatches<Data> {
     this.#committed(committed.map(({ work }) => ({ saga: work.next.id, status: work.next.status })));
   }
 
-  /** One transaction for `batch`: every statement sent at once, the outcomes checked, then COMMIT or ROLLBACK. */
-  async #attempt(client: pg.PoolClient, batch: Pending<Data>[]): Promise<Attempt<Data>> {
+  /**
+   * The common case in one round trip: the statements check their own outcomes (`everyRow`: an error aborts the
+   * transaction when a saga moved on or a message was consumed first) and COMMIT follows them, so the transaction is
+   * never left open waiting for this process. False when it rolled back: #attempt then finds out which transition
+   * failed and why.
+   */
+  async #attemptAtOnce(client: pg.PoolClient, batch: Pending<Data>[]): Promise<boolean> {
+    const { sent } = this.#send(client, batch, true);
+    const commit = client.query("COMMIT");
+    const results = await Promise.allSettled([...sent.map(({ result }) => result), commit]);
+    const last = results.at(-1)!;
+    // COMMIT of a transaction a statement aborted rolls it back, and says so.
+    return (
+      results.every((result) => result.status === "fulfilled") &&
+      last.status === "fulfilled" &&
+      last.value.command === "COMMIT"
+    );
+  }
+
+  /**
+   * Sends the batch's statements at once (pg's pipeline mode), BEGIN first: the set-based ones over arrays, then
+   * each transition's projection. With `selfChecked`, the UPDATE and the consumed INSERT fail unless every row of
+   * theirs was written.
+   */
+  #send(client: pg.PoolClient, batch: Pending<Data>[], selfChecked: boolean) {
     const now = new Date().toISOString();
     const creates = batch.filter((pending) => pending.created);
     const updates = batch.filter((pending) => !pending.created);
@@ -177,22 +204,28 @@ export class TransitionBatches<Data> {
       sent.push(owner ? { result, owner } : { result });
       return result;
     };
+    const checked = (statement: SqlStatement | undefined, rows: number) =>
+      statement && selfChecked ? everyRow(statement, rows) : statement;
     const begun = client.query("BEGIN");
     begun.catch(() => {});
     sent.push({ result: begun });
     if (updates.length > 1) send(lockSagas(updates.map(({ work }) => work.next.id)));
     if (creates.length > 0) send(insertSagas(this.#type, creates, now));
-    const updated = updates.length > 0 ? send(updateSagas(updates, now)) : undefined;
+    const updated = updates.length > 0 ? send(checked(updateSagas(updates, now), updates.length)) : undefined;
     send(insertHistory(batch));
     send(insertOutbox(batch, now));
-    const consumed = send(insertConsumed(batch, now));
+    const consuming = batch.filter(({ work }) => work.consumedMessageId !== undefined).length;
+    const consumed = send(checked(insertConsumed(batch, now), consuming));
     for (const pending of batch) {
       const { next } = pending.work;
-      for (const statement of this.#project(next.id, next.data, pending.created)) {
-        send(statement, pending);
-      }
+      for (const statement of this.#project(next.id, next.data, pending.created)) send(statement, pending);
     }
+    return { sent, updates, updated, consumed };
+  }
 
+  /** One transaction for `batch`: every statement sent at once, each outcome checked here, then COMMIT or ROLLBACK. */
+  async #attempt(client: pg.PoolClient, batch: Pending<Data>[]): Promise<Attempt<Data>> {
+    const { sent, updates, updated, consumed } = this.#send(client, batch, false);
     const failed = new Map<Pending<Data>, unknown>();
     let error: unknown;
     for (const { result, owner } of sent) {
