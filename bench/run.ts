@@ -161,22 +161,23 @@ if (!sagaOnly) {
       `| ${row.payload} | ${fmt(row.generated)} | ${fmt(row.rawAjv)} | ${fmt(row.zod)} | ${fmt(row.generated / row.rawAjv, 2)} | ${fmt(row.zod / row.generated, 2)} | ${fmt(row.jsonParse)} |`,
     );
   }
-}
+  say();
 
-say();
-
-say("## Tracing and metrics per message (generated request/reply pair, in-process transport, 16 in flight)");
-say();
-say(
-  "| mode | us per round trip (2 messages) | ratio to baseline | added us per message | ns to build one message | ratio to baseline |",
-);
-say("|---|---|---|---|---|---|");
-const overhead = await measureMessageOverhead(quick ? 2_000 : 10_000, quick ? 3 : 9);
-for (const row of overhead) {
-  const baseline = overhead[0]!;
   say(
-    `| ${row.mode} | ${fmt(row.microseconds, 1)} | ${fmt(row.microseconds / baseline.microseconds, 2)} | ${fmt((row.microseconds - baseline.microseconds) / 2, 1)} | ${fmt(row.buildNanoseconds)} | ${fmt(row.buildNanoseconds / baseline.buildNanoseconds, 2)} |`,
+    "## Tracing and metrics per message (generated request/reply pair, in-process transport, 16 in flight)",
   );
+  say();
+  say(
+    "| mode | us per round trip (2 messages) | ratio to baseline | added us per message | ns to build one message | ratio to baseline |",
+  );
+  say("|---|---|---|---|---|---|");
+  const overhead = await measureMessageOverhead(quick ? 2_000 : 10_000, quick ? 3 : 9);
+  for (const row of overhead) {
+    const baseline = overhead[0]!;
+    say(
+      `| ${row.mode} | ${fmt(row.microseconds, 1)} | ${fmt(row.microseconds / baseline.microseconds, 2)} | ${fmt((row.microseconds - baseline.microseconds) / 2, 1)} | ${fmt(row.buildNanoseconds)} | ${fmt(row.buildNanoseconds / baseline.buildNanoseconds, 2)} |`,
+    );
+  }
 }
 
 const file = path.join(import.meta.dirname, "results", `${new Date().toISOString().slice(0, 10)}.md`);
