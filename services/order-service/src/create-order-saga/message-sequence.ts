@@ -122,6 +122,8 @@ export function sagaSequence<Data>(
 /** Whether a history entry is the one whose transition queued this command (the last entry of a transition that sends). */
 function sends(status: string, detail: Record<string, unknown>, command: Awaited): boolean {
   if (detail.resent !== undefined) return true;
+  // A failure after the pivot only notes the retry; the deadline's resend sends the command again.
+  if (detail.retry !== undefined) return false;
   return status === `${command.step}.${command.phase === "action" ? "running" : "compensating"}`;
 }
 

@@ -23,15 +23,19 @@ const COLORS = {
 const escape = (text: string): string =>
   text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
-/** A round axis maximum at or above `value` (1, 2, 5 times a power of ten). */
-function niceMax(value: number): number {
-  if (value <= 0) return 1;
+/** A round axis maximum at or above `value` (1, 2 or 5 times a power of ten) and round ticks up to it. */
+function niceAxis(value: number): { max: number; ticks: number[] } {
+  if (!(value > 0)) return { max: 1, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1] };
   const power = 10 ** Math.floor(Math.log10(value));
-  return ([1, 2, 5, 10].find((f) => f * power >= value) ?? 10) * power;
+  const factor = [1, 2, 5, 10].find((f) => f * power >= value) ?? 10;
+  const divisions = factor === 2 ? 4 : 5;
+  const max = factor * power;
+  return {
+    max,
+    ticks: Array.from({ length: divisions + 1 }, (_, i) => Number(((max * i) / divisions).toPrecision(6))),
+  };
 }
 
-const format = (n: number): string =>
-  n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toPrecision(2).replace(/\.?0+$/, "");
 const clock = (iso: string): string => iso.slice(11, 19);
 const svgOpen = (width: number, height: number, label: string, extra = "") =>
   `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${escape(label)}" font-family="system-ui, sans-serif" font-size="11"${extra}>`;
@@ -41,15 +45,14 @@ export function throughputSvg(activity: SagaActivity): string {
   const [width, height, left, right, top, bottom] = [560, 210, 40, 10, 30, 22];
   const series = ["started", "succeeded", "failed"] as const;
   const rates = activity.throughput.map((b) => series.map((s) => b[s] / activity.bucket_seconds));
-  const max = niceMax(Math.max(0, ...rates.flat()));
+  const { max, ticks } = niceAxis(Math.max(0, ...rates.flat()));
   const x = (i: number) => left + (i / Math.max(1, rates.length - 1)) * (width - left - right);
   const y = (rate: number) => top + (1 - rate / max) * (height - top - bottom);
   const parts = [svgOpen(width, height, "sagas per second", ' data-chart="throughput"')];
-  for (let tick = 0; tick <= 4; tick++) {
-    const value = (max * tick) / 4;
+  for (const value of ticks) {
     parts.push(
       `<line x1="${left}" x2="${width - right}" y1="${y(value)}" y2="${y(value)}" stroke="${COLORS.grid}"/>`,
-      `<text x="${left - 4}" y="${y(value) + 4}" text-anchor="end" fill="${COLORS.axis}">${format(value)}</text>`,
+      `<text x="${left - 4}" y="${y(value) + 4}" text-anchor="end" fill="${COLORS.axis}">${value}</text>`,
     );
   }
   const times = activity.throughput;
@@ -68,8 +71,8 @@ export function throughputSvg(activity: SagaActivity): string {
     const points = rates.map((r, i) => `${x(i).toFixed(1)},${y(r[s]!).toFixed(1)}`).join(" ");
     parts.push(
       `<polyline data-series="${name}" data-total="${total}" points="${points}" fill="none" stroke="${COLORS[name]}" stroke-width="1.8" stroke-linejoin="round"/>`,
-      `<rect x="${left + s * 130}" y="8" width="12" height="4" fill="${COLORS[name]}"/>`,
-      `<text x="${left + s * 130 + 16}" y="14" fill="#1d2430">${name} <tspan fill="${COLORS.axis}">(${total} in ${Math.round((times.length * activity.bucket_seconds) / 60)} min)</tspan></text>`,
+      `<rect x="${left + s * 120}" y="8" width="12" height="4" fill="${COLORS[name]}"/>`,
+      `<text x="${left + s * 120 + 16}" y="14" fill="#1d2430">${name} <tspan fill="${COLORS.axis}" data-total>${total}</tspan></text>`,
     );
   });
   parts.push(`<text x="6" y="${top - 8}" fill="${COLORS.axis}">/s</text>`, "</svg>");
@@ -81,12 +84,12 @@ export function latencySvg(activity: SagaActivity): string {
   const [width, label, right, row, top] = [560, 230, 110, 26, 24];
   const steps = activity.steps;
   const height = top + Math.max(1, steps.length) * row + 8;
-  const max = niceMax(Math.max(1, ...steps.map((s) => s.p99_ms)));
+  const { max } = niceAxis(Math.max(1, ...steps.map((s) => s.p99_ms)));
   const w = (ms: number) => Math.max(1, (ms / max) * (width - label - right));
   const parts = [svgOpen(width, height, "step latencies, p50 and p99", ' data-chart="latency"')];
   parts.push(
     `<rect x="${label}" y="6" width="12" height="8" fill="${COLORS.command}"/><text x="${label + 16}" y="14">p50</text>`,
-    `<rect x="${label + 50}" y="6" width="12" height="8" fill="#9db5dc"/><text x="${label + 66}" y="14">p99 <tspan fill="${COLORS.axis}">(scale 0 to ${format(max)} ms)</tspan></text>`,
+    `<rect x="${label + 50}" y="6" width="12" height="8" fill="#9db5dc"/><text x="${label + 66}" y="14">p99 <tspan fill="${COLORS.axis}">(scale 0 to ${max} ms)</tspan></text>`,
   );
   if (steps.length === 0)
     parts.push(
@@ -102,7 +105,7 @@ export function latencySvg(activity: SagaActivity): string {
       `<text x="${label - 6}" y="${y + 15}" text-anchor="end">${escape(name)}</text>`,
       `<rect x="${label}" y="${y + 4}" width="${w(step.p99_ms)}" height="15" fill="${step.phase === "compensation" ? "#e8c49e" : "#9db5dc"}"/>`,
       `<rect x="${label}" y="${y + 4}" width="${w(step.p50_ms)}" height="15" fill="${color}"/>`,
-      `<text x="${label + w(step.p99_ms) + 5}" y="${y + 15}" fill="${COLORS.axis}">${format(step.p50_ms)} / ${format(step.p99_ms)} ms</text>`,
+      `<text x="${label + w(step.p99_ms) + 5}" y="${y + 15}" fill="${COLORS.axis}">${Math.round(step.p50_ms)} / ${Math.round(step.p99_ms)} ms</text>`,
       "</g>",
     );
   });
