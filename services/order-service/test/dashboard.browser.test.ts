@@ -70,7 +70,7 @@ describe.skipIf(!hasChromium)("dashboard in a real browser", () => {
       undefined,
       { timeout: 15_000 },
     );
-    await page.screenshot({ path: path.join(ARTIFACTS, "dashboard.png") });
+    await page.screenshot({ path: path.join(ARTIFACTS, "dashboard-one-click.png") });
     await page.close();
   });
 
@@ -113,7 +113,7 @@ describe.skipIf(!hasChromium)("dashboard in a real browser", () => {
       "reply restaurant_service.approve_ticket.response.success success",
     ]);
     const lanes = await page.locator("#sequence svg text[font-weight='600']").allTextContents();
-    expect(lanes).toEqual(["order_service", "consumer_service", "restaurant_service", "accounting_service"]);
+    expect(lanes).toEqual(["order-service", "consumer-service", "restaurant-service", "accounting-service"]);
 
     // The charts count every saga of this run (the first test's two and these two) and time every remote step.
     await page.waitForFunction(

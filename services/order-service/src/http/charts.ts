@@ -114,7 +114,8 @@ export function latencySvg(activity: SagaActivity): string {
 }
 
 /**
- * A saga's messages as a sequence diagram: a lifeline per service, an arrow per command and reply in order, with
+ * A saga's messages as a sequence diagram, drawn like the contracts' message flow in the docs (lanes named as there:
+ * `order-service`): a lifeline per service, an arrow per command and reply in order, with
  * the time since the saga's first message in the left margin. Solid arrows are commands (orange: compensations),
  * dashed ones replies (green: success, red: failure).
  */
@@ -138,7 +139,7 @@ export function sequenceSvg(sequence: SagaSequence): string {
   for (const service of services) {
     parts.push(
       `<rect x="${x(service) - 100}" y="6" width="200" height="24" rx="4" fill="#eef2f8" stroke="#8aa1c4"/>`,
-      `<text x="${x(service)}" y="22" text-anchor="middle" font-weight="600" font-size="12">${escape(service)}</text>`,
+      `<text x="${x(service)}" y="22" text-anchor="middle" font-weight="600" font-size="12">${escape(service.replaceAll("_", "-"))}</text>`,
       `<line x1="${x(service)}" y1="30" x2="${x(service)}" y2="${height - 4}" stroke="#b8c4d6" stroke-dasharray="4 4"/>`,
     );
   }
