@@ -3,7 +3,7 @@ import { sagaSequence, type SagaSequence, type SentCommand } from "./message-seq
 import type { OrderQueries } from "./order-store.js";
 import {
   activityWindow,
-  MAX_LATENCY_SAMPLES,
+  LATENCY_ENTRIES,
   stepLatencies,
   THROUGHPUT_STATUSES,
   throughputBuckets,
@@ -51,16 +51,19 @@ export class DashboardQueries<Data> {
       [since, ...counted],
     );
     const waiting = waitingStatuses(this.#definition);
-    // Each wait ends at the saga's next entry: the reply's (or the deadline's) transition. Both are in the window
-    // when the wait began in it.
+    // The newest history entries only (ids follow time), so the work is bounded however busy the window was; each
+    // wait ends at its saga's next entry, the reply's (or the deadline's) transition, which is newer still.
+    // MATERIALIZED keeps SQLite reading the id range rather than walking a whole index in partition order.
     const waits = await this.#db.all<{ status: string; at: string; next_at: string }>(
-      `SELECT status, at, next_at FROM (
-         SELECT id, status, at, LEAD(at) OVER (PARTITION BY saga_id ORDER BY id) AS next_at
-         FROM saga_history WHERE at >= ?
+      `WITH recent AS MATERIALIZED (
+         SELECT id, saga_id, status, at FROM saga_history
+         WHERE id > (SELECT COALESCE(MAX(id), 0) FROM saga_history) - ? AND at >= ?
+       )
+       SELECT status, at, next_at FROM (
+         SELECT status, at, LEAD(at) OVER (PARTITION BY saga_id ORDER BY id) AS next_at FROM recent
        ) AS waits
-       WHERE next_at IS NOT NULL AND status IN (${[...waiting.keys()].map(() => "?").join(", ")})
-       ORDER BY id DESC LIMIT ?`,
-      [since, ...waiting.keys(), MAX_LATENCY_SAMPLES],
+       WHERE next_at IS NOT NULL AND status IN (${[...waiting.keys()].map(() => "?").join(", ")})`,
+      [LATENCY_ENTRIES, since, ...waiting.keys()],
     );
     return {
       since,

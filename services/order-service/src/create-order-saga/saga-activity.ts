@@ -40,8 +40,11 @@ export const THROUGHPUT_STATUSES = {
 /** Buckets per window: one a second for a one-minute window, one per five seconds for five minutes. */
 export const BUCKETS = 60;
 
-/** The newest waits the percentiles are computed over, at most: enough for a p99, cheap to sort. */
-export const MAX_LATENCY_SAMPLES = 20_000;
+/**
+ * The newest history entries the latencies are read from, at most: thousands of waits, enough for a p99, and a
+ * bounded read however long the history.
+ */
+export const LATENCY_ENTRIES = 20_000;
 
 /** The window of the last `minutes`, in whole buckets ending after `now`. */
 export function activityWindow(

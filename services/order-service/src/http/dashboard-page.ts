@@ -86,7 +86,7 @@ export function dashboardPage(): string {
         document.getElementById("sagas").innerHTML = list.sagas.map((s) =>
           '<tr data-saga="' + s.id + '" class="' + (s.id === selected ? "selected" : "") + '"><td>#' + s.id + '</td><td class="' + kind(s.status) + '" data-status>' +
           text(s.status) + "</td><td>" + text(s.failed_step ?? "") + '</td><td class="muted">' + text(s.updated_at.slice(11, 23)) + "</td></tr>").join("");
-        if (Date.now() - chartsDrawn > 1000) drawCharts();
+        if (Date.now() - chartsDrawn > 2000) drawCharts();
         if (selected !== null) await showTimeline(selected);
       }
       async function showTimeline(id) {
@@ -109,7 +109,7 @@ export function dashboardPage(): string {
         document.getElementById("messages-title").textContent = "saga #" + id + " (" + sequence.messages.length + " messages)";
         document.getElementById("sequence").innerHTML = sequenceSvg(sequence);
       }
-      // The charts redraw at most once a second: a busy system sends transitions far more often than that.
+      // The charts redraw every 2 s at most (a busy system sends transitions far more often), and every 2 s anyway.
       let chartsDrawn = 0;
       async function drawCharts() {
         chartsDrawn = Date.now();
