@@ -89,6 +89,7 @@ describe.skipIf(!hasChromium)("home page in a real browser, on the system as npm
     ["/", 1280],
     ["/dashboard?saga=1", 1280],
     ["/dashboard", 390],
+    ["/dashboard?saga=1", 390],
     ["/docs", 1280],
     ["/docs", 390],
   ])(
@@ -122,6 +123,11 @@ describe.skipIf(!hasChromium)("home page in a real browser, on the system as npm
         expect(overflowing).toEqual([]);
         const text = await page.locator("body").innerText();
         expect(text).not.toMatch(/`/); // Markdown shown literally
+        if (width === 390)
+          await page.screenshot({
+            path: `${ARTIFACTS}/phone-${where.replace(/\W+/g, "-")}.png`,
+            fullPage: true,
+          });
         if (width === 1280) {
           const name = where === "/" ? "home" : where.slice(1).replace(/\W.*/, "");
           await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: name !== "docs" });
