@@ -85,7 +85,7 @@ describe("dashboard charts", () => {
   });
 
   it("is served to the browser as one module without imports that draws the same", async () => {
-    const code = browserModule(new URL("../src/http/charts.ts", import.meta.url))();
+    const code = await browserModule(new URL("../src/http/charts.ts", import.meta.url))();
     expect(code).not.toMatch(/^\s*import\s/m);
     const served = (await import(`data:text/javascript,${encodeURIComponent(code)}`)) as typeof charts;
     expect(served.sequenceSvg(sequence)).toBe(charts.sequenceSvg(sequence));

@@ -15,7 +15,10 @@ const chartsModule = browserModule(new URL("./charts.ts", import.meta.url));
 export function dashboardRoutes(queries: DashboardPictures) {
   return async (scope: FastifyInstance): Promise<void> => {
     scope.get("/assets/charts.js", async (_request, reply) =>
-      reply.type("text/javascript; charset=utf-8").header("cache-control", "no-cache").send(chartsModule()),
+      reply
+        .type("text/javascript; charset=utf-8")
+        .header("cache-control", "no-cache")
+        .send(await chartsModule()),
     );
 
     scope.get<{ Querystring: { minutes: number } }>(
