@@ -16,6 +16,7 @@ import {
   createOrderSaga,
   type CreateOrderSagaData,
 } from "./create-order-saga/definition.js";
+import { DashboardQueries } from "./create-order-saga/dashboard-queries.js";
 import { IDEMPOTENCY_RETENTION_MS, IdempotentOrders } from "./create-order-saga/idempotent-orders.js";
 import {
   openOrderDatabase,
@@ -99,8 +100,10 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
     (data) => orchestrator.start(data),
     options.idempotencyRetentionMs ?? IDEMPOTENCY_RETENTION_MS,
   );
+  const queries = new OrderQueries(store);
   const api = buildApi({
-    queries: new OrderQueries(store),
+    queries,
+    dashboard: new DashboardQueries(store, queries, definition),
     logger,
     subscribe: (listener) => store.subscribe(listener),
     docsFile: createRequire(import.meta.url).resolve("@saga/generated/docs"),

@@ -70,7 +70,94 @@ describe.skipIf(!hasChromium)("dashboard in a real browser", () => {
       undefined,
       { timeout: 15_000 },
     );
-    await page.screenshot({ path: path.join(ARTIFACTS, "dashboard.png") });
+    await page.screenshot({ path: path.join(ARTIFACTS, "dashboard-one-click.png") });
+    await page.close();
+  });
+
+  it("draws sagas per second, step latencies and a saga's messages as a sequence diagram", async () => {
+    // Two more sagas through the API (a script is sent to the saga's JSON): one succeeds, one fails.
+    const start = async (scenario: string) =>
+      ((await (await fetch(`${orders.url}/demo/${scenario}`, { method: "POST" })).json()) as { id: number })
+        .id;
+    const succeeded = await start("success");
+    const failed = await start("card-authorization-fails");
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const arrows = () =>
+      page
+        .locator("#sequence g.message")
+        .evaluateAll((groups) =>
+          groups.map(
+            (g) =>
+              `${g.getAttribute("data-kind")} ${g.getAttribute("data-type")} ${g.getAttribute("data-status")}`,
+          ),
+        );
+    const showSaga = async (id: number, status: string) => {
+      await page.goto(`${orders.url}/dashboard?saga=${id}`);
+      await page.waitForFunction(
+        `document.getElementById("timeline-title")?.textContent === "saga #${id} (${status})" &&
+         document.querySelector("#sequence svg[data-saga='${id}']") !== null`,
+        undefined,
+        { timeout: 15_000 },
+      );
+    };
+
+    await showSaga(succeeded, "succeeded");
+    await expect(arrows()).resolves.toEqual([
+      "command consumer_service.verify_consumer_details sent",
+      "reply consumer_service.verify_consumer_details.response.success success",
+      "command restaurant_service.create_ticket sent",
+      "reply restaurant_service.create_ticket.response.success success",
+      "command accounting_service.authorize_card sent",
+      "reply accounting_service.authorize_card.response.success success",
+      "command restaurant_service.approve_ticket sent",
+      "reply restaurant_service.approve_ticket.response.success success",
+    ]);
+    const lanes = await page.locator("#sequence svg text[font-weight='600']").allTextContents();
+    expect(lanes).toEqual(["order-service", "consumer-service", "restaurant-service", "accounting-service"]);
+
+    // The charts count every saga of this run (the first test's two and these two) and time every remote step.
+    await page.waitForFunction(
+      `Number(document.querySelector("svg[data-chart='throughput'] polyline[data-series='started']")?.dataset.total) >= 4`,
+      undefined,
+      { timeout: 10_000 },
+    );
+    const total = (series: string) =>
+      page
+        .locator(`svg[data-chart='throughput'] polyline[data-series='${series}']`)
+        .getAttribute("data-total");
+    await expect(total("succeeded")).resolves.toBe("2");
+    await expect(total("failed")).resolves.toBe("2");
+    const steps = await page
+      .locator("svg[data-chart='latency'] g[data-step]")
+      .evaluateAll((groups) =>
+        groups.map((g) => [
+          g.getAttribute("data-step"),
+          g.getAttribute("data-phase"),
+          Number(g.getAttribute("data-p99")),
+        ]),
+      );
+    expect(steps.map(([step, phase]) => `${step} ${phase}`)).toEqual([
+      "verify_consumer_details action",
+      "create_restaurant_ticket action",
+      "create_restaurant_ticket compensation",
+      "authorize_card action",
+      "approve_restaurant_ticket action",
+    ]);
+    for (const [, , p99] of steps) expect(p99).toBeGreaterThanOrEqual(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, "dashboard-charts.png"), fullPage: true });
+
+    await showSaga(failed, "failed");
+    await expect(arrows()).resolves.toEqual([
+      "command consumer_service.verify_consumer_details sent",
+      "reply consumer_service.verify_consumer_details.response.success success",
+      "command restaurant_service.create_ticket sent",
+      "reply restaurant_service.create_ticket.response.success success",
+      "command accounting_service.authorize_card sent",
+      "reply accounting_service.authorize_card.response.failure failure",
+      "command restaurant_service.reject_ticket sent",
+      "reply restaurant_service.reject_ticket.response.success success",
+    ]);
+    await page.screenshot({ path: path.join(ARTIFACTS, "dashboard-failed-saga.png"), fullPage: true });
     await page.close();
   });
 

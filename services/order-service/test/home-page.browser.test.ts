@@ -89,6 +89,7 @@ describe.skipIf(!hasChromium)("home page in a real browser, on the system as npm
     ["/", 1280],
     ["/dashboard?saga=1", 1280],
     ["/dashboard", 390],
+    ["/dashboard?saga=1", 390],
     ["/docs", 1280],
     ["/docs", 390],
   ])(
@@ -107,6 +108,12 @@ describe.skipIf(!hasChromium)("home page in a real browser, on the system as npm
       try {
         await page.goto(`${url}${where}`, { waitUntil: "load" });
         await page.waitForTimeout(500); // the dashboard's first refresh and the favicon
+        if (where.startsWith("/dashboard")) {
+          // Its pictures are drawn from the JSON endpoints: the charts, and the chosen saga's messages.
+          await page.locator("svg[data-chart='throughput']").waitFor();
+          await page.locator("svg[data-chart='latency'] g[data-step]").first().waitFor();
+          if (where.includes("saga=")) await page.locator("#sequence svg g.message").first().waitFor();
+        }
         expect(problems).toEqual([]);
         // Elements reaching past the right edge (none, when nothing scrolls sideways), named for the message.
         const overflowing = await page.evaluate(`[...document.body.querySelectorAll("*")]
@@ -116,9 +123,14 @@ describe.skipIf(!hasChromium)("home page in a real browser, on the system as npm
         expect(overflowing).toEqual([]);
         const text = await page.locator("body").innerText();
         expect(text).not.toMatch(/`/); // Markdown shown literally
+        if (width === 390)
+          await page.screenshot({
+            path: `${ARTIFACTS}/phone-${where.replace(/\W+/g, "-")}.png`,
+            fullPage: true,
+          });
         if (width === 1280) {
           const name = where === "/" ? "home" : where.slice(1).replace(/\W.*/, "");
-          await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: name === "home" });
+          await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: name !== "docs" });
         }
       } finally {
         await page.close();

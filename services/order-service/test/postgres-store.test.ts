@@ -1,7 +1,11 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrderSaga, type CreateOrderSagaData } from "../src/create-order-saga/definition.js";
-import { openOrderDatabase, OrderQueries } from "../src/create-order-saga/order-store.js";
+import {
+  openOrderDatabase,
+  ORDER_SERVICE_MIGRATIONS,
+  OrderQueries,
+} from "../src/create-order-saga/order-store.js";
 import { SagaEngine } from "@asyncgen/saga";
 import { PostgresSagaStore } from "@asyncgen/saga/postgres";
 import type { SagaDatabase, TransitionEvent } from "@asyncgen/saga";
@@ -40,12 +44,9 @@ afterAll(async () => {
 
 describe("PostgreSQL saga store, two instances on one database", () => {
   it("migrates once when two instances start at once", async () => {
-    expect(await first.all(`SELECT version FROM order_service_migrations ORDER BY version`)).toEqual([
-      { version: 1 },
-      { version: 2 },
-      { version: 3 },
-      { version: 4 },
-    ]);
+    expect(await first.all(`SELECT version FROM order_service_migrations ORDER BY version`)).toEqual(
+      ORDER_SERVICE_MIGRATIONS.map((_, index) => ({ version: index + 1 })),
+    );
   });
 
   it("acts on an overdue saga once when both deadline pollers race; the loser is no failure", async () => {

@@ -63,6 +63,8 @@ export const CONFIG_VARIABLES = [
   "HOST",
   "DATA_DIR",
   "DATABASE_URL",
+  "AMQP_PASSWORD",
+  "DATABASE_PASSWORD",
   "APPROVE_TICKET_FAILURE_RATE",
   "STEP_DEADLINE_MS",
   "OUTBOX_LEASE_MS",
@@ -141,8 +143,37 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     }),
     metricsPort: setting("METRICS_PORT", undefined, port),
   };
+  // A password of its own variable goes into its URL percent-encoded, so any character is safe (compose uses this).
+  const amqpPassword = setting("AMQP_PASSWORD", undefined, (value) => {
+    // amqplib decodes the URL's password with unescape(), which reads %XX as Latin-1: only ASCII survives.
+    if (!/^[\x20-\x7e]+$/.test(value)) throw new Error("must be printable ASCII (amqplib reads no other)");
+    return value;
+  });
+  const databasePassword = setting("DATABASE_PASSWORD", undefined, (value) => {
+    if (config.databaseUrl === undefined) throw new Error("is set without DATABASE_URL");
+    return value;
+  });
   if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  return {
+    ...config,
+    ...(amqpPassword === undefined ? {} : { amqpUrl: withPassword(config.amqpUrl, amqpPassword) }),
+    ...(databasePassword === undefined || config.databaseUrl === undefined
+      ? {}
+      : { databaseUrl: withPassword(config.databaseUrl, databasePassword) }),
+  };
+}
+
+/**
+ * The URL with its password replaced by `password`, percent-encoded: `encodeURIComponent` leaves only characters
+ * that mean nothing in a URL's user part (the WHATWG password setter would leave `%` as it is).
+ */
+export function withPassword(url: string, password: string): string {
+  const parsed = new URL(url);
+  const user = parsed.username;
+  parsed.username = "";
+  parsed.password = "";
+  const [scheme, rest] = [parsed.protocol, parsed.href.slice(parsed.protocol.length + 2)];
+  return `${scheme}//${user}:${encodeURIComponent(password)}@${rest}`;
 }
 
 /**

@@ -94,14 +94,11 @@ export class ServiceMetrics {
         this.set(counts.reduce((a, b) => a + b, 0));
       },
     });
-    const connected = this.#connected;
-    new Gauge({
+    const gauge: Gauge = new Gauge({
       name: "saga_broker_connected",
       help: "1 while the broker connection is up, else 0",
       registers,
-      collect() {
-        this.set(connected.length > 0 && connected.every((up) => up()) ? 1 : 0);
-      },
+      collect: () => gauge.set(this.brokerConnected() ? 1 : 0),
     });
   }
 
@@ -113,6 +110,11 @@ export class ServiceMetrics {
   /** What the connection gauge asks. */
   connectionFrom(isConnected: () => boolean): void {
     this.#connected.push(isConnected);
+  }
+
+  /** Whether every transport this registry meters is connected to its broker (false before one is). */
+  brokerConnected(): boolean {
+    return this.#connected.length > 0 && this.#connected.every((up) => up());
   }
 
   /** The Prometheus text exposition of every metric. */
@@ -147,15 +149,26 @@ export function combinedMetrics(services: readonly ServiceMetrics[]): MetricsExp
   };
 }
 
-/** Serves GET /metrics on its own port (the participants have no HTTP API); port 0 picks a free one. */
+/**
+ * Serves GET /metrics on its own port (the participants have no HTTP API), and GET /health for a container's
+ * healthcheck: `200 {"ok": true, "checks": {"broker": true}}` while the broker connection is up, else 503 (like the
+ * order service's). Port 0 picks a free one.
+ */
 export async function serveMetrics(
   metrics: ServiceMetrics,
   port: number,
   host = "127.0.0.1",
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
+    if (request.method === "GET" && request.url === "/health") {
+      const broker = metrics.brokerConnected();
+      response
+        .writeHead(broker ? 200 : 503, { "content-type": "application/json" })
+        .end(JSON.stringify({ ok: broker, checks: { broker } }));
+      return;
+    }
     if (request.method !== "GET" || request.url !== "/metrics") {
-      response.writeHead(404, { "content-type": "text/plain" }).end("GET /metrics\n");
+      response.writeHead(404, { "content-type": "text/plain" }).end("GET /metrics or GET /health\n");
       return;
     }
     metrics.text().then(

@@ -112,6 +112,37 @@ describe("readConfig: every setting of the README, one module for every start mo
     expect(problems[0]).not.toContain("secret");
   });
 
+  it("puts AMQP_PASSWORD and DATABASE_PASSWORD into their URLs percent-encoded, replacing a password there", () => {
+    const password = "p@ss:w/rd#%41? +&=";
+    const config = readConfig({
+      AMQP_URL: "amqp://saga@rabbitmq:5672/orders",
+      AMQP_PASSWORD: password,
+      DATABASE_URL: "postgres://orders:old@postgres:5432/orders",
+      DATABASE_PASSWORD: `${password}é`,
+    });
+    expect(config.amqpUrl).toBe("amqp://saga:p%40ss%3Aw%2Frd%23%2541%3F%20%2B%26%3D@rabbitmq:5672/orders");
+    // What each client reads back: amqplib unescape()s the URL's password, pg decodeURIComponent()s it.
+    expect(unescape(new URL(config.amqpUrl).password)).toBe(password);
+    const database = new URL(config.databaseUrl!);
+    expect([
+      database.username,
+      decodeURIComponent(database.password),
+      database.host,
+      database.pathname,
+    ]).toEqual(["orders", `${password}é`, "postgres:5432", "/orders"]);
+    // Without a user in the URL, amqplib's default one keeps the password given.
+    expect(readConfig({ AMQP_PASSWORD: "x" }).amqpUrl).toBe("amqp://guest:x@127.0.0.1:5672");
+  });
+
+  it("refuses a password amqplib cannot read, and a database password without a database", () => {
+    expect(problemsOf({ AMQP_PASSWORD: "pässword" })).toEqual([
+      "AMQP_PASSWORD must be printable ASCII (amqplib reads no other)",
+    ]);
+    expect(problemsOf({ DATABASE_PASSWORD: "secret" })).toEqual([
+      "DATABASE_PASSWORD is set without DATABASE_URL",
+    ]);
+  });
+
   it("reports every bad setting at once", () => {
     expect(problemsOf({ STEP_DEADLINE_MS: "abc", PORT: "x", BROKER: "y" })).toEqual([
       expect.stringMatching(/^BROKER /),

@@ -1,28 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { CONFIG_VARIABLES } from "@saga/service-kit";
+import { compose, healthCheckScript, REPO, SERVICES, withDefaults } from "./compose-file.js";
 
 /** There is no Docker engine here, so the compose file is checked as data: it runs the commands tested here. */
-const REPO = path.resolve(import.meta.dirname, "../../..");
-const compose = parse(readFileSync(path.join(REPO, "docker-compose.yaml"), "utf8"), { merge: true }) as {
-  services: Record<
-    string,
-    {
-      command?: string[];
-      environment?: Record<string, string>;
-      healthcheck?: unknown;
-      depends_on?: Record<string, { condition: string }>;
-      volumes?: string[];
-      ports?: string[];
-      hostname?: string;
-    }
-  >;
-  volumes: Record<string, unknown>;
-};
-const SERVICES = ["order-service", "consumer-service", "restaurant-service", "accounting-service"];
-
 describe("docker-compose.yaml", () => {
   it("runs RabbitMQ with its management UI, PostgreSQL, and the four services", () => {
     expect(Object.keys(compose.services).sort()).toEqual(
@@ -51,12 +33,45 @@ describe("docker-compose.yaml", () => {
     },
   );
 
-  it("takes credentials from the environment, never guest, and health-checks the infrastructure", () => {
+  it("takes credentials from the environment, never guest", () => {
     const text = readFileSync(path.join(REPO, "docker-compose.yaml"), "utf8");
     expect(text).not.toMatch(/guest/);
-    expect(compose.services["order-service"]!.environment!.AMQP_URL).toContain("${RABBITMQ_PASSWORD");
-    for (const service of ["rabbitmq", "postgres", "order-service"])
-      expect(compose.services[service]!.healthcheck).toBeDefined();
+    const rabbitmq = compose.services["rabbitmq"]!.environment!;
+    for (const service of SERVICES) {
+      const environment = compose.services[service]!.environment!;
+      expect(environment.AMQP_URL).toContain("${RABBITMQ_USER");
+      expect(environment.AMQP_PASSWORD).toBe(rabbitmq.RABBITMQ_DEFAULT_PASS);
+    }
+    expect(compose.services["order-service"]!.environment!.DATABASE_PASSWORD).toBe(
+      compose.services["postgres"]!.environment!.ORDER_DB_PASSWORD,
+    );
+  });
+
+  it("puts no password into a URL: the services take them apart and encode them (AMQP_PASSWORD, DATABASE_PASSWORD)", () => {
+    const urls = Object.values(compose.services).flatMap((service) =>
+      Object.entries(service.environment ?? {}).filter(([name]) => name.endsWith("_URL")),
+    );
+    expect(urls.map(([name]) => name).sort()).toEqual(
+      [...SERVICES.map(() => "AMQP_URL"), "DATABASE_URL"].sort(),
+    );
+    for (const [name, value] of urls) {
+      expect(value, name).not.toMatch(/PASSWORD/);
+      expect(new URL(withDefaults(value)).password, name).toBe("");
+    }
+  });
+
+  it.each([...SERVICES, "rabbitmq", "postgres"])("health-checks %s", (service) => {
+    const healthcheck = compose.services[service]!.healthcheck as { test: string[]; interval: string };
+    expect(healthcheck.test[0]).toMatch(/^CMD(-SHELL)?$/);
+    expect(healthcheck.interval).toMatch(/^\d+s$/);
+  });
+
+  it.each(SERVICES)("health-checks %s on the port it serves /health on", (service) => {
+    const { environment, healthcheck } = compose.services[service]!;
+    const port = service === "order-service" ? environment!.PORT : environment!.METRICS_PORT;
+    expect(port).toMatch(/^\d+$/);
+    expect(healthCheckScript(service)).toContain(`http://127.0.0.1:${port}/health`);
+    expect((healthcheck as { test: string[] }).test.slice(0, 3)).toEqual(["CMD", "node", "-e"]);
   });
 
   it("runs the order service on PostgreSQL with its own role, created from the environment", () => {
@@ -65,7 +80,8 @@ describe("docker-compose.yaml", () => {
     const url = new URL(orderService.environment!.DATABASE_URL!.replace(/\$\{(\w+):-[^}]*\}/g, "$1"));
     expect(url.protocol).toBe("postgres:");
     expect(url.host).toBe("postgres:5432");
-    expect([url.username, url.password]).toEqual(["ORDER_DB_USER", "ORDER_DB_PASSWORD"]);
+    expect([url.username, url.password]).toEqual(["ORDER_DB_USER", ""]);
+    expect(orderService.environment!.DATABASE_PASSWORD).toBe("${ORDER_DB_PASSWORD:-orders-local-only}");
     expect(url.pathname).toBe(`/${postgres.environment!.ORDER_DB_NAME}`);
     expect(postgres.environment!.ORDER_DB_USER).toContain("${ORDER_DB_USER");
     expect(postgres.environment!.ORDER_DB_PASSWORD).toContain("${ORDER_DB_PASSWORD");

@@ -60,6 +60,10 @@ export const ORDER_SERVICE_MIGRATIONS: readonly Migration[] = [
   () => `ALTER TABLE orders ADD COLUMN idempotency_key TEXT;
    ALTER TABLE orders ADD COLUMN request_hash TEXT;
    CREATE UNIQUE INDEX orders_idempotency_key ON orders (idempotency_key);`,
+  // The dashboard's charts count the sagas started and finished in the last minutes (the index covers that read),
+  // and a saga's sequence diagram reads its outbox rows.
+  () => `CREATE INDEX saga_history_status_at ON saga_history (status, at);
+   CREATE INDEX outbox_correlation ON outbox (correlation_id);`,
 ];
 
 /** Keeps `orders` in step with the saga's data in the saga's own transaction. The order id is the saga id. */

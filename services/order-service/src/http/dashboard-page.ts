@@ -3,9 +3,10 @@ import { DEMO_SCENARIOS } from "./demo-scenarios.js";
 import { pageHead } from "./page-head.js";
 
 /**
- * The live dashboard: counts, dead-lettered messages, the latest sagas (refreshed on every server-sent transition,
- * with polling as a fallback), one saga's timeline, and the demo scenarios. Plain HTML and a small script: nothing
- * is loaded from anywhere else.
+ * The live dashboard: counts, charts of sagas per second and step latencies, dead-lettered messages, the latest
+ * sagas (refreshed on every server-sent transition, with polling as a fallback), one saga's timeline and its
+ * messages as a sequence diagram, and the demo scenarios. Plain HTML and a small script; the charts are drawn by
+ * /assets/charts.js from the service's own JSON: nothing is loaded from anywhere else.
  */
 export function dashboardPage(): string {
   const buttons = Object.entries(DEMO_SCENARIOS)
@@ -28,6 +29,9 @@ export function dashboardPage(): string {
       ol.timeline { list-style: none; padding-left: 0; } ol.timeline li { border-left: 3px solid #b8c4d6; padding: 0.2rem 0.6rem; margin: 0.1rem 0; }
       ol.timeline li.compensating, ol.timeline li.compensated { border-color: #b35c00; } ol.timeline li.succeeded { border-color: #2e7d32; } ol.timeline li.failed { border-color: #c62828; }
       .muted { color: #5b6778; font-size: 0.85rem; } button { margin: 0.2rem; padding: 0.4rem 0.8rem; cursor: pointer; }
+      .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 2rem; } .charts figure { margin: 0; min-width: 0; }
+      .charts figcaption { font-weight: 600; margin-bottom: 0.3rem; } .flow { overflow-x: auto; }
+      @media (max-width: 48rem) { .charts { grid-template-columns: minmax(0, 1fr); gap: 1rem; } }
     </style>
   </head>
   <body>
@@ -44,6 +48,10 @@ export function dashboardPage(): string {
       <div class="card">parked in outbox<b id="count-parked">0</b></div>
     </div>
     <ul id="parked" class="muted"></ul>
+    <section class="charts">
+      <figure><figcaption>Sagas per second <span class="muted">(last 5 minutes)</span></figcaption><div id="chart-throughput"></div></figure>
+      <figure><figcaption>Step latency, p50 / p99 <span class="muted">(waits for a reply, last 5 minutes)</span></figcaption><div id="chart-latency"></div></figure>
+    </section>
     <div class="layout">
       <section>
         <h2>Sagas</h2>
@@ -58,8 +66,13 @@ export function dashboardPage(): string {
         <pre id="failure" class="muted"></pre>
       </section>
     </div>
+    <section>
+      <h2>Messages <span id="messages-title" class="muted"></span></h2>
+      <div class="flow" id="sequence"><p class="muted">Click a saga to see its commands and replies across the services.</p></div>
+    </section>
     ${deadLettersPanel()}
-    <script>
+    <script type="module">
+      import { latencySvg, sequenceSvg, throughputSvg } from "/assets/charts.js";
       let selected = null;
       const text = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
       const kind = (status) => status === "succeeded" || status === "failed" ? status : /compensat/.test(status) ? "compensating" : "running";
@@ -73,6 +86,7 @@ export function dashboardPage(): string {
         document.getElementById("sagas").innerHTML = list.sagas.map((s) =>
           '<tr data-saga="' + s.id + '" class="' + (s.id === selected ? "selected" : "") + '"><td>#' + s.id + '</td><td class="' + kind(s.status) + '" data-status>' +
           text(s.status) + "</td><td>" + text(s.failed_step ?? "") + '</td><td class="muted">' + text(s.updated_at.slice(11, 23)) + "</td></tr>").join("");
+        if (Date.now() - chartsDrawn > 2000) drawCharts();
         if (selected !== null) await showTimeline(selected);
       }
       async function showTimeline(id) {
@@ -89,6 +103,21 @@ export function dashboardPage(): string {
           '<li class="' + (h.status.split(".")[1] ?? h.status) + '">' + text(h.status) + ' <span class="muted">' + text(h.at.slice(11, 23)) +
           (h.detail ? " · " + text(JSON.stringify(h.detail)) : "") + "</span></li>").join("");
         document.getElementById("failure").textContent = saga.failure_details ? JSON.stringify(saga.failure_details, null, 2) : "";
+        const messages = await fetch("/sagas/" + id + "/messages");
+        if (!messages.ok) return;
+        const sequence = await messages.json();
+        document.getElementById("messages-title").textContent = "saga #" + id + " (" + sequence.messages.length + " messages)";
+        document.getElementById("sequence").innerHTML = sequenceSvg(sequence);
+      }
+      // The charts redraw every 2 s at most (a busy system sends transitions far more often), and every 2 s anyway.
+      let chartsDrawn = 0;
+      async function drawCharts() {
+        chartsDrawn = Date.now();
+        const response = await fetch("/stats/activity?minutes=5");
+        if (!response.ok) return;
+        const activity = await response.json();
+        document.getElementById("chart-throughput").innerHTML = throughputSvg(activity);
+        document.getElementById("chart-latency").innerHTML = latencySvg(activity);
       }
       let pending = false;
       function soon() { if (pending) return; pending = true; setTimeout(() => { pending = false; refresh(); }, 150); }
@@ -106,6 +135,8 @@ export function dashboardPage(): string {
       events.onerror = () => (document.getElementById("live").textContent = "polling");
       events.onmessage = soon;
       setInterval(refresh, 3000);
+      setInterval(() => { if (!document.hidden) drawCharts(); }, 2000);
+      drawCharts();
       // /dashboard?saga=<id> (where the home page's buttons land) opens with that saga's timeline.
       const requested = Number(new URLSearchParams(location.search).get("saga"));
       if (Number.isInteger(requested) && requested > 0) selected = requested;

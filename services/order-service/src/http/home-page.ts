@@ -30,16 +30,17 @@ export function homePage(): string {
   </head>
   <body>
     <h1>Welcome to saga orchestration demo!</h1>
-    <p>Start one of the original scenarios; you are taken to the dashboard, where the saga's timeline fills in live.</p>
+    <p>Start one of the original scenarios; you are taken to the dashboard, where the saga's timeline and its messages between the services fill in live.</p>
     <div>
       ${buttons}
     </div>
     <h2>API</h2>
     <ul>
       <li><code>POST /orders</code> with <code>{"consumer_id", "card_id", "price", "items": [{"name", "quantity"}]}</code></li>
-      <li><a href="/sagas">GET /sagas</a>, <code>GET /sagas/:id</code>, <code>GET /orders/:id</code></li>
+      <li><a href="/sagas">GET /sagas</a>, <code>GET /sagas/:id</code>, <code>GET /sagas/:id/messages</code>, <code>GET /orders/:id</code></li>
+      <li><a href="/stats/activity">GET /stats/activity</a>: sagas per second and step latencies, as the dashboard's charts draw them</li>
       <li><a href="/health">GET /health</a></li>
-      <li><a href="/dashboard">Dashboard</a> (live) and <a href="/docs">contract documentation</a></li>
+      <li><a href="/dashboard">Dashboard</a> (live: charts, every saga's timeline and messages) and <a href="/docs">contract documentation</a></li>
     </ul>
   </body>
 </html>

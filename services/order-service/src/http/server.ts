@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { OrderQueries } from "../create-order-saga/order-store.js";
 import type { NewOrder } from "./demo-scenarios.js";
 import { dashboardPage } from "./dashboard-page.js";
+import { dashboardRoutes, type DashboardPictures } from "./dashboard-routes.js";
 import { demoRoutes } from "./demo-routes.js";
 import { bodyValidator, errorBody, sendError, sendNotFound } from "./errors.js";
 import { homePage } from "./home-page.js";
@@ -17,6 +18,8 @@ import { FAVICON_SVG } from "./page-head.js";
 
 export interface ApiDependencies {
   readonly queries: OrderQueries;
+  /** The numbers and sequences the dashboard draws. */
+  readonly dashboard: DashboardPictures;
   /** With an idempotency key, a retried request returns the order the first one created. */
   readonly startOrder: (order: NewOrder, idempotencyKey?: string) => Promise<number>;
   readonly health: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
@@ -101,6 +104,7 @@ export function buildApi(deps: ApiDependencies) {
   });
 
   app.register(demoRoutes(deps.startOrder));
+  app.register(dashboardRoutes(deps.dashboard));
 
   app.get<{ Params: { id: number } }>(
     "/orders/:id",
