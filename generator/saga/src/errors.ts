@@ -14,6 +14,8 @@ export const SAGA_ERROR_CODES = {
     "the broker kept refusing an outbox message; it is parked with the reason and no longer retried",
   SAGA_DATABASE_IN_USE:
     "another process holds the SQLite database file (a second instance on the same DATA_DIR); a service on SQLite runs as one instance",
+  SAGA_RETENTION_PRUNE_FAILED:
+    "a retention pass could not delete old bookkeeping rows (database busy, closed or unreachable); logged, retried at the next pass",
   DB_MIGRATION_FAILED: "a schema migration of the saga store failed; nothing of it was applied",
 } as const satisfies Record<string, string>;
 

@@ -46,6 +46,21 @@ export {
   type StoredMessage,
 } from "./outbox-table.js";
 export {
+  DEFAULT_RETENTION,
+  RetentionPruner,
+  type PruneCounts,
+  type PrunedTable,
+  type RetentionDatabase,
+  type RetentionOptions,
+  type RetentionPolicy,
+} from "./retention.js";
+export {
+  outboxRetentionIndexes,
+  retentionSql,
+  SAGA_RETENTION_INDEXES,
+  type RetentionSql,
+} from "./retention-sql.js";
+export {
   parkedMessages,
   SAGA_SCHEMA,
   sagaTables,
