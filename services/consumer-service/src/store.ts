@@ -1,6 +1,7 @@
 import {
   OUTBOX_MIGRATION,
   OUTBOX_PARKING_MIGRATION,
+  OUTBOX_RETENTION_MIGRATION,
   openSqlite,
   type SqliteDatabase,
 } from "@saga/service-kit";
@@ -17,6 +18,8 @@ const MIGRATIONS = [
   // Transactional outbox: replies are stored with the state change and published by the relay.
   OUTBOX_MIGRATION,
   OUTBOX_PARKING_MIGRATION,
+  // Indexes for pruning consumed-message ids and sent replies past their retention.
+  OUTBOX_RETENTION_MIGRATION,
 ];
 
 export type Verdict = "accepted" | "refused";

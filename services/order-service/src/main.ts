@@ -4,6 +4,7 @@ import {
   openTransport,
   readConfigOrExit,
   redactUrl,
+  retentionPolicy,
   stopOnSignals,
 } from "@saga/service-kit";
 import { serveUnavailable } from "./http/unavailable-server.js";
@@ -36,6 +37,7 @@ const service = await startOrderService({
   host: config.host,
   stepDeadlineMs: config.stepDeadlineMs,
   outboxLeaseMs: config.outboxLeaseMs,
+  retention: retentionPolicy(config),
 });
 stopOnSignals(logger, async () => {
   await service.stop();

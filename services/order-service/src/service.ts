@@ -1,6 +1,14 @@
 import { createRequire } from "node:module";
 import path from "node:path";
-import { parkedMessages, startOrchestrator, type SagaDatabase, type SagaEngine } from "@asyncgen/saga";
+import {
+  DEFAULT_RETENTION,
+  parkedMessages,
+  RetentionPruner,
+  startOrchestrator,
+  type RetentionPolicy,
+  type SagaDatabase,
+  type SagaEngine,
+} from "@asyncgen/saga";
 import { orderServiceQueues, queues } from "@saga/generated/order-service";
 import type { Transport } from "@asyncgen/runtime";
 import {
@@ -49,6 +57,8 @@ export type OrderServiceOptions = OrderDatabaseLocation & {
   readonly idempotencyRetentionMs?: number;
   /** On PostgreSQL: how long a dead instance's outbox rows stay its own (`OUTBOX_LEASE_MS`); default 3000 ms. */
   readonly outboxLeaseMs?: number;
+  /** How long consumed reply ids, sent commands and finished sagas' history are kept; default DEFAULT_RETENTION. */
+  readonly retention?: RetentionPolicy;
   /** Served at /contracts/<file>; default: the repository's contracts/. */
   readonly contractsDir?: string;
 };
@@ -93,6 +103,15 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
     },
   });
   const { engine } = orchestrator;
+  // Bookkeeping stays bounded: consumed reply ids, sent commands and finished sagas' history past their windows.
+  // Orders, sagas and their projection rows are business data and stay.
+  const pruner = new RetentionPruner(store, {
+    policy: options.retention ?? DEFAULT_RETENTION,
+    tables: ["consumed_messages", "outbox", "saga_history"],
+    logger: logger.child({ component: "retention" }),
+    isConnected: () => transport.isConnected(),
+  });
+  pruner.start();
 
   const orders = new IdempotentOrders(
     store,
@@ -148,6 +167,7 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
     async stop() {
       await api.close();
       await orchestrator.stop();
+      await pruner.stop();
       await store.close();
     },
   };

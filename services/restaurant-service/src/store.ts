@@ -2,6 +2,7 @@ import type { OrderItem } from "@saga/generated/restaurant-service";
 import {
   OUTBOX_MIGRATION,
   OUTBOX_PARKING_MIGRATION,
+  OUTBOX_RETENTION_MIGRATION,
   openSqlite,
   type SqliteDatabase,
 } from "@saga/service-kit";
@@ -20,6 +21,8 @@ const MIGRATIONS = [
   // Transactional outbox: replies are stored with the state change and published by the relay.
   OUTBOX_MIGRATION,
   OUTBOX_PARKING_MIGRATION,
+  // Indexes for pruning consumed-message ids and sent replies past their retention.
+  OUTBOX_RETENTION_MIGRATION,
 ];
 
 export type TicketState = "created" | "rejected" | "approved";

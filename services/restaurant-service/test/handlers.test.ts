@@ -251,7 +251,7 @@ describe("restaurant-service: store", () => {
     first.close();
     const second = new TicketStore(file);
     expect(second.create(5, 70, items)).toEqual({ ticket, created: false });
-    expect(second.db.pragma("user_version", { simple: true })).toBe(3); // tickets, the outbox, its parking columns
+    expect(second.db.pragma("user_version", { simple: true })).toBe(4); // tickets, the outbox, parking, retention indexes
     second.close();
   });
 });

@@ -1,3 +1,5 @@
+import { DEFAULT_RETENTION, type RetentionPolicy } from "@asyncgen/saga";
+
 /**
  * Every setting of the README's table, read and validated in one place, the same way in every start mode
  * (`npm start`, `npm start -w services/<name>`, docker compose). Settings come only from the environment; an empty
@@ -21,6 +23,14 @@ export interface ServiceConfig {
   readonly stepDeadlineMs: number;
   /** `OUTBOX_LEASE_MS` (order service on PostgreSQL): how long a dead instance's claimed outbox rows stay its own. */
   readonly outboxLeaseMs: number;
+  /** `DEDUP_RETENTION_MS`: how long consumed-message ids are kept for deduplication; 0 keeps them forever. */
+  readonly dedupRetentionMs: number;
+  /** `SENT_OUTBOX_RETENTION_MS`: how long outbox rows are kept once the broker confirmed them; 0: forever. */
+  readonly sentOutboxRetentionMs: number;
+  /** `HISTORY_RETENTION_MS` (order service): how long a finished saga's history is kept; 0: forever. */
+  readonly historyRetentionMs: number;
+  /** `RETENTION_GRACE_MS`: after a start or reconnection to the broker, no dedup record is pruned for this long. */
+  readonly retentionGraceMs: number;
   readonly logLevel: string;
   /** `LOG_PRETTY`: true readable lines, false JSON, undefined: readable on a terminal (see logger.ts). */
   readonly logPretty: boolean | undefined;
@@ -39,6 +49,11 @@ export const CONFIG_DEFAULTS = {
   stepDeadlineMs: 10_000,
   /** The saga package's DEFAULT_OUTBOX_LEASE_MS (not imported: that module loads pg). */
   outboxLeaseMs: 3_000,
+  /** The saga package's DEFAULT_RETENTION. */
+  dedupRetentionMs: DEFAULT_RETENTION.dedupMs,
+  sentOutboxRetentionMs: DEFAULT_RETENTION.sentOutboxMs,
+  historyRetentionMs: DEFAULT_RETENTION.historyMs,
+  retentionGraceMs: DEFAULT_RETENTION.graceMs,
   logLevel: "info",
 } as const;
 
@@ -68,6 +83,10 @@ export const CONFIG_VARIABLES = [
   "APPROVE_TICKET_FAILURE_RATE",
   "STEP_DEADLINE_MS",
   "OUTBOX_LEASE_MS",
+  "DEDUP_RETENTION_MS",
+  "SENT_OUTBOX_RETENTION_MS",
+  "HISTORY_RETENTION_MS",
+  "RETENTION_GRACE_MS",
   "LOG_LEVEL",
   "LOG_PRETTY",
   "METRICS_PORT",
@@ -98,6 +117,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     return n;
   };
 
+  const milliseconds = number(
+    "a whole number of milliseconds (0 or more)",
+    (n) => Number.isSafeInteger(n) && n >= 0,
+  );
   const port = number("a port number (0 to 65535)", (n) => Number.isInteger(n) && n >= 0 && n <= 65_535);
   const config: ServiceConfig = {
     amqpUrl: setting("AMQP_URL", CONFIG_DEFAULTS.amqpUrl, (value) => {
@@ -133,6 +156,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
       CONFIG_DEFAULTS.outboxLeaseMs,
       number("a whole number of milliseconds (3 or more)", (n) => Number.isSafeInteger(n) && n >= 3),
     ),
+    dedupRetentionMs: setting("DEDUP_RETENTION_MS", CONFIG_DEFAULTS.dedupRetentionMs, milliseconds),
+    sentOutboxRetentionMs: setting(
+      "SENT_OUTBOX_RETENTION_MS",
+      CONFIG_DEFAULTS.sentOutboxRetentionMs,
+      milliseconds,
+    ),
+    historyRetentionMs: setting("HISTORY_RETENTION_MS", CONFIG_DEFAULTS.historyRetentionMs, milliseconds),
+    retentionGraceMs: setting("RETENTION_GRACE_MS", CONFIG_DEFAULTS.retentionGraceMs, milliseconds),
     logLevel: setting("LOG_LEVEL", CONFIG_DEFAULTS.logLevel, (value) => {
       must(LOG_LEVELS.includes(value), `one of ${LOG_LEVELS.join(", ")}`, value);
       return value;
@@ -174,6 +205,16 @@ export function withPassword(url: string, password: string): string {
   parsed.password = "";
   const [scheme, rest] = [parsed.protocol, parsed.href.slice(parsed.protocol.length + 2)];
   return `${scheme}//${user}:${encodeURIComponent(password)}@${rest}`;
+}
+
+/** The retention windows of the settings, as the saga package's pruner takes them. */
+export function retentionPolicy(config: ServiceConfig): RetentionPolicy {
+  return {
+    dedupMs: config.dedupRetentionMs,
+    sentOutboxMs: config.sentOutboxRetentionMs,
+    historyMs: config.historyRetentionMs,
+    graceMs: config.retentionGraceMs,
+  };
 }
 
 /**

@@ -4,6 +4,7 @@ export {
   ConfigError,
   readConfig,
   readConfigOrExit,
+  retentionPolicy,
   type ServiceConfig,
 } from "./config.js";
 export { BrokerRefusedError, classifyConnectFailure } from "./broker-connect.js";
@@ -23,6 +24,7 @@ export { runParticipant } from "./participant-main.js";
 export {
   OUTBOX_MIGRATION,
   OUTBOX_PARKING_MIGRATION,
+  OUTBOX_RETENTION_MIGRATION,
   publishStoredMessage,
   SqliteOutbox,
 } from "./sqlite-outbox.js";

@@ -1,4 +1,4 @@
-import { readConfigOrExit, type ServiceConfig } from "./config.js";
+import { readConfigOrExit, retentionPolicy, type ServiceConfig } from "./config.js";
 import { exitOnStartFailure, stopOnSignals } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
 import { meteredTransport } from "./metered-transport.js";
@@ -27,6 +27,7 @@ export async function runParticipant(
       logger,
       databaseFile: `${config.dataDir}/${name}.sqlite`,
       metrics,
+      retention: retentionPolicy(config),
     },
     config,
   ).catch(async (error: unknown) => {

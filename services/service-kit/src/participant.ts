@@ -1,7 +1,7 @@
 import type { ServeOptions, Transport, UnitOfWork } from "@asyncgen/runtime";
 import type { Logger } from "pino";
-import { OutboxRelay } from "@asyncgen/saga";
-import { exclusive, type SqliteDatabase } from "@asyncgen/saga/sqlite";
+import { DEFAULT_RETENTION, OutboxRelay, RetentionPruner, type RetentionPolicy } from "@asyncgen/saga";
+import { exclusive, sqliteReader, type SqliteDatabase } from "@asyncgen/saga/sqlite";
 import type { ServiceMetrics } from "./metrics.js";
 import { publishStoredMessage, SqliteOutbox } from "./sqlite-outbox.js";
 
@@ -17,9 +17,14 @@ export interface ParticipantOptions {
   readonly relayIntervalMs?: number;
   /** Counts the outbox backlog and times each commit (pass the transport through meteredTransport too). */
   readonly metrics?: ServiceMetrics;
+  /** How long consumed-message ids and sent outbox rows are kept (the settings' retention). Default DEFAULT_RETENTION. */
+  readonly retention?: RetentionPolicy;
 }
 
-/** A participant's store: its SQLite database (whose migrations include OUTBOX_MIGRATION), closed at stop. */
+/**
+ * A participant's store: its SQLite database (whose migrations include OUTBOX_MIGRATION, and OUTBOX_RETENTION_MIGRATION
+ * for the indexes its pruning walks), closed at stop.
+ */
 export interface ParticipantStore {
   readonly db: SqliteDatabase;
   close(): void;
@@ -51,17 +56,26 @@ export async function startParticipant<Store extends ParticipantStore>(
     options.relayIntervalMs,
   );
   outbox.onCommit = () => relay.kick();
+  // Consumed-message ids and sent replies are bookkeeping: pruned past their windows (see RetentionPolicy).
+  const pruner = new RetentionPruner(sqliteReader(store.db), {
+    policy: options.retention ?? DEFAULT_RETENTION,
+    tables: ["consumed_messages", "outbox"],
+    logger: logger.child({ component: "retention" }),
+    isConnected: () => options.transport.isConnected(),
+  });
   const { metrics } = options;
   if (metrics) {
     const backlog = store.db.prepare(`SELECT count(*) FROM outbox WHERE sent_at IS NULL`).pluck();
     metrics.countOutboxWith(async () => Number(backlog.get()));
   }
   const close = async () => {
+    await pruner.stop();
     await relay.stop();
     await exclusive(store.db, () => store.close()); // after the last transaction in flight
   };
   try {
     relay.start();
+    pruner.start();
     const server = await serve(store, {
       logger,
       unitOfWork: metrics ? timedCommits(outbox, metrics) : outbox,

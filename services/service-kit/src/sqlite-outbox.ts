@@ -5,6 +5,7 @@ import {
   OUTBOX_PENDING,
   outboxInsertParams,
   outboxParkingColumns,
+  outboxRetentionIndexes,
   outboxTable,
   SQLITE,
   toStoredMessage,
@@ -24,6 +25,12 @@ export const OUTBOX_MIGRATION = outboxTable(SQLITE) + consumedMessagesTable();
 
 /** Where a row the broker kept refusing is parked, with its reason; append it after OUTBOX_MIGRATION. */
 export const OUTBOX_PARKING_MIGRATION = outboxParkingColumns();
+
+/**
+ * The indexes the retention pruning walks (consumed and sent times); append it after OUTBOX_PARKING_MIGRATION. Without
+ * it the pruning still works, scanning the tables.
+ */
+export const OUTBOX_RETENTION_MIGRATION = outboxRetentionIndexes();
 
 /**
  * The runtime's UnitOfWork on a service's SQLite database (which must have OUTBOX_MIGRATION), and the source its

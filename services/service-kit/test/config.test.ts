@@ -1,7 +1,14 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CONFIG_DEFAULTS, CONFIG_VARIABLES, ConfigError, readConfig } from "../src/config.js";
+import { DEFAULT_RETENTION } from "@asyncgen/saga";
+import {
+  CONFIG_DEFAULTS,
+  CONFIG_VARIABLES,
+  ConfigError,
+  readConfig,
+  retentionPolicy,
+} from "../src/config.js";
 
 const README = readFileSync(path.resolve(import.meta.dirname, "../../../README.md"), "utf8");
 
@@ -57,6 +64,10 @@ describe("readConfig: every setting of the README, one module for every start mo
         APPROVE_TICKET_FAILURE_RATE: "1",
         STEP_DEADLINE_MS: "250",
         OUTBOX_LEASE_MS: "1500",
+        DEDUP_RETENTION_MS: "60000",
+        SENT_OUTBOX_RETENTION_MS: "0",
+        HISTORY_RETENTION_MS: "120000",
+        RETENTION_GRACE_MS: "30000",
         LOG_LEVEL: "debug",
         LOG_PRETTY: "0",
         METRICS_PORT: "9464",
@@ -71,13 +82,17 @@ describe("readConfig: every setting of the README, one module for every start mo
       approveTicketFailureRate: 1,
       stepDeadlineMs: 250,
       outboxLeaseMs: 1500,
+      dedupRetentionMs: 60_000,
+      sentOutboxRetentionMs: 0,
+      historyRetentionMs: 120_000,
+      retentionGraceMs: 30_000,
       logLevel: "debug",
       logPretty: false,
       metricsPort: 9464,
     });
   });
 
-  it.each([
+  it.each<[string, string, RegExp]>([
     [
       "STEP_DEADLINE_MS",
       "abc",
@@ -86,6 +101,14 @@ describe("readConfig: every setting of the README, one module for every start mo
     ["STEP_DEADLINE_MS", "0", /not "0"$/],
     ["STEP_DEADLINE_MS", "1.5", /not "1.5"$/],
     ["OUTBOX_LEASE_MS", "2", /3 or more\), not "2"$/],
+    ...["DEDUP_RETENTION_MS", "SENT_OUTBOX_RETENTION_MS", "HISTORY_RETENTION_MS", "RETENTION_GRACE_MS"].map(
+      (name): [string, string, RegExp] => [
+        name,
+        "-1",
+        /must be a whole number of milliseconds \(0 or more\), not "-1"$/,
+      ],
+    ),
+    ["DEDUP_RETENTION_MS", "1d", /not "1d"$/],
     [
       "APPROVE_TICKET_FAILURE_RATE",
       "1.5",
@@ -141,6 +164,20 @@ describe("readConfig: every setting of the README, one module for every start mo
     expect(problemsOf({ DATABASE_PASSWORD: "secret" })).toEqual([
       "DATABASE_PASSWORD is set without DATABASE_URL",
     ]);
+  });
+
+  it("hands the retention settings to the pruner as the saga package's policy, defaulting to its defaults", () => {
+    expect(retentionPolicy(readConfig({}))).toEqual(DEFAULT_RETENTION);
+    expect(
+      retentionPolicy(
+        readConfig({
+          DEDUP_RETENTION_MS: "5",
+          SENT_OUTBOX_RETENTION_MS: "6",
+          HISTORY_RETENTION_MS: "7",
+          RETENTION_GRACE_MS: "8",
+        }),
+      ),
+    ).toEqual({ dedupMs: 5, sentOutboxMs: 6, historyMs: 7, graceMs: 8 });
   });
 
   it("reports every bad setting at once", () => {

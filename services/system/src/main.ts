@@ -10,6 +10,7 @@ import {
   openTransport,
   readConfigOrExit,
   ServiceMetrics,
+  retentionPolicy,
   stopOnSignals,
 } from "@saga/service-kit";
 
@@ -32,23 +33,27 @@ const consumer = metricsOf("consumer-service");
 const restaurant = metricsOf("restaurant-service");
 const accounting = metricsOf("accounting-service");
 const orderMetrics = new ServiceMetrics("order-service");
+const retention = retentionPolicy(config);
 
 const participants = [
   await startConsumerService({
     ...consumer,
     logger: logger.child({ service: "consumer-service" }),
     databaseFile: database("consumer-service"),
+    retention,
   }),
   await startRestaurantService({
     ...restaurant,
     logger: logger.child({ service: "restaurant-service" }),
     databaseFile: database("restaurant-service"),
+    retention,
     approveTicketFailureRate: config.approveTicketFailureRate,
   }),
   await startAccountingService({
     ...accounting,
     logger: logger.child({ service: "accounting-service" }),
     databaseFile: database("accounting-service"),
+    retention,
   }),
 ];
 const orders = await startOrderService({
@@ -61,6 +66,7 @@ const orders = await startOrderService({
   host: config.host,
   stepDeadlineMs: config.stepDeadlineMs,
   outboxLeaseMs: config.outboxLeaseMs,
+  retention,
 });
 logger.info({ url: orders.url }, `CreateOrderSaga demo: open ${orders.url}`);
 

@@ -2,6 +2,7 @@ import {
   consumedMessagesTable,
   outboxParkingColumns,
   outboxTable,
+  SAGA_RETENTION_INDEXES,
   sagaTables,
   type Migration,
   type Projection,
@@ -64,6 +65,8 @@ export const ORDER_SERVICE_MIGRATIONS: readonly Migration[] = [
   // and a saga's sequence diagram reads its outbox rows.
   () => `CREATE INDEX saga_history_status_at ON saga_history (status, at);
    CREATE INDEX outbox_correlation ON outbox (correlation_id);`,
+  // What the retention pruning walks: consumed and sent times, finished sagas by finish time.
+  SAGA_RETENTION_INDEXES,
 ];
 
 /** Keeps `orders` in step with the saga's data in the saga's own transaction. The order id is the saga id. */
