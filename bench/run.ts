@@ -13,6 +13,7 @@ import {
   type Deployment,
   type SagaRun,
 } from "./saga-throughput.js";
+import { parseDuration, runSoak } from "./soak.js";
 import { measureValidation } from "./validation.js";
 
 /**
@@ -21,6 +22,12 @@ import { measureValidation } from "./validation.js";
  * BENCH_DEPLOYMENTS=sqlite,postgres picks the saga deployments (default: all three); BENCH_ONLY=saga runs only the
  * saga section.
  */
+// `npm run bench -- --soak 5m [--postgres]`: only the soak (bench/soak.ts), off by default.
+const soak = process.argv.indexOf("--soak");
+if (soak !== -1) {
+  await runSoak(parseDuration(process.argv[soak + 1]), { postgres: process.argv.includes("--postgres") });
+  process.exit(0);
+}
 const quick = process.env.BENCH_QUICK === "1";
 const sagaOnly = process.env.BENCH_ONLY === "saga";
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
