@@ -188,13 +188,14 @@ function summary(samples: readonly Sample[], windowMs: number): string {
   const perSaga = (mb: number) => `${((mb * MB) / sagas).toFixed(0)} B/saga`;
   const parts = Object.keys(last.databases).map((name) => {
     const [from, to] = [first.databases[name]!, last.databases[name]!];
-    return `| ${name} | ${from.bookkeepingMb.toFixed(1)} -> ${to.bookkeepingMb.toFixed(1)} (${perSaga(to.bookkeepingMb - from.bookkeepingMb)}) | ${from.businessMb.toFixed(1)} -> ${to.businessMb.toFixed(1)} (${perSaga(to.businessMb - from.businessMb)}) | ${from.mb.toFixed(1)} -> ${to.mb.toFixed(1)} (${perSaga(to.mb - from.mb)}) |`;
+    const rows = (size: DatabaseSize) => Object.values(size.rows).reduce((a, b) => a + b, 0);
+    return `| ${name} | ${rows(from)} -> ${rows(to)} | ${from.bookkeepingMb.toFixed(1)} -> ${to.bookkeepingMb.toFixed(1)} (${perSaga(to.bookkeepingMb - from.bookkeepingMb)}) | ${from.businessMb.toFixed(1)} -> ${to.businessMb.toFixed(1)} (${perSaga(to.businessMb - from.businessMb)}) | ${from.mb.toFixed(1)} -> ${to.mb.toFixed(1)} (${perSaga(to.mb - from.mb)}) |`;
   });
   return [
     `From ${first.seconds} s to ${last.seconds} s (after the window and its grace; ${sagas} more sagas):`,
     "",
-    "| database | bookkeeping MB | business data MB | whole size MB |",
-    "|---|---|---|---|",
+    "| database | bookkeeping rows | bookkeeping MB | business data MB | whole size MB |",
+    "|---|---|---|---|---|",
     ...parts,
   ].join("\n");
 }
