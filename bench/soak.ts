@@ -100,13 +100,11 @@ export async function runSoak(durationMs: number, options: { postgres: boolean }
       " pages (SQLite; reused by later inserts), then the WAL file; rows of consumed_messages / outbox / saga_history.",
   );
   say();
-  const databases = () => [
-    ...(database ? ["order-service (PostgreSQL)"] : []),
-    ...readdirSync(system.dataDir)
+  const sqliteFiles = () =>
+    readdirSync(system.dataDir)
       .filter((file) => file.endsWith(".sqlite"))
       .map((file) => file.replace(/\.sqlite$/, ""))
-      .sort(),
-  ];
+      .sort();
   let header = false;
   let placed = 0;
   const started = Date.now();
@@ -118,12 +116,9 @@ export async function runSoak(durationMs: number, options: { postgres: boolean }
       databases: {},
       rssMb: rssOf(system),
     };
-    for (const name of databases()) {
-      current.databases[name] =
-        name.endsWith("(PostgreSQL)") && postgres
-          ? await postgresSizes(postgres, vacuums)
-          : sqliteSizes(path.join(system.dataDir, `${name}.sqlite`));
-    }
+    if (postgres) Object.assign(current.databases, await postgresSizes(postgres, vacuums));
+    for (const name of sqliteFiles())
+      current.databases[name] = sqliteSizes(path.join(system.dataDir, `${name}.sqlite`));
     samples.push(current);
     if (!header) {
       header = true;
@@ -247,29 +242,45 @@ function sqliteSizes(file: string): DatabaseSize {
   }
 }
 
-async function postgresSizes(client: pg.Client, vacuum: boolean): Promise<DatabaseSize> {
-  if (vacuum) await client.query(`VACUUM ${[...PRUNED, "sagas", "orders", "order_items"].join(", ")}`);
-  const rows: Record<string, number> = {};
-  let bookkeeping = 0;
-  let business = 0;
-  for (const table of [...PRUNED, "sagas", "orders", "order_items"]) {
-    const { rows: result } = await client.query<{ n: string; bytes: string }>(
-      `SELECT (SELECT count(*) FROM ${table}) AS n, pg_total_relation_size('${table}') AS bytes`,
-    );
-    const bytes = Number(result[0]!.bytes);
-    if (PRUNED.includes(table)) {
-      rows[table] = Number(result[0]!.n);
-      bookkeeping += bytes;
-    } else business += bytes;
+/**
+ * Every schema of the soak's PostgreSQL database as one database: the order service's tables (`public`), and each
+ * participant's schema where participants run on PostgreSQL too.
+ */
+async function postgresSizes(client: pg.Client, vacuum: boolean): Promise<Record<string, DatabaseSize>> {
+  const { rows: tables } = await client.query<{ schema: string; name: string }>(
+    `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
+     WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')
+       AND table_name NOT LIKE '%_migrations' ORDER BY 1, 2`,
+  );
+  if (vacuum && tables.length > 0)
+    await client.query(`VACUUM ${tables.map((t) => `"${t.schema}"."${t.name}"`).join(", ")}`);
+  const sizes: Record<string, DatabaseSize> = {};
+  for (const schema of [...new Set(tables.map((t) => t.schema))]) {
+    const rows: Record<string, number> = {};
+    let bookkeeping = 0;
+    let business = 0;
+    for (const { name } of tables.filter((t) => t.schema === schema)) {
+      const table = `"${schema}"."${name}"`;
+      const { rows: result } = await client.query<{ n: string; bytes: string }>(
+        `SELECT (SELECT count(*) FROM ${table}) AS n, pg_total_relation_size('${table}') AS bytes`,
+      );
+      const bytes = Number(result[0]!.bytes);
+      if (PRUNED.includes(name)) {
+        rows[name] = Number(result[0]!.n);
+        bookkeeping += bytes;
+      } else business += bytes;
+    }
+    const label = schema === "public" ? "order-service" : schema.replace(/_/g, "-");
+    sizes[`${label} (PostgreSQL)`] = {
+      mb: (bookkeeping + business) / MB,
+      bookkeepingMb: bookkeeping / MB,
+      businessMb: business / MB,
+      freeMb: 0,
+      walMb: 0,
+      rows,
+    };
   }
-  return {
-    mb: (bookkeeping + business) / MB,
-    bookkeepingMb: bookkeeping / MB,
-    businessMb: business / MB,
-    freeMb: 0,
-    walMb: 0,
-    rows,
-  };
+  return sizes;
 }
 
 function rssOf(system: RunningSystem): Record<string, number> {
