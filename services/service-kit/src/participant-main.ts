@@ -3,13 +3,17 @@ import { exitOnStartFailure, stopOnSignals } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
 import { meteredTransport } from "./metered-transport.js";
 import { ServiceMetrics, serveMetrics } from "./metrics.js";
-import type { ParticipantOptions, RunningParticipant } from "./participant.js";
+import {
+  participantDatabaseLocation,
+  type ParticipantOptions,
+  type RunningParticipant,
+} from "./participant.js";
 import { openTransport } from "./transport.js";
 
 /**
  * The whole of `npm start -w services/<participant>`: settings from the environment only, the broker (RabbitMQ, or
- * the in-process one, said in one line), the service on `<DATA_DIR>/<name>.sqlite`, a line naming the queues it
- * consumes, and a clean stop on SIGINT/SIGTERM.
+ * the in-process one, said in one line), the service on `DATABASE_URL` (PostgreSQL) or `<DATA_DIR>/<name>.sqlite`,
+ * a line naming the queues it consumes, and a clean stop on SIGINT/SIGTERM.
  */
 export async function runParticipant(
   name: string,
@@ -25,7 +29,7 @@ export async function runParticipant(
     {
       transport: meteredTransport(transport, metrics),
       logger,
-      databaseFile: `${config.dataDir}/${name}.sqlite`,
+      ...participantDatabaseLocation(config, name),
       metrics,
     },
     config,
