@@ -95,6 +95,18 @@ describe("docker-compose.yaml", () => {
     expect(existsSync(path.join(REPO, init.split(":")[0]!))).toBe(true);
   });
 
+  it.each(["consumer-service", "restaurant-service", "accounting-service"])(
+    "runs %s on the compose PostgreSQL (its own schema there), once it is healthy",
+    (service) => {
+      const participant = compose.services[service]!;
+      expect(participant.environment!.DATABASE_URL).toBe(
+        compose.services["order-service"]!.environment!.DATABASE_URL,
+      );
+      expect(participant.depends_on).toMatchObject({ postgres: { condition: "service_healthy" } });
+      expect(participant.volumes).toBeUndefined(); // no SQLite files to keep
+    },
+  );
+
   it.each(SERVICES)("gives %s only settings the services read", (service) => {
     for (const name of Object.keys(compose.services[service]!.environment!))
       expect(CONFIG_VARIABLES as readonly string[]).toContain(name);
