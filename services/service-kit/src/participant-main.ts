@@ -8,7 +8,7 @@ import {
   type ParticipantOptions,
   type RunningParticipant,
 } from "./participant.js";
-import { openTransport } from "./transport.js";
+import { openTransport, redactUrl } from "./transport.js";
 
 /**
  * The whole of `npm start -w services/<participant>`: settings from the environment only, the broker (RabbitMQ, or
@@ -25,11 +25,12 @@ export async function runParticipant(
   // Started alone: waits for RabbitMQ rather than run on an in-process broker no other service reaches.
   const transport = await openTransport(config, logger, name).catch(exitOnStartFailure(logger));
   const metrics = new ServiceMetrics(name);
+  const location = participantDatabaseLocation(config, name);
   const service = await start(
     {
       transport: meteredTransport(transport, metrics),
       logger,
-      ...participantDatabaseLocation(config, name),
+      ...location,
       metrics,
     },
     config,
@@ -45,7 +46,8 @@ export async function runParticipant(
       ? undefined
       : await serveMetrics(metrics, config.metricsPort, config.host);
   if (metricsServer) logger.info({ url: metricsServer.url }, `${name}: metrics on ${metricsServer.url}`);
-  logger.info({ queues: consumes }, `${name}: consuming ${consumes.join(", ")}`);
+  const database = "databaseUrl" in location ? redactUrl(location.databaseUrl) : location.databaseFile;
+  logger.info({ queues: consumes, database }, `${name}: consuming ${consumes.join(", ")}`);
   if (transport.kind === "in-process") {
     logger.warn({}, "the in-process broker reaches only this process: run `npm start` for the whole system");
   }
