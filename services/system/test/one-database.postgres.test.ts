@@ -8,6 +8,8 @@ import { npmStart, tempDir, waitUntil } from "@saga/service-kit/testing";
  * `npm start` with DATABASE_URL (the in-process broker, so no RabbitMQ is needed): the four services share the one
  * PostgreSQL database, each participant in its schema, and nothing is written to DATA_DIR.
  */
+const MAX = 2_147_483_647;
+
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 beforeAll(async () => {
   database = await createTestDatabase("npm_start");
@@ -35,11 +37,12 @@ describe("npm start with DATABASE_URL", () => {
       const accepted = await fetch(`${url}/orders`, {
         method: "POST",
         headers: { "content-type": "application/json" },
+        // The contracts' largest ids and quantity: the participants' INTEGER columns hold them.
         body: JSON.stringify({
-          consumer_id: 70,
-          card_id: 1,
+          consumer_id: MAX,
+          card_id: MAX,
           price: 20,
-          items: [{ name: "Dish", quantity: 1 }],
+          items: [{ name: "Dish", quantity: MAX }],
         }),
       });
       const { saga_id } = (await accepted.json()) as { saga_id: number };
@@ -58,11 +61,15 @@ describe("npm start with DATABASE_URL", () => {
         id: String(order.restaurant_ticket_id),
         state: "approved",
       });
-      expect(await one(`SELECT transaction_id FROM accounting_service.card_authorizations`)).toEqual({
-        transaction_id: String(order.transaction_id),
-      });
-      expect(await one(`SELECT verdict FROM consumer_service.verifications`)).toEqual({
+      expect(await one(`SELECT transaction_id, card_id FROM accounting_service.card_authorizations`)).toEqual(
+        {
+          transaction_id: String(order.transaction_id),
+          card_id: MAX,
+        },
+      );
+      expect(await one(`SELECT verdict, consumer_id FROM consumer_service.verifications`)).toEqual({
         verdict: "accepted",
+        consumer_id: MAX,
       });
       for (const schema of ["public", "consumer_service", "restaurant_service", "accounting_service"])
         expect(
