@@ -9,7 +9,8 @@ import {
   type OutboxTableRow,
   type StoredMessage,
 } from "../outbox-table.js";
-import { DEFAULT_OUTBOX_LEASE_MS, numbered } from "./postgres-store.js";
+import { numbered } from "./postgres-batch-sql.js";
+import { DEFAULT_OUTBOX_LEASE_MS } from "./postgres-store.js";
 
 /**
  * The outbox of one instance's relay on PostgreSQL, where several instances share the table (the one outbox layout,
