@@ -52,7 +52,7 @@ describe("docker-compose.yaml", () => {
       Object.entries(service.environment ?? {}).filter(([name]) => name.endsWith("_URL")),
     );
     expect(urls.map(([name]) => name).sort()).toEqual(
-      [...SERVICES.map(() => "AMQP_URL"), "DATABASE_URL"].sort(),
+      [...SERVICES.map(() => "AMQP_URL"), ...SERVICES.map(() => "DATABASE_URL")].sort(),
     );
     for (const [name, value] of urls) {
       expect(value, name).not.toMatch(/PASSWORD/);
