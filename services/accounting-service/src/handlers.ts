@@ -26,7 +26,7 @@ export function accountingHandlers(store: AuthorizationStore): AccountingService
         });
       }
       // Keyed by the saga: a redelivered or resent command gets the transaction already recorded.
-      const { authorization, created } = store.authorize(
+      const { authorization, created } = await store.authorize(
         context.correlationId ?? context.messageId,
         card_id,
         amount,

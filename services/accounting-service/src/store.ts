@@ -2,14 +2,16 @@ import {
   OUTBOX_MIGRATION,
   OUTBOX_PARKING_MIGRATION,
   OUTBOX_RETENTION_MIGRATION,
-  openSqlite,
-  type SqliteDatabase,
+  type Migration,
+  type ParticipantSql,
 } from "@saga/service-kit";
 
-/** `MIGRATIONS[i]` moves the schema from version i to i+1 (PRAGMA user_version); append, never edit. */
-const MIGRATIONS = [
-  `CREATE TABLE card_authorizations (
-     transaction_id INTEGER PRIMARY KEY AUTOINCREMENT,
+/** `ACCOUNTING_MIGRATIONS[i]` moves the schema from version i to i+1, on SQLite and PostgreSQL; append, never edit. */
+export const ACCOUNTING_MIGRATIONS: readonly Migration[] = [
+  // transaction_id: the database's own key (BIGINT identity on PostgreSQL, unique across instances); card_id and
+  // amount hold the contract's bounds (up to 2^31-1) on both databases.
+  (d) => `CREATE TABLE card_authorizations (
+     transaction_id ${d.serialKey},
      correlation_id TEXT NOT NULL UNIQUE,
      card_id INTEGER NOT NULL,
      amount INTEGER NOT NULL,
@@ -30,33 +32,30 @@ export interface Authorization {
 
 /** Card authorizations, one per saga: a redelivered command gets the same transaction back. */
 export class AuthorizationStore {
-  readonly db: SqliteDatabase;
-  readonly #insert;
-  readonly #find;
+  readonly #sql: ParticipantSql;
 
-  /** `file` is a SQLite file (created, and its schema migrated, if needed) or `:memory:`. */
-  constructor(file: string) {
-    this.db = openSqlite(file, MIGRATIONS);
-    this.#insert = this.db.prepare<[string, number, number, string]>(
-      `INSERT INTO card_authorizations (correlation_id, card_id, amount, created_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (correlation_id) DO NOTHING`,
-    );
-    this.#find = this.db.prepare<[string], Authorization>(
-      `SELECT transaction_id, card_id, amount FROM card_authorizations WHERE correlation_id = ?`,
-    );
+  constructor(sql: ParticipantSql) {
+    this.#sql = sql;
   }
 
-  /** Records the saga's authorization, or returns the one an earlier delivery recorded (`created: false`). */
-  authorize(
+  /**
+   * Records the saga's authorization, or returns the one an earlier delivery recorded (`created: false`). Two
+   * instances at once: the second insert waits for the first's commit, then returns its authorization.
+   */
+  async authorize(
     correlationId: string,
     cardId: number,
     amount: number,
-  ): { authorization: Authorization; created: boolean } {
-    const { changes } = this.#insert.run(correlationId, cardId, amount, new Date().toISOString());
-    return { authorization: this.#find.get(correlationId)!, created: changes === 1 };
-  }
-
-  close(): void {
-    this.db.close();
+  ): Promise<{ authorization: Authorization; created: boolean }> {
+    const changes = await this.#sql.run(
+      `INSERT INTO card_authorizations (correlation_id, card_id, amount, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (correlation_id) DO NOTHING`,
+      [correlationId, cardId, amount, new Date().toISOString()],
+    );
+    const [authorization] = await this.#sql.all<Authorization>(
+      `SELECT transaction_id, card_id, amount FROM card_authorizations WHERE correlation_id = ?`,
+      [correlationId],
+    );
+    return { authorization: authorization!, created: changes === 1 };
   }
 }

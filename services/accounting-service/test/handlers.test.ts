@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { fakeContext } from "@saga/service-kit";
+import { fakeContext, SqliteParticipantDatabase } from "@saga/service-kit";
 import { accountingHandlers } from "../src/handlers.js";
-import { AuthorizationStore } from "../src/store.js";
+import { ACCOUNTING_MIGRATIONS, AuthorizationStore } from "../src/store.js";
 import { recordingLogger } from "@saga/service-kit/testing";
 
 function setUp() {
-  const store = new AuthorizationStore(":memory:");
+  const { db, sql } = new SqliteParticipantDatabase(":memory:", ACCOUNTING_MIGRATIONS);
+  const store = new AuthorizationStore(sql);
   const rows = () =>
-    store.db
+    db
       .prepare("SELECT transaction_id, correlation_id, card_id, amount, created_at FROM card_authorizations")
       .all() as { transaction_id: number; correlation_id: string; card_id: number; amount: number }[];
   return { store, handlers: accountingHandlers(store), rows };

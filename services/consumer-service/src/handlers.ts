@@ -10,7 +10,7 @@ export function consumerHandlers(store: VerificationStore): ConsumerServiceHandl
     async verifyConsumerDetails({ consumer_id }, context) {
       const refused = consumer_id < LOWEST_VALID_CONSUMER_ID;
       // Keyed by the saga: a redelivered or resent command repeats the verdict already recorded.
-      const verification = store.record(context.correlationId ?? context.messageId, {
+      const verification = await store.record(context.correlationId ?? context.messageId, {
         consumer_id,
         verdict: refused ? "refused" : "accepted",
         reason: refused ? `Consumer has incorrect id = ${consumer_id}` : null,

@@ -2,13 +2,14 @@ import {
   OUTBOX_MIGRATION,
   OUTBOX_PARKING_MIGRATION,
   OUTBOX_RETENTION_MIGRATION,
-  openSqlite,
-  type SqliteDatabase,
+  type Migration,
+  type ParticipantSql,
 } from "@saga/service-kit";
 
-/** `MIGRATIONS[i]` moves the schema from version i to i+1 (PRAGMA user_version); append, never edit. */
-const MIGRATIONS = [
-  `CREATE TABLE verifications (
+/** `CONSUMER_MIGRATIONS[i]` moves the schema from version i to i+1, on SQLite and PostgreSQL; append, never edit. */
+export const CONSUMER_MIGRATIONS: readonly Migration[] = [
+  // consumer_id holds the contract's bound (1..2^31-1) on both databases.
+  () => `CREATE TABLE verifications (
      correlation_id TEXT PRIMARY KEY,
      consumer_id INTEGER NOT NULL,
      verdict TEXT NOT NULL CHECK (verdict IN ('accepted', 'refused')),
@@ -33,35 +34,32 @@ export interface Verification {
 
 /** One verdict per saga: a redelivered command finds the verdict already given and repeats it. */
 export class VerificationStore {
-  readonly db: SqliteDatabase;
-  readonly #find;
-  readonly #insert;
+  readonly #sql: ParticipantSql;
 
-  /** `file` is a SQLite file (created, and its schema migrated, if needed) or `:memory:`. */
-  constructor(file: string) {
-    this.db = openSqlite(file, MIGRATIONS);
-    this.#find = this.db.prepare<[string], Verification>(
-      `SELECT consumer_id, verdict, reason FROM verifications WHERE correlation_id = ?`,
-    );
-    this.#insert = this.db.prepare<[string, number, Verdict, string | null, string]>(
+  constructor(sql: ParticipantSql) {
+    this.#sql = sql;
+  }
+
+  /**
+   * Records the verdict unless this saga already has one; returns the verdict that stands. Two instances recording
+   * at once: the second insert waits for the first's commit, then finds its verdict.
+   */
+  async record(correlationId: string, verification: Verification): Promise<Verification> {
+    await this.#sql.run(
       `INSERT INTO verifications (correlation_id, consumer_id, verdict, reason, created_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (correlation_id) DO NOTHING`,
+      [
+        correlationId,
+        verification.consumer_id,
+        verification.verdict,
+        verification.reason,
+        new Date().toISOString(),
+      ],
     );
-  }
-
-  /** Records the verdict unless this saga already has one; returns the verdict that stands. */
-  record(correlationId: string, verification: Verification): Verification {
-    this.#insert.run(
-      correlationId,
-      verification.consumer_id,
-      verification.verdict,
-      verification.reason,
-      new Date().toISOString(),
+    const [stands] = await this.#sql.all<Verification>(
+      `SELECT consumer_id, verdict, reason FROM verifications WHERE correlation_id = ?`,
+      [correlationId],
     );
-    return this.#find.get(correlationId)!;
-  }
-
-  close(): void {
-    this.db.close();
+    return stands!;
   }
 }

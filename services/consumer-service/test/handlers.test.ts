@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { fakeContext } from "@saga/service-kit";
+import { fakeContext, SqliteParticipantDatabase } from "@saga/service-kit";
 import { consumerHandlers } from "../src/handlers.js";
-import { VerificationStore } from "../src/store.js";
+import { CONSUMER_MIGRATIONS, VerificationStore } from "../src/store.js";
 import { recordingLogger } from "@saga/service-kit/testing";
 
 function setUp() {
-  const store = new VerificationStore(":memory:");
+  const { db, sql } = new SqliteParticipantDatabase(":memory:", CONSUMER_MIGRATIONS);
+  const store = new VerificationStore(sql);
   const rows = () =>
-    store.db
+    db
       .prepare("SELECT correlation_id, consumer_id, verdict, reason, created_at FROM verifications")
       .all() as {
       correlation_id: string;

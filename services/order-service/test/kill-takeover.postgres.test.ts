@@ -48,6 +48,6 @@ describe("an order-service instance SIGKILLed with sagas in flight", () => {
     );
     expect(Date.now() - killedAt).toBeLessThan(TAKEOVER_LIMIT_MS);
     for (const { id, scenario } of placed) expectAdvancedOnce(sagas.get(id)!, scenario);
-    await expectEffectsOnce(system.dataDir, system.url, placed);
+    await expectEffectsOnce({ dataDir: system.dataDir, databaseUrl: database.url }, system.url, placed);
   }, 120_000);
 });

@@ -1,16 +1,15 @@
-import path from "node:path";
 import amqp from "amqplib";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestVhost, queueDepths } from "@asyncgen/runtime/testing";
 import { EXPECTED_STATUSES } from "../testing/orders.js";
 import { transitionStatuses } from "../testing/saga-checks.js";
 import { createTestDatabase } from "../testing/postgres.js";
+import { ServiceDatabases } from "../testing/service-databases.js";
 import { startSystem, waitFor, type RunningSystem } from "../testing/system-under-test.js";
 
 /**
  * The CreateOrderSaga end to end: four service processes on real RabbitMQ (a private vhost), driven through the
- * HTTP API as a user would, with the order service on its embedded SQLite and then on PostgreSQL (DATABASE_URL).
+ * HTTP API as a user would, with every service on its embedded SQLite and then on PostgreSQL (DATABASE_URL).
  * approve_ticket fails transiently half the time here, and is retried.
  */
 let vhost: ReturnType<typeof createTestVhost>;
@@ -66,8 +65,17 @@ async function finished(id: number): Promise<SagaBody> {
 
 const order = async (id: number) =>
   (await (await fetch(`${system.url}/orders/${id}`)).json()) as Record<string, unknown>;
-const database = (service: string) =>
-  new Database(path.join(system.dataDir, `${service}.sqlite`), { readonly: true });
+/** The restaurant's tickets of an order, from its SQLite file or (with DATABASE_URL) its PostgreSQL schema. */
+async function ticketsOf(id: number, env: Record<string, string>): Promise<{ id: number; state: string }[]> {
+  const databases = new ServiceDatabases({ dataDir: system.dataDir, databaseUrl: env.DATABASE_URL });
+  try {
+    return await databases.query("restaurant-service", "SELECT id, state FROM tickets WHERE order_id = ?", [
+      id,
+    ]);
+  } finally {
+    await databases.close();
+  }
+}
 /** With APPROVE_TICKET_FAILURE_RATE 0.5, 1 approve in 32 fails five times, is dead-lettered and resent at its deadline. */
 const statuses = (saga: SagaBody) => transitionStatuses(saga.history);
 
@@ -96,9 +104,7 @@ describe.each(BACKENDS)("CreateOrderSaga end to end (4 processes, RabbitMQ, $nam
     expect(statuses(saga)).toEqual(EXPECTED_STATUSES.succeeded);
     const placed = await order(id);
     expect(placed).toMatchObject({ status: "approved" });
-    const tickets = database("restaurant-service")
-      .prepare("SELECT * FROM tickets WHERE order_id = ?")
-      .all(id) as { id: number; state: string }[];
+    const tickets = await ticketsOf(id, orderDatabase!.env);
     expect(tickets).toHaveLength(1);
     expect(tickets[0]).toMatchObject({ id: placed.restaurant_ticket_id, state: "approved" });
   });
@@ -120,10 +126,8 @@ describe.each(BACKENDS)("CreateOrderSaga end to end (4 processes, RabbitMQ, $nam
     expect(saga).toMatchObject({ status: "failed", failed_step: "authorize_card" });
     expect(statuses(saga)).toContain("create_restaurant_ticket.compensated");
     expect((await order(id)).status).toBe("rejected");
-    const tickets = database("restaurant-service")
-      .prepare("SELECT state FROM tickets WHERE order_id = ?")
-      .all(id);
-    expect(tickets).toEqual([{ state: "rejected" }]);
+    const tickets = await ticketsOf(id, orderDatabase!.env);
+    expect(tickets.map((ticket) => ticket.state)).toEqual(["rejected"]);
   });
 
   it("compensates from the step before when the orchestrator fails (quantity 100500)", async () => {
@@ -135,9 +139,7 @@ describe.each(BACKENDS)("CreateOrderSaga end to end (4 processes, RabbitMQ, $nam
     const saga = await finished(id);
     expect(saga).toMatchObject({ status: "failed", failed_step: "create_restaurant_ticket" });
     expect(saga.failure_details?.type).toBe("KeyError");
-    expect(
-      database("restaurant-service").prepare("SELECT COUNT(*) AS n FROM tickets WHERE order_id = ?").get(id),
-    ).toEqual({ n: 0 });
+    expect(await ticketsOf(id, orderDatabase!.env)).toEqual([]);
   });
 
   it("retries transient approve_ticket failures: every order is still approved", async () => {

@@ -108,7 +108,7 @@ describe("two order-service instances on one PostgreSQL database", () => {
       placed.map(({ id }) => id),
     );
     for (const { id, scenario } of placed) expectAdvancedOnce(sagas.get(id)!, scenario);
-    await expectEffectsOnce(dataDir, urls[0]!, placed);
+    await expectEffectsOnce({ dataDir }, urls[0]!, placed);
 
     // The first instance's live stream (/events) reports the end of every saga, those the other one ran included.
     let endsStreamed = 0;

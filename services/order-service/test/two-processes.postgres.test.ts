@@ -42,7 +42,7 @@ describe("two order-service processes on one PostgreSQL database", () => {
       placed.map(({ id }) => id),
     );
     for (const { id, scenario } of placed) expectAdvancedOnce(sagas.get(id)!, scenario);
-    await expectEffectsOnce(system.dataDir, system.url, placed);
+    await expectEffectsOnce({ dataDir: system.dataDir, databaseUrl: database.url }, system.url, placed);
     expect(second.logs.join("")).not.toMatch(/"level":50/);
   }, 120_000);
 });

@@ -1,8 +1,7 @@
-import path from "node:path";
-import Database from "better-sqlite3";
 import { expect } from "vitest";
 import type { SagaView } from "../src/create-order-saga/order-store.js";
 import { EXPECTED_STATUSES } from "./orders.js";
+import { ServiceDatabases } from "./service-databases.js";
 import { waitFor } from "./system-under-test.js";
 
 /** What several order-service instances are checked by: orders placed over HTTP, then each saga's outcome. */
@@ -97,36 +96,41 @@ export function expectAdvancedOnce(saga: SagaView, scenario: Scenario): void {
 }
 
 /**
- * The participants' effects (in their SQLite files in `dataDir`) happened once per saga: one ticket in the state
- * the outcome implies, one card authorization when the card was charged, and the order names that transaction.
+ * The participants' effects (in their SQLite files in `dataDir`, or in PostgreSQL with `databaseUrl`) happened once
+ * per saga: one ticket in the state the outcome implies, and it is the ticket the order names; one card
+ * authorization when the card was charged, and the order names that transaction.
  */
 export async function expectEffectsOnce(
-  dataDir: string,
+  location: { readonly dataDir: string; readonly databaseUrl?: string | undefined },
   orderApi: string,
   placed: readonly { id: number; scenario: Scenario }[],
 ): Promise<void> {
-  const restaurant = new Database(path.join(dataDir, "restaurant-service.sqlite"), { readonly: true });
-  const accounting = new Database(path.join(dataDir, "accounting-service.sqlite"), { readonly: true });
+  const databases = new ServiceDatabases(location);
   try {
     for (const { id, scenario } of placed) {
-      const tickets = restaurant.prepare("SELECT state FROM tickets WHERE order_id = ?").all(id) as {
-        state: string;
-      }[];
+      const tickets = await databases.query<{ id: number; state: string }>(
+        "restaurant-service",
+        "SELECT id, state FROM tickets WHERE order_id = ?",
+        [id],
+      );
       expect(
         tickets.map((ticket) => ticket.state),
         `saga ${id} tickets`,
       ).toEqual(scenario.ticket ? [scenario.ticket] : []);
-      const authorizations = accounting
-        .prepare("SELECT transaction_id FROM card_authorizations WHERE correlation_id = ?")
-        .all(String(id)) as { transaction_id: number }[];
+      const authorizations = await databases.query<{ transaction_id: number }>(
+        "accounting-service",
+        "SELECT transaction_id FROM card_authorizations WHERE correlation_id = ?",
+        [String(id)],
+      );
       expect(authorizations.length, `saga ${id} authorizations`).toBe(scenario.authorized ? 1 : 0);
       const order = (await (await fetch(`${orderApi}/orders/${id}`)).json()) as {
         transaction_id: number | null;
+        restaurant_ticket_id: number | null;
       };
       expect(order.transaction_id, `saga ${id} transaction`).toBe(authorizations[0]?.transaction_id ?? null);
+      if (scenario.ticket) expect(order.restaurant_ticket_id, `saga ${id} ticket`).toBe(tickets[0]?.id);
     }
   } finally {
-    restaurant.close();
-    accounting.close();
+    await databases.close();
   }
 }

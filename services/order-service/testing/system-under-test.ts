@@ -25,6 +25,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A further instance of a service, beside the one `processes` holds. */
+export interface AnotherInstance {
+  readonly url: string | undefined;
+  readonly process: ChildProcess;
+  readonly logs: string[];
+}
+
 export interface RunningSystem {
   readonly url: string;
   readonly dataDir: string;
@@ -37,6 +44,11 @@ export interface RunningSystem {
    * (on PostgreSQL, sharing the first one's database). `stop()` stops it too.
    */
   startAnotherOrderService(): Promise<{ url: string; process: ChildProcess; logs: string[] }>;
+  /**
+   * Starts one more process of `service` with the system's environment (an order service on a port of its own) and
+   * waits until it consumes (an order service: until it answers /health). `stop()` stops it too.
+   */
+  startAnother(service: ServiceName): Promise<AnotherInstance>;
   stop(): Promise<void>;
 }
 
@@ -85,24 +97,37 @@ export async function startSystem(
     30_000,
     () => JSON.stringify(logs, null, 1).slice(-4000),
   );
+  const startAnother = async (service: ServiceName): Promise<AnotherInstance> => {
+    const anotherPort = await freePort();
+    const anotherLogs: string[] = [];
+    const child = spawnService(service, anotherPort, anotherLogs);
+    extraProcesses.push(child);
+    if (service !== "order-service") {
+      await waitFor(
+        () => anotherLogs.join("").includes("consuming"),
+        30_000,
+        () => anotherLogs.join("").slice(-4000),
+      );
+      return { url: undefined, process: child, logs: anotherLogs };
+    }
+    const anotherUrl = `http://127.0.0.1:${anotherPort}`;
+    await waitFor(
+      async () => (await fetch(`${anotherUrl}/health`).catch(() => undefined))?.ok === true,
+      30_000,
+      () => anotherLogs.join("").slice(-4000),
+    );
+    return { url: anotherUrl, process: child, logs: anotherLogs };
+  };
   return {
     url,
     dataDir,
     logs,
     processes,
     start,
+    startAnother,
     async startAnotherOrderService() {
-      const anotherPort = await freePort();
-      const anotherLogs: string[] = [];
-      const child = spawnService("order-service", anotherPort, anotherLogs);
-      extraProcesses.push(child);
-      const anotherUrl = `http://127.0.0.1:${anotherPort}`;
-      await waitFor(
-        async () => (await fetch(`${anotherUrl}/health`).catch(() => undefined))?.ok === true,
-        30_000,
-        () => anotherLogs.join("").slice(-4000),
-      );
-      return { url: anotherUrl, process: child, logs: anotherLogs };
+      const another = await startAnother("order-service");
+      return { ...another, url: another.url! };
     },
     async stop() {
       await Promise.all(

@@ -29,7 +29,7 @@ export function restaurantHandlers(store: TicketStore, rules: RestaurantRules): 
 
   const handlers: RestaurantServiceHandlers = {
     async createTicket({ order_id, customer_id, items }, context) {
-      const { ticket, created } = store.create(order_id, customer_id, items);
+      const { ticket, created } = await store.create(order_id, customer_id, items);
       context.logger.info(
         {
           saga: context.correlationId,
@@ -46,20 +46,25 @@ export function restaurantHandlers(store: TicketStore, rules: RestaurantRules): 
 
     async rejectTicket({ ticket_id }, context) {
       const log = { saga: context.correlationId, operation: "rejectTicket", ticket_id };
-      const ticket = store.find(ticket_id);
-      if (!ticket) {
-        // A compensation must always be able to finish: there is nothing to reject, and that is confirmed.
-        context.logger.warn(log, "reject for an unknown ticket; nothing to do");
-      } else if (ticket.state === "approved") {
-        // Approval comes after the pivot (authorize_card), which is never compensated: keep what was approved.
-        context.logger.warn({ ...log, state: ticket.state }, "reject for an approved ticket; left approved");
-      } else if (ticket.state === "rejected") {
-        context.logger.info({ ...log, state: ticket.state }, "ticket already rejected");
-      } else {
-        store.setState(ticket_id, "rejected");
-        context.logger.info({ ...log, state: "rejected" }, "ticket rejected");
+      // Decided again if the ticket changes between reading and writing (a delivery on another instance).
+      for (;;) {
+        const ticket = await store.find(ticket_id);
+        if (!ticket) {
+          // A compensation must always be able to finish: there is nothing to reject, and that is confirmed.
+          context.logger.warn(log, "reject for an unknown ticket; nothing to do");
+        } else if (ticket.state === "approved") {
+          // Approval comes after the pivot (authorize_card), which is never compensated: keep what was approved.
+          context.logger.warn(
+            { ...log, state: ticket.state },
+            "reject for an approved ticket; left approved",
+          );
+        } else if (ticket.state === "rejected") {
+          context.logger.info({ ...log, state: ticket.state }, "ticket already rejected");
+        } else if (await store.changeState(ticket_id, "created", "rejected")) {
+          context.logger.info({ ...log, state: "rejected" }, "ticket rejected");
+        } else continue;
+        return success(null);
       }
-      return success(null);
     },
 
     async approveTicket({ ticket_id }, context) {
@@ -69,23 +74,27 @@ export function restaurantHandlers(store: TicketStore, rules: RestaurantRules): 
         ticket_id,
         attempt: context.deliveryCount,
       };
-      const ticket = store.find(ticket_id);
-      if (!ticket || ticket.state === "rejected") {
-        const message = ticket ? `Ticket ${ticket_id} is rejected` : `Ticket ${ticket_id} does not exist`;
-        context.logger.warn({ ...log, state: ticket?.state ?? null }, `approve refused: ${message}`);
-        return failure({ type: "TicketStateError", message, module: "restaurant-service", traceback: [] });
+      // Decided again if the ticket changes between reading and writing (a delivery on another instance).
+      for (;;) {
+        const ticket = await store.find(ticket_id);
+        if (!ticket || ticket.state === "rejected") {
+          const message = ticket ? `Ticket ${ticket_id} is rejected` : `Ticket ${ticket_id} does not exist`;
+          context.logger.warn({ ...log, state: ticket?.state ?? null }, `approve refused: ${message}`);
+          return failure({ type: "TicketStateError", message, module: "restaurant-service", traceback: [] });
+        }
+        if (ticket.state === "approved") {
+          context.logger.info({ ...log, state: ticket.state }, "ticket already approved");
+          return success(null);
+        }
+        if (random() < rate) {
+          context.logger.warn(log, "approve ticket failed transiently; the command will be redelivered");
+          throw new TransientError("test error message. Task will retry now");
+        }
+        if (await store.changeState(ticket_id, "created", "approved")) {
+          context.logger.info({ ...log, state: "approved" }, "ticket approved");
+          return success(null);
+        }
       }
-      if (ticket.state === "approved") {
-        context.logger.info({ ...log, state: ticket.state }, "ticket already approved");
-        return success(null);
-      }
-      if (random() < rate) {
-        context.logger.warn(log, "approve ticket failed transiently; the command will be redelivered");
-        throw new TransientError("test error message. Task will retry now");
-      }
-      store.setState(ticket_id, "approved");
-      context.logger.info({ ...log, state: "approved" }, "ticket approved");
-      return success(null);
     },
   };
   return handlers;

@@ -3,14 +3,16 @@ import {
   OUTBOX_MIGRATION,
   OUTBOX_PARKING_MIGRATION,
   OUTBOX_RETENTION_MIGRATION,
-  openSqlite,
-  type SqliteDatabase,
+  type Migration,
+  type ParticipantSql,
 } from "@saga/service-kit";
 
-/** `MIGRATIONS[i]` moves the schema from version i to i+1 (PRAGMA user_version); append, never edit. */
-const MIGRATIONS = [
-  `CREATE TABLE tickets (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
+/** `TICKET_MIGRATIONS[i]` moves the schema from version i to i+1, on SQLite and PostgreSQL; append, never edit. */
+export const TICKET_MIGRATIONS: readonly Migration[] = [
+  // id (the ticket_id of the messages): the database's own key, a BIGINT identity on PostgreSQL, so ids are unique
+  // across instances; order_id and customer_id hold the contract's bounds (up to 2^31-1) on both databases.
+  (d) => `CREATE TABLE tickets (
+     id ${d.serialKey},
      order_id INTEGER NOT NULL UNIQUE,
      customer_id INTEGER NOT NULL,
      items TEXT NOT NULL,
@@ -46,56 +48,52 @@ interface TicketRow {
 
 const toTicket = (row: TicketRow): Ticket => ({ ...row, items: JSON.parse(row.items) as OrderItem[] });
 
-/** The restaurant's tickets: one per order, whatever number of times the command arrives. */
-export class TicketStore {
-  readonly db: SqliteDatabase;
-  readonly #insert;
-  readonly #byOrder;
-  readonly #byId;
-  readonly #setState;
+const COLUMNS = "id, order_id, customer_id, items, state";
 
-  /** `file` is a SQLite file (created, and its schema migrated, if needed) or `:memory:`. */
-  constructor(file: string) {
-    this.db = openSqlite(file, MIGRATIONS);
-    this.#insert = this.db.prepare<[number, number, string, string, string]>(
-      `INSERT INTO tickets (order_id, customer_id, items, state, created_at, updated_at)
-       VALUES (?, ?, ?, 'created', ?, ?) ON CONFLICT (order_id) DO NOTHING`,
-    );
-    this.#byOrder = this.db.prepare<[number], TicketRow>(
-      `SELECT id, order_id, customer_id, items, state FROM tickets WHERE order_id = ?`,
-    );
-    this.#byId = this.db.prepare<[number], TicketRow>(
-      `SELECT id, order_id, customer_id, items, state FROM tickets WHERE id = ?`,
-    );
-    this.#setState = this.db.prepare<[TicketState, string, number]>(
-      `UPDATE tickets SET state = ?, updated_at = ? WHERE id = ?`,
-    );
+/** The restaurant's tickets: one per order, whatever number of times (or instances) the command arrives at. */
+export class TicketStore {
+  readonly #sql: ParticipantSql;
+
+  constructor(sql: ParticipantSql) {
+    this.#sql = sql;
   }
 
   /**
    * Creates the order's ticket in state `created`, or returns the one an earlier delivery of the command created
-   * (`created: false`), whatever its state now.
+   * (`created: false`), whatever its state now. Two instances at once: the second insert waits for the first's
+   * commit, then returns its ticket.
    */
-  create(
+  async create(
     orderId: number,
     customerId: number,
     items: readonly OrderItem[],
-  ): { ticket: Ticket; created: boolean } {
+  ): Promise<{ ticket: Ticket; created: boolean }> {
     const now = new Date().toISOString();
-    const { changes } = this.#insert.run(orderId, customerId, JSON.stringify(items), now, now);
-    return { ticket: toTicket(this.#byOrder.get(orderId)!), created: changes === 1 };
+    const changes = await this.#sql.run(
+      `INSERT INTO tickets (order_id, customer_id, items, state, created_at, updated_at)
+       VALUES (?, ?, ?, 'created', ?, ?) ON CONFLICT (order_id) DO NOTHING`,
+      [orderId, customerId, JSON.stringify(items), now, now],
+    );
+    const [row] = await this.#sql.all<TicketRow>(`SELECT ${COLUMNS} FROM tickets WHERE order_id = ?`, [
+      orderId,
+    ]);
+    return { ticket: toTicket(row!), created: changes === 1 };
   }
 
-  find(id: number): Ticket | undefined {
-    const row = this.#byId.get(id);
+  async find(id: number): Promise<Ticket | undefined> {
+    const [row] = await this.#sql.all<TicketRow>(`SELECT ${COLUMNS} FROM tickets WHERE id = ?`, [id]);
     return row && toTicket(row);
   }
 
-  setState(id: number, state: TicketState): void {
-    this.#setState.run(state, new Date().toISOString(), id);
-  }
-
-  close(): void {
-    this.db.close();
+  /**
+   * Moves a ticket from `from` to `to`; false when it is no longer in `from` (another delivery, perhaps on another
+   * instance, changed it since it was read): the caller decides again on what it is now.
+   */
+  async changeState(id: number, from: TicketState, to: TicketState): Promise<boolean> {
+    const changes = await this.#sql.run(
+      `UPDATE tickets SET state = ?, updated_at = ? WHERE id = ? AND state = ?`,
+      [to, new Date().toISOString(), id, from],
+    );
+    return changes === 1;
   }
 }

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RestaurantServiceHandlers } from "@saga/generated/restaurant-service";
-import { fakeContext } from "@saga/service-kit";
+import { fakeContext, SqliteParticipantDatabase } from "@saga/service-kit";
 import { restaurantHandlers, TransientError, type RestaurantRules } from "../src/handlers.js";
-import { TicketStore } from "../src/store.js";
+import { TICKET_MIGRATIONS, TicketStore } from "../src/store.js";
 import { recordingLogger } from "@saga/service-kit/testing";
 
 const items = [
@@ -15,12 +15,18 @@ const items = [
 const neverFails = () => 0.999_999; // random() >= any rate below 1: approval does not fail
 const alwaysFails = () => 0;
 
+/** The restaurant's tables in a SQLite file (or `:memory:`), and its store over them. */
+function openTickets(file = ":memory:") {
+  const database = new SqliteParticipantDatabase(file, TICKET_MIGRATIONS);
+  return { database, db: database.db, store: new TicketStore(database.sql) };
+}
+
 function setUp(rules: Partial<RestaurantRules> = {}) {
-  const store = new TicketStore(":memory:");
+  const { store, db } = openTickets();
   const handlers = restaurantHandlers(store, { approveTicketFailureRate: 0.3, random: neverFails, ...rules });
   const count = (where = "1 = 1") =>
-    (store.db.prepare(`SELECT COUNT(*) AS n FROM tickets WHERE ${where}`).get() as { n: number }).n;
-  return { store, handlers, count };
+    (db.prepare(`SELECT COUNT(*) AS n FROM tickets WHERE ${where}`).get() as { n: number }).n;
+  return { store, db, handlers, count };
 }
 
 async function createTicket(handlers: RestaurantServiceHandlers, order_id = 1): Promise<number> {
@@ -34,19 +40,19 @@ async function createTicket(handlers: RestaurantServiceHandlers, order_id = 1): 
 
 describe("restaurant-service: createTicket", () => {
   it("creates a ticket in state created with the order's data and returns its id", async () => {
-    const { store, handlers } = setUp();
+    const { store, db, handlers } = setUp();
     const outcome = await handlers.createTicket({ order_id: 7, customer_id: 70, items }, fakeContext());
     expect(outcome.ok).toBe(true);
     const ticket_id = (outcome.reply as { ticket_id: number }).ticket_id;
     expect(Number.isInteger(ticket_id)).toBe(true);
-    expect(store.find(ticket_id)).toEqual({
+    expect(await store.find(ticket_id)).toEqual({
       id: ticket_id,
       order_id: 7,
       customer_id: 70,
       items,
       state: "created",
     });
-    const row = store.db.prepare("SELECT items, created_at, updated_at FROM tickets").get() as Record<
+    const row = db.prepare("SELECT items, created_at, updated_at FROM tickets").get() as Record<
       string,
       string
     >;
@@ -99,7 +105,7 @@ describe("restaurant-service: rejectTicket", () => {
       ok: true,
       reply: null,
     });
-    expect(store.find(ticket_id)!.state).toBe("rejected");
+    expect((await store.find(ticket_id))!.state).toBe("rejected");
   });
 
   it("confirms the rejection of an unknown ticket (compensation must finish) and logs a warning", async () => {
@@ -128,7 +134,7 @@ describe("restaurant-service: rejectTicket", () => {
       ok: true,
       reply: null,
     });
-    expect(store.find(ticket_id)!.state).toBe("approved");
+    expect((await store.find(ticket_id))!.state).toBe("approved");
     expect(logger.entries.map((e) => e.level)).toContain("warn");
   });
 });
@@ -146,7 +152,7 @@ describe("restaurant-service: approveTicket", () => {
       ok: true,
       reply: null,
     });
-    expect(store.find(ticket_id)!.state).toBe("approved");
+    expect((await store.find(ticket_id))!.state).toBe("approved");
     expect(logger.entries).toContainEqual(
       expect.objectContaining({ fields: expect.objectContaining({ saga: "1", operation: "approveTicket" }) }),
     );
@@ -159,7 +165,7 @@ describe("restaurant-service: approveTicket", () => {
     const attempt = handlers.approveTicket({ ticket_id }, fakeContext({ correlationId: "1", logger }));
     await expect(attempt).rejects.toBeInstanceOf(TransientError);
     await expect(attempt).rejects.toThrow("test error message. Task will retry now");
-    expect(store.find(ticket_id)!.state).toBe("created");
+    expect((await store.find(ticket_id))!.state).toBe("created");
     expect(logger.entries).toContainEqual(
       expect.objectContaining({
         level: "warn",
@@ -177,7 +183,7 @@ describe("restaurant-service: approveTicket", () => {
       ok: true,
       reply: null,
     });
-    expect(store.find(ticket_id)!.state).toBe("approved");
+    expect((await store.find(ticket_id))!.state).toBe("approved");
     expect(draws).toEqual([]);
   });
 
@@ -223,11 +229,11 @@ describe("restaurant-service: approveTicket", () => {
       ok: false,
       reply: { type: "TicketStateError", message: `Ticket ${ticket_id} is rejected` },
     });
-    expect(store.find(ticket_id)!.state).toBe("rejected");
+    expect((await store.find(ticket_id))!.state).toBe("rejected");
   });
 
   it("uses Math.random when no random function is given", async () => {
-    const store = new TicketStore(":memory:");
+    const { store } = openTickets();
     const never = restaurantHandlers(store, { approveTicketFailureRate: 0 });
     const always = restaurantHandlers(store, { approveTicketFailureRate: 1 });
     const ticket_id = await createTicket(never);
@@ -236,7 +242,7 @@ describe("restaurant-service: approveTicket", () => {
   });
 
   it("rejects a failure rate outside 0..1 at start", () => {
-    const store = new TicketStore(":memory:");
+    const { store } = openTickets();
     for (const rate of [-0.1, 1.5, Number.NaN]) {
       expect(() => restaurantHandlers(store, { approveTicketFailureRate: rate })).toThrow(RangeError);
     }
@@ -244,14 +250,14 @@ describe("restaurant-service: approveTicket", () => {
 });
 
 describe("restaurant-service: store", () => {
-  it("keeps its tickets in a file across restarts (schema migrated once)", () => {
+  it("keeps its tickets in a file across restarts (schema migrated once)", async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "restaurant-store-")), "nested", "tickets.sqlite");
-    const first = new TicketStore(file);
-    const { ticket } = first.create(5, 70, items);
-    first.close();
-    const second = new TicketStore(file);
-    expect(second.create(5, 70, items)).toEqual({ ticket, created: false });
+    const first = openTickets(file);
+    const { ticket } = await first.store.create(5, 70, items);
+    await first.database.close();
+    const second = openTickets(file);
+    expect(await second.store.create(5, 70, items)).toEqual({ ticket, created: false });
     expect(second.db.pragma("user_version", { simple: true })).toBe(4); // tickets, the outbox, parking, retention indexes
-    second.close();
+    await second.database.close();
   });
 });

@@ -2,9 +2,9 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { OrderServiceClient, serveOrderService } from "@saga/generated/order-service";
 import { createInProcessTransport, type InProcessTransport } from "@asyncgen/runtime";
-import { createLogger } from "@saga/service-kit";
+import { createLogger, SqliteParticipantDatabase } from "@saga/service-kit";
 import { startRestaurantService, type RestaurantServiceOptions } from "../src/service.js";
-import { TicketStore } from "../src/store.js";
+import { TICKET_MIGRATIONS, TicketStore } from "../src/store.js";
 import { replyRecorder, tempDir, waitUntil } from "@saga/service-kit/testing";
 
 const items = [{ name: "Dish 1", quantity: 2 }];
@@ -35,8 +35,10 @@ async function setUp(rules: Rules = { approveTicketFailureRate: 0 }) {
     return service;
   };
   const service = await start();
-  const store = new TicketStore(databaseFile);
-  cleanups.push(async () => store.close());
+  // A second connection of this process to the service's file, to look at its rows.
+  const database = new SqliteParticipantDatabase(databaseFile, TICKET_MIGRATIONS);
+  cleanups.push(() => database.close());
+  const store = Object.assign(new TicketStore(database.sql), { db: database.db });
   const client = new OrderServiceClient(transport);
   const createTicket = async (order_id: number, correlationId: string): Promise<number> => {
     await client.createTicket({ order_id, customer_id: 70, items }, { correlationId });
@@ -48,7 +50,7 @@ async function setUp(rules: Rules = { approveTicketFailureRate: 0 }) {
 }
 
 /** Replies committed but not yet published. */
-const pendingOutbox = (store: TicketStore) =>
+const pendingOutbox = (store: { db: SqliteParticipantDatabase["db"] }) =>
   (store.db.prepare("SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL").get() as { n: number }).n;
 
 /** Commands in the queue, ready or delivered and not yet acked. */
@@ -71,7 +73,7 @@ describe("restaurant-service over the in-process transport", () => {
       correlationId: "s-1",
     });
     const { ticket_id } = reply!.payload as { ticket_id: number };
-    expect(store.find(ticket_id)).toEqual({
+    expect(await store.find(ticket_id)).toEqual({
       id: ticket_id,
       order_id: 11,
       customer_id: 70,
@@ -142,7 +144,7 @@ describe("restaurant-service over the in-process transport", () => {
       "onApproveTicketSuccess",
     ]);
     expect(calls).toBe(3);
-    expect(store.find(ticket_id)!.state).toBe("approved");
+    expect((await store.find(ticket_id))!.state).toBe("approved");
     expect(store.db.prepare("SELECT COUNT(*) AS n FROM tickets").get()).toEqual({ n: 1 });
   });
 
@@ -162,7 +164,7 @@ describe("restaurant-service over the in-process transport", () => {
     });
     expect(calls).toBe(5); // the contract's x-delivery-limit
     expect(recorder.forSaga("s-4").map((r) => r.operation)).toEqual(["onCreateTicketSuccess"]);
-    expect(store.find(ticket_id)!.state).toBe("created");
+    expect((await store.find(ticket_id))!.state).toBe("created");
   });
 
   it("rejects a ticket (confirmed by a reply), then refuses to approve it", async () => {
@@ -187,7 +189,7 @@ describe("restaurant-service over the in-process transport", () => {
       type: "restaurant_service.approve_ticket.response.failure",
       payload: { type: "TicketStateError", module: "restaurant-service", traceback: [] },
     });
-    expect(store.find(ticket_id)!.state).toBe("rejected");
+    expect((await store.find(ticket_id))!.state).toBe("rejected");
   });
 
   it("confirms rejecting an unknown ticket and refuses approving one", async () => {

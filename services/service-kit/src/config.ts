@@ -13,15 +13,18 @@ export interface ServiceConfig {
   /** The order service's HTTP API. */
   readonly port: number;
   readonly host: string;
-  /** Folder for SQLite files. */
+  /** Folder for SQLite files (while `DATABASE_URL` is unset). */
   readonly dataDir: string;
-  /** `DATABASE_URL` (postgres://...): the order service keeps its state in PostgreSQL instead of SQLite. */
+  /**
+   * `DATABASE_URL` (postgres://...): every service keeps its state in PostgreSQL instead of SQLite (each participant
+   * in a schema of its own), and may run as several instances.
+   */
   readonly databaseUrl: string | undefined;
   /** How often the restaurant's approve_ticket fails transiently (0 to 1). */
   readonly approveTicketFailureRate: number;
   /** How long a saga step waits for its reply before the command is resent. */
   readonly stepDeadlineMs: number;
-  /** `OUTBOX_LEASE_MS` (order service on PostgreSQL): how long a dead instance's claimed outbox rows stay its own. */
+  /** `OUTBOX_LEASE_MS` (any service on PostgreSQL): how long a dead instance's claimed outbox rows stay its own. */
   readonly outboxLeaseMs: number;
   /** `DEDUP_RETENTION_MS`: how long consumed-message ids are kept for deduplication; 0 keeps them forever. */
   readonly dedupRetentionMs: number;

@@ -15,11 +15,16 @@ export { combinedMetrics, ServiceMetrics, serveMetrics, type MetricsExposition }
 export { OutboxRelay, type OutboxRowRef, type OutboxSource, type StoredMessage } from "@asyncgen/saga";
 export { wrapTransport } from "./wrap-transport.js";
 export {
+  openParticipantDatabase,
+  participantDatabaseLocation,
   startParticipant,
+  type ParticipantDatabaseLocation,
+  type ParticipantDefinition,
   type ParticipantOptions,
-  type ParticipantStore,
   type RunningParticipant,
 } from "./participant.js";
+export type { ParticipantDatabase, ParticipantSql } from "./participant-database.js";
+export { PostgresParticipantDatabase, type PostgresParticipantOptions } from "./postgres-outbox.js";
 export { runParticipant } from "./participant-main.js";
 export {
   OUTBOX_MIGRATION,
@@ -27,7 +32,9 @@ export {
   OUTBOX_RETENTION_MIGRATION,
   publishStoredMessage,
   SqliteOutbox,
+  SqliteParticipantDatabase,
 } from "./sqlite-outbox.js";
 export { exclusive, openSqlite, transaction, type SqliteDatabase } from "@asyncgen/saga/sqlite";
+export type { Migration } from "@asyncgen/saga";
 export { openTransport, redactUrl, type OpenTransportOptions } from "./transport.js";
 export { fakeContext } from "./testing.js";

@@ -3,13 +3,17 @@ import { exitOnStartFailure, stopOnSignals } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
 import { meteredTransport } from "./metered-transport.js";
 import { ServiceMetrics, serveMetrics } from "./metrics.js";
-import type { ParticipantOptions, RunningParticipant } from "./participant.js";
-import { openTransport } from "./transport.js";
+import {
+  participantDatabaseLocation,
+  type ParticipantOptions,
+  type RunningParticipant,
+} from "./participant.js";
+import { openTransport, redactUrl } from "./transport.js";
 
 /**
  * The whole of `npm start -w services/<participant>`: settings from the environment only, the broker (RabbitMQ, or
- * the in-process one, said in one line), the service on `<DATA_DIR>/<name>.sqlite`, a line naming the queues it
- * consumes, and a clean stop on SIGINT/SIGTERM.
+ * the in-process one, said in one line), the service on `DATABASE_URL` (PostgreSQL) or `<DATA_DIR>/<name>.sqlite`,
+ * a line naming the queues it consumes, and a clean stop on SIGINT/SIGTERM.
  */
 export async function runParticipant(
   name: string,
@@ -21,11 +25,12 @@ export async function runParticipant(
   // Started alone: waits for RabbitMQ rather than run on an in-process broker no other service reaches.
   const transport = await openTransport(config, logger, name).catch(exitOnStartFailure(logger));
   const metrics = new ServiceMetrics(name);
+  const location = participantDatabaseLocation(config, name);
   const service = await start(
     {
       transport: meteredTransport(transport, metrics),
       logger,
-      databaseFile: `${config.dataDir}/${name}.sqlite`,
+      ...location,
       metrics,
       retention: retentionPolicy(config),
     },
@@ -42,7 +47,8 @@ export async function runParticipant(
       ? undefined
       : await serveMetrics(metrics, config.metricsPort, config.host);
   if (metricsServer) logger.info({ url: metricsServer.url }, `${name}: metrics on ${metricsServer.url}`);
-  logger.info({ queues: consumes }, `${name}: consuming ${consumes.join(", ")}`);
+  const database = "databaseUrl" in location ? redactUrl(location.databaseUrl) : location.databaseFile;
+  logger.info({ queues: consumes, database }, `${name}: consuming ${consumes.join(", ")}`);
   if (transport.kind === "in-process") {
     logger.warn({}, "the in-process broker reaches only this process: run `npm start` for the whole system");
   }

@@ -1,15 +1,39 @@
 import type { ServeOptions, Transport, UnitOfWork } from "@asyncgen/runtime";
 import type { Logger } from "pino";
-import { DEFAULT_RETENTION, OutboxRelay, RetentionPruner, type RetentionPolicy } from "@asyncgen/saga";
-import { exclusive, sqliteReader, type SqliteDatabase } from "@asyncgen/saga/sqlite";
+import {
+  DEFAULT_RETENTION,
+  OutboxRelay,
+  RetentionPruner,
+  type Migration,
+  type RetentionPolicy,
+} from "@asyncgen/saga";
+import type { ServiceConfig } from "./config.js";
 import type { ServiceMetrics } from "./metrics.js";
-import { publishStoredMessage, SqliteOutbox } from "./sqlite-outbox.js";
+import type { ParticipantDatabase, ParticipantSql } from "./participant-database.js";
+import { PostgresParticipantDatabase } from "./postgres-outbox.js";
+import { publishStoredMessage, SqliteParticipantDatabase } from "./sqlite-outbox.js";
+
+/**
+ * Where a participant keeps its state: a SQLite file (created and migrated at start; `:memory:` in tests), or, with
+ * `databaseUrl`, PostgreSQL (its tables in a schema of its own, any number of instances on one database).
+ */
+export type ParticipantDatabaseLocation =
+  | { readonly databaseFile: string }
+  | { readonly databaseUrl: string; readonly outboxLeaseMs?: number | undefined };
+
+/** `DATABASE_URL` when set (with OUTBOX_LEASE_MS), else `<name>.sqlite` in `DATA_DIR`. */
+export function participantDatabaseLocation(
+  config: ServiceConfig,
+  name: string,
+): ParticipantDatabaseLocation {
+  return config.databaseUrl
+    ? { databaseUrl: config.databaseUrl, outboxLeaseMs: config.outboxLeaseMs }
+    : { databaseFile: `${config.dataDir}/${name}.sqlite` };
+}
 
 /** What every saga participant is started with. */
-export interface ParticipantOptions {
+export type ParticipantOptions = ParticipantDatabaseLocation & {
   readonly transport: Transport;
-  /** SQLite file (created and migrated at start), or `:memory:`. */
-  readonly databaseFile: string;
   readonly logger: Logger;
   /** Wait before a technically failed command goes back to the queue. Default: the runtime's backoff. */
   readonly retryDelayMs?: (attempt: number) => number;
@@ -19,15 +43,16 @@ export interface ParticipantOptions {
   readonly metrics?: ServiceMetrics;
   /** How long consumed-message ids and sent outbox rows are kept (the settings' retention). Default DEFAULT_RETENTION. */
   readonly retention?: RetentionPolicy;
-}
+};
 
-/**
- * A participant's store: its SQLite database (whose migrations include OUTBOX_MIGRATION, and OUTBOX_RETENTION_MIGRATION
- * for the indexes its pruning walks), closed at stop.
- */
-export interface ParticipantStore {
-  readonly db: SqliteDatabase;
-  close(): void;
+/** What a participant is made of: its tables, its store over them, and the generated serve function. */
+export interface ParticipantDefinition<Store> {
+  /** Its PostgreSQL schema (e.g. `restaurant_service`), which also names its migrations there. */
+  readonly schema: string;
+  /** Its tables, then OUTBOX_MIGRATION, OUTBOX_PARKING_MIGRATION and OUTBOX_RETENTION_MIGRATION; append, never edit. */
+  readonly migrations: readonly Migration[];
+  readonly openStore: (sql: ParticipantSql) => Store;
+  readonly serve: (store: Store, serveOptions: ServeOptions) => Promise<{ close(): Promise<void> }>;
 }
 
 export interface RunningParticipant {
@@ -35,50 +60,64 @@ export interface RunningParticipant {
   stop(): Promise<void>;
 }
 
+/** Opens the participant's database where `location` says. */
+export function openParticipantDatabase(
+  location: ParticipantDatabaseLocation,
+  definition: Pick<ParticipantDefinition<unknown>, "schema" | "migrations">,
+  logger: Logger,
+): Promise<ParticipantDatabase> {
+  if ("databaseUrl" in location) {
+    return PostgresParticipantDatabase.open({
+      url: location.databaseUrl,
+      schema: definition.schema,
+      migrations: definition.migrations,
+      logger,
+      outboxLeaseMs: location.outboxLeaseMs,
+    });
+  }
+  return Promise.resolve(new SqliteParticipantDatabase(location.databaseFile, definition.migrations));
+}
+
 /**
- * Starts a saga participant on the transactional outbox: opens its store, starts the outbox relay (which first
- * publishes whatever an earlier run committed but did not send), then serves its queue with the store's database as
- * the unit of work. A command's state change, its reply and its dedup record commit together; the command is acked
+ * Starts a saga participant on the transactional outbox: opens its database, starts the outbox relay (which first
+ * publishes whatever an earlier run committed but did not send), then serves its queue with the database as the
+ * unit of work. A command's state change, its reply and its dedup record commit together; the command is acked
  * after the commit, and the relay publishes the reply with confirms.
  */
-export async function startParticipant<Store extends ParticipantStore>(
+export async function startParticipant<Store>(
   options: ParticipantOptions,
-  openStore: (databaseFile: string) => Store,
-  serve: (store: Store, serveOptions: ServeOptions) => Promise<{ close(): Promise<void> }>,
+  definition: ParticipantDefinition<Store>,
 ): Promise<RunningParticipant> {
   const { logger } = options;
-  const store = openStore(options.databaseFile);
-  const outbox = new SqliteOutbox(store.db);
+  const database = await openParticipantDatabase(options, definition, logger);
   const relay = new OutboxRelay(
-    outbox,
+    database,
     publishStoredMessage(options.transport),
     logger.child({ component: "outbox" }),
     options.relayIntervalMs,
   );
-  outbox.onCommit = () => relay.kick();
+  database.onCommit = () => relay.kick();
   // Consumed-message ids and sent replies are bookkeeping: pruned past their windows (see RetentionPolicy).
-  const pruner = new RetentionPruner(sqliteReader(store.db), {
+  const pruner = new RetentionPruner(database.retention, {
     policy: options.retention ?? DEFAULT_RETENTION,
     tables: ["consumed_messages", "outbox"],
     logger: logger.child({ component: "retention" }),
     isConnected: () => options.transport.isConnected(),
   });
   const { metrics } = options;
-  if (metrics) {
-    const backlog = store.db.prepare(`SELECT count(*) FROM outbox WHERE sent_at IS NULL`).pluck();
-    metrics.countOutboxWith(async () => Number(backlog.get()));
-  }
+  if (metrics) metrics.countOutboxWith(() => database.pendingCount());
   const close = async () => {
     await pruner.stop();
     await relay.stop();
-    await exclusive(store.db, () => store.close()); // after the last transaction in flight
+    await database.close();
   };
   try {
+    database.start();
     relay.start();
     pruner.start();
-    const server = await serve(store, {
+    const server = await definition.serve(definition.openStore(database.sql), {
       logger,
-      unitOfWork: metrics ? timedCommits(outbox, metrics) : outbox,
+      unitOfWork: metrics ? timedCommits(database, metrics) : database,
       ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
     });
     let stopped: Promise<void> | undefined;

@@ -9,28 +9,32 @@ import {
   outboxTable,
   SQLITE,
   toStoredMessage,
+  type Migration,
   type OutboxSource,
   type OutboxTableRow,
+  type RetentionDatabase,
   type StoredMessage,
 } from "@asyncgen/saga";
-import { exclusive, transaction, type SqliteDatabase } from "@asyncgen/saga/sqlite";
+import { exclusive, openSqlite, sqliteReader, transaction, type SqliteDatabase } from "@asyncgen/saga/sqlite";
 import type { OutgoingMessage, Transport, UnitOfWork } from "@asyncgen/runtime";
+import type { ParticipantDatabase, ParticipantSql } from "./participant-database.js";
 
 /**
  * The outbox and the consumed-message record of a service that answers messages; append it to the service's own
  * migrations. The layout is @asyncgen/saga's, the one the order service's outbox has too: a row holds the message
- * exactly as built (and validated) by the runtime, so the relay publishes it without knowing the contract.
+ * exactly as built (and validated) by the runtime, so the relay publishes it without knowing the contract. On
+ * PostgreSQL the outbox has the claim columns several instances' relays share it by.
  */
-export const OUTBOX_MIGRATION = outboxTable(SQLITE) + consumedMessagesTable();
+export const OUTBOX_MIGRATION: Migration = (d) => outboxTable(d) + consumedMessagesTable();
 
 /** Where a row the broker kept refusing is parked, with its reason; append it after OUTBOX_MIGRATION. */
-export const OUTBOX_PARKING_MIGRATION = outboxParkingColumns();
+export const OUTBOX_PARKING_MIGRATION: Migration = () => outboxParkingColumns();
 
 /**
  * The indexes the retention pruning walks (consumed and sent times); append it after OUTBOX_PARKING_MIGRATION. Without
  * it the pruning still works, scanning the tables.
  */
-export const OUTBOX_RETENTION_MIGRATION = outboxRetentionIndexes();
+export const OUTBOX_RETENTION_MIGRATION: Migration = () => outboxRetentionIndexes();
 
 /**
  * The runtime's UnitOfWork on a service's SQLite database (which must have OUTBOX_MIGRATION), and the source its
@@ -95,7 +99,59 @@ export class SqliteOutbox implements UnitOfWork, OutboxSource<StoredMessage> {
   }
 }
 
-/** The relay's publish for SqliteOutbox rows: the stored message as built, persistent, mandatory and confirmed. */
+/**
+ * A participant's state in one SQLite file (created and migrated at start; held by this process alone, see
+ * openSqlite), or `:memory:`: its statements run on the one connection, so a handler's writes join the transaction
+ * SqliteOutbox holds for the message.
+ */
+export class SqliteParticipantDatabase extends SqliteOutbox implements ParticipantDatabase {
+  readonly db: SqliteDatabase;
+  readonly sql: ParticipantSql;
+  readonly retention: RetentionDatabase;
+  readonly #backlog;
+
+  constructor(file: string, migrations: readonly Migration[]) {
+    const db = openSqlite(
+      file,
+      migrations.map((migration) => migration(SQLITE)),
+    );
+    super(db);
+    this.db = db;
+    this.sql = sqliteStatements(db);
+    // `sql` joins whatever transaction is open on the connection; pruning queues behind it instead.
+    this.retention = sqliteReader(db);
+    this.#backlog = db.prepare(`SELECT count(*) FROM outbox WHERE sent_at IS NULL`).pluck();
+  }
+
+  async pendingCount(): Promise<number> {
+    return Number(this.#backlog.get());
+  }
+
+  start(): void {}
+
+  async close(): Promise<void> {
+    await exclusive(this.db, () => this.db.close()); // after the last transaction in flight
+  }
+}
+
+/** ParticipantSql on one SQLite connection; each statement is prepared once. */
+function sqliteStatements(db: SqliteDatabase): ParticipantSql {
+  const prepared = new Map<string, ReturnType<typeof db.prepare<unknown[]>>>();
+  const statement = (sql: string) => {
+    let found = prepared.get(sql);
+    if (!found) prepared.set(sql, (found = db.prepare<unknown[]>(sql)));
+    return found;
+  };
+  return {
+    dialect: "sqlite",
+    all: async <Row>(sql: string, params: readonly unknown[] = []) =>
+      statement(sql).all(...(params as unknown[])) as Row[],
+    run: async (sql: string, params: readonly unknown[] = []) =>
+      statement(sql).run(...(params as unknown[])).changes,
+  };
+}
+
+/** The relay's publish for outbox rows: the stored message as built, persistent, mandatory and confirmed. */
 export function publishStoredMessage(transport: Transport): (row: StoredMessage) => Promise<void> {
   return (row) => transport.publish(row.message);
 }

@@ -30,8 +30,9 @@ import {
   openSqlite,
   startParticipant,
   wrapTransport,
+  type Migration,
+  type ParticipantSql,
   type RunningParticipant,
-  type SqliteDatabase,
 } from "../src/index.js";
 
 const isObject: Validator = (data: unknown) => typeof data === "object" && data !== null;
@@ -43,19 +44,11 @@ const Refused = message<{ reason: string }>("notes.write.response.failure");
 /** What the handler does for a key: write and answer, refuse, write then throw (always, or on the first attempt). */
 type Plan = "write" | "refuse" | "write-then-throw" | "write-then-throw-once";
 
-class NotesStore {
-  readonly db: SqliteDatabase;
-  constructor(file: string) {
-    this.db = openSqlite(file, [
-      `CREATE TABLE notes (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL);`,
-      OUTBOX_MIGRATION,
-      OUTBOX_PARKING_MIGRATION,
-    ]);
-  }
-  close(): void {
-    this.db.close();
-  }
-}
+const NOTES_MIGRATIONS: Migration[] = [
+  (d) => `CREATE TABLE notes (id ${d.serialKey}, key TEXT NOT NULL);`,
+  OUTBOX_MIGRATION,
+  OUTBOX_PARKING_MIGRATION,
+];
 
 /** Every publish fails, as when the process dies after the commit and before the relay publishes. */
 function publishingFails(transport: Transport): Transport {
@@ -109,25 +102,29 @@ describe.each(transports)("a participant on the transactional outbox (%s)", (kin
       operations: [{ operationId: "write", message: Write, replies: { success: Written, failure: Refused } }],
     };
     const calls: string[] = [];
-    const handlers = (store: NotesStore) => ({
+    const handlers = (sql: ParticipantSql) => ({
       async write({ key }: { key: string }, context: MessageContext) {
         calls.push(key);
         const plan = plans[key] ?? "write";
         if (plan === "refuse") return failure({ reason: `no ${key}` });
-        store.db.prepare(`INSERT INTO notes (key) VALUES (?)`).run(key);
+        await sql.run(`INSERT INTO notes (key) VALUES (?)`, [key]);
         await new Promise((resolve) => setTimeout(resolve, 1)); // the transaction spans an await
         const throws =
           plan === "write-then-throw" || (plan === "write-then-throw-once" && context.deliveryCount === 1);
         if (throws) throw new Error(`disk full while writing ${key}`);
-        const { rows } = store.db.prepare(`SELECT count(*) AS rows FROM notes`).get() as { rows: number };
-        return success({ rows });
+        const [counted] = await sql.all<{ rows: number }>(`SELECT count(*) AS rows FROM notes`);
+        return success({ rows: Number(counted!.rows) });
       },
     });
     const start = async (via: Transport = transport) => {
       const service = await startParticipant(
         { transport: via, databaseFile, logger: createLogger("notes", "silent"), retryDelayMs: () => 5 },
-        (file) => new NotesStore(file),
-        (store, options) => serve(via, spec, handlers(store), options),
+        {
+          schema: "notes",
+          migrations: NOTES_MIGRATIONS,
+          openStore: (sql) => sql,
+          serve: (sql, options) => serve(via, spec, handlers(sql), options),
+        },
       );
       cleanups.push(() => service.stop());
       return service;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { OutgoingMessage } from "@asyncgen/runtime";
+import { SQLITE } from "@asyncgen/saga";
 import {
   OUTBOX_MIGRATION,
   OUTBOX_PARKING_MIGRATION,
@@ -11,8 +12,8 @@ import {
 function setUp() {
   const db = openSqlite(":memory:", [
     `CREATE TABLE effects (name TEXT NOT NULL);`,
-    OUTBOX_MIGRATION,
-    OUTBOX_PARKING_MIGRATION,
+    OUTBOX_MIGRATION(SQLITE),
+    OUTBOX_PARKING_MIGRATION(SQLITE),
   ]);
   const outbox = new SqliteOutbox(db);
   const count = (table: string) =>

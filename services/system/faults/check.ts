@@ -1,7 +1,7 @@
 import { queueDepths } from "@asyncgen/runtime/testing";
 import { SERVICES, waitFor } from "@saga/order-service/testing";
 import { drainQueues } from "./broker.js";
-import { readDatabase, pendingOutbox, unfinishedSagas } from "./databases.js";
+import { pendingOutbox, unfinishedSagas } from "./databases.js";
 import { checkDeadLetters } from "./dead-letters.js";
 import { checkRepliesPerCommand } from "./effects.js";
 import type { Harness } from "./harness.js";
@@ -14,9 +14,8 @@ const isDeadLetterQueue = (name: string) => name.endsWith(".dlq");
 /** Waits until the system is quiet: sagas finished, outboxes sent, queues empty, every bad message dead-lettered. */
 async function settle(h: Harness): Promise<boolean> {
   const quiet = async () => {
-    const dataDir = h.system.dataDir;
-    if (readDatabase(dataDir, "order-service", unfinishedSagas) > 0) return false;
-    if (SERVICES.some((s) => (readDatabase(dataDir, s, pendingOutbox) ?? 0) > 0)) return false;
+    if ((await unfinishedSagas(h.databases)) > 0) return false;
+    for (const service of SERVICES) if (((await pendingOutbox(h.databases, service)) ?? 0) > 0) return false;
     const depths = Object.entries(queueDepths(h.vhost.vhost));
     const waiting = depths.filter(([name, n]) => !isDeadLetterQueue(name) && n > 0);
     const deadLettered = depths
@@ -45,9 +44,9 @@ export async function settleAndCheck(h: Harness): Promise<Violation[]> {
       seen: `not quiet after ${SETTLE_TIMEOUT_MS / 1000} s`,
     });
   }
-  violations.push(...checkSagas(h.system.dataDir, h.driver.accepted, h.tolerateTimeout));
-  violations.push(...checkRepliesPerCommand(h.system.dataDir));
-  violations.push(...checkOutboxes(h.system.dataDir).violations);
+  violations.push(...(await checkSagas(h.databases, h.driver.accepted, h.tolerateTimeout)));
+  violations.push(...(await checkRepliesPerCommand(h.databases)));
+  violations.push(...(await checkOutboxes(h.databases)).violations);
   const depths = queueDepths(h.vhost.vhost);
   for (const [queue, depth] of Object.entries(depths)) {
     if (!isDeadLetterQueue(queue) && depth > 0) {

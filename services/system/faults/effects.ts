@@ -1,4 +1,5 @@
-import { pendingOutbox, readDatabase } from "./databases.js";
+import type { ServiceDatabases } from "@saga/order-service/testing";
+import { pendingOutbox } from "./databases.js";
 import type { Violation } from "./invariants.js";
 
 /** What the participants did, read from their databases, keyed by the saga (order) it was for. */
@@ -11,23 +12,24 @@ export interface Effects {
   readonly verdicts: Map<number, string[]>;
 }
 
-export function readEffects(dataDir: string): Effects {
+export async function readEffects(databases: ServiceDatabases): Promise<Effects> {
   const group = <T>(rows: (T & { key: number })[]) => {
     const map = new Map<number, Omit<T, "key">[]>();
-    for (const { key, ...rest } of rows) map.set(key, [...(map.get(key) ?? []), rest]);
+    for (const { key, ...rest } of rows) map.set(Number(key), [...(map.get(Number(key)) ?? []), rest]);
     return map;
   };
-  const tickets = readDatabase(dataDir, "restaurant-service", (db) =>
-    db.prepare(`SELECT order_id AS key, id, state FROM tickets`).all(),
-  ) as ({ key: number } & { id: number; state: string })[];
-  const authorizations = readDatabase(dataDir, "accounting-service", (db) =>
-    db
-      .prepare(`SELECT CAST(correlation_id AS INTEGER) AS key, transaction_id FROM card_authorizations`)
-      .all(),
-  ) as ({ key: number } & { transaction_id: number })[];
-  const verdicts = readDatabase(dataDir, "consumer-service", (db) =>
-    db.prepare(`SELECT CAST(correlation_id AS INTEGER) AS key, verdict FROM verifications`).all(),
-  ) as ({ key: number } & { verdict: string })[];
+  const tickets = await databases.query<{ key: number; id: number; state: string }>(
+    "restaurant-service",
+    `SELECT order_id AS key, id, state FROM tickets`,
+  );
+  const authorizations = await databases.query<{ key: number; transaction_id: number }>(
+    "accounting-service",
+    `SELECT CAST(correlation_id AS INTEGER) AS key, transaction_id FROM card_authorizations`,
+  );
+  const verdicts = await databases.query<{ key: number; verdict: string }>(
+    "consumer-service",
+    `SELECT CAST(correlation_id AS INTEGER) AS key, verdict FROM verifications`,
+  );
   return {
     tickets: group(tickets),
     authorizations: group(authorizations),
@@ -61,26 +63,25 @@ const operationOf = (type: string) => type.split(".")[1]!;
  * the order service sent distinct commands (resends carry a new message id; duplicates of one do not count).
  * Participants without an outbox table are skipped (checkOutboxes lists them).
  */
-export function checkRepliesPerCommand(dataDir: string): Violation[] {
+export async function checkRepliesPerCommand(databases: ServiceDatabases): Promise<Violation[]> {
+  const perSagaAndType = `SELECT correlation_id AS saga, type, count(*) AS n FROM outbox GROUP BY correlation_id, type`;
   const commands = new Map<string, number>();
-  readDatabase(dataDir, "order-service", (db) => {
-    const rows = db
-      .prepare(`SELECT correlation_id AS saga, type, count(*) AS n FROM outbox GROUP BY 1, 2`)
-      .all() as { saga: string; type: string; n: number }[];
-    for (const row of rows) commands.set(`${row.saga} ${operationOf(row.type)}`, row.n);
-  });
+  for (const row of await databases.query<{ saga: string; type: string; n: number }>(
+    "order-service",
+    perSagaAndType,
+  ))
+    commands.set(`${row.saga} ${operationOf(row.type)}`, Number(row.n));
   const violations: Violation[] = [];
   for (const participant of PARTICIPANTS) {
-    const replies = readDatabase(dataDir, participant, (db) => {
-      if (pendingOutbox(db) === undefined) return [];
-      return db
-        .prepare(`SELECT correlation_id AS saga, type, count(*) AS n FROM outbox GROUP BY 1, 2`)
-        .all() as { saga: string; type: string; n: number }[];
-    });
+    if ((await pendingOutbox(databases, participant)) === undefined) continue;
+    const replies = await databases.query<{ saga: string; type: string; n: number }>(
+      participant,
+      perSagaAndType,
+    );
     for (const { saga, type, n } of replies) {
       const operation = operationOf(type);
       const sent = commands.get(`${saga} ${operation}`) ?? 0;
-      if (n > sent) {
+      if (Number(n) > sent) {
         violations.push({
           invariant: "no command handled twice",
           order: Number(saga),

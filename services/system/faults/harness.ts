@@ -2,8 +2,17 @@ import type { ChildProcess } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createTestVhost } from "@asyncgen/runtime/testing";
-import { startSystem, waitFor, type RunningSystem, type ServiceName } from "@saga/order-service/testing";
-import { readDatabase, resentCommands, sagasGivenUp } from "./databases.js";
+import { createTestDatabase } from "@asyncgen/saga/testing";
+import {
+  SERVICES,
+  ServiceDatabases,
+  startSystem,
+  waitFor,
+  type AnotherInstance,
+  type RunningSystem,
+  type ServiceName,
+} from "@saga/order-service/testing";
+import { resentCommands, sagasGivenUp } from "./databases.js";
 import { OrderDriver } from "./orders.js";
 
 /** One bad message the suite published, and what its dead letter must say. */
@@ -26,31 +35,62 @@ export class FaultCounter {
 const ABSORBED =
   /duplicate delivery; acknowledged without handling|reply (duplicate|ignored)|already exists for this order|already authorized for this saga|ticket already (approved|rejected)/;
 
+/** How a phase's system runs: each service on SQLite once, or every service twice on one PostgreSQL database. */
+export interface SystemShape {
+  readonly postgres: boolean;
+  /** Instances per service (more than one only on PostgreSQL). */
+  readonly instances: 1 | 2;
+}
+
+/** A phase's private PostgreSQL database. */
+type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
+
 /**
- * The four service processes on a private vhost, with the order driver and the bookkeeping the invariants need:
- * the bad messages injected and not yet found in a dead-letter queue.
+ * The four service processes on a private vhost (on PostgreSQL: two of each, on a private database), with the order
+ * driver and the bookkeeping the invariants need: the bad messages injected and not yet found in a dead-letter queue.
  */
 export class Harness {
   readonly injected: InjectedMessage[] = [];
   /** Orders that may end rejected with DeadlineExceeded at this step (their participant was down too long). */
   readonly tolerateTimeout = new Map<number, string>();
   readonly driver: OrderDriver;
+  readonly databases: ServiceDatabases;
+  /** The second instance of each service, when the shape has two. */
+  readonly others = new Map<ServiceName, AnotherInstance>();
+  /** Every other instance's logs, the killed ones' too. */
+  readonly otherLogs: Record<string, string[]> = {};
 
   private constructor(
     readonly label: string,
     readonly vhost: ReturnType<typeof createTestVhost>,
     readonly system: RunningSystem,
     readonly faults: FaultCounter,
+    readonly database: TestDatabase | undefined,
   ) {
-    this.driver = new OrderDriver(system.url);
+    // Every order-service instance takes orders (the second one's URL changes when it is restarted).
+    this.driver = new OrderDriver(() => {
+      const other = this.others.get("order-service")?.url;
+      return other ? [system.url, other] : [system.url];
+    });
+    this.databases = new ServiceDatabases({ dataDir: system.dataDir, databaseUrl: database?.url });
   }
 
-  static async start(label: string, env: Record<string, string>, faults: FaultCounter): Promise<Harness> {
+  static async start(
+    label: string,
+    env: Record<string, string>,
+    faults: FaultCounter,
+    shape: SystemShape = { postgres: false, instances: 1 },
+  ): Promise<Harness> {
     const vhost = createTestVhost(`faults-${label}`);
+    const database = shape.postgres ? await createTestDatabase(`faults_${label}`) : undefined;
     try {
-      return new Harness(label, vhost, await startSystem(vhost.url, env), faults);
+      const system = await startSystem(vhost.url, { ...env, DATABASE_URL: database?.url ?? "" });
+      const h = new Harness(label, vhost, system, faults, database);
+      if (shape.instances === 2) await Promise.all(SERVICES.map((service) => h.#startOther(service)));
+      return h;
     } catch (error) {
       vhost.remove();
+      await database?.drop();
       throw error;
     }
   }
@@ -60,6 +100,24 @@ export class Harness {
     await this.signal(service, "SIGKILL");
     this.faults.add(`SIGKILL ${service}`);
     await this.restart(service);
+  }
+
+  /** SIGKILLs the second instance of a service and starts another in its place. */
+  async killAndRestartOther(service: ServiceName): Promise<void> {
+    const other = this.others.get(service)!;
+    const exited = exitOf(other.process);
+    other.process.kill("SIGKILL");
+    await exited;
+    this.faults.add(`SIGKILL ${service} (second instance)`);
+    await this.#startOther(service);
+  }
+
+  async #startOther(service: ServiceName): Promise<void> {
+    const other = await this.system.startAnother(service);
+    this.others.set(service, other);
+    const n = Object.keys(this.otherLogs).filter((key) => key.startsWith(`${service} `)).length + 2;
+    this.otherLogs[`${service} #${n}`] = other.logs;
+    if (service === "order-service") await this.healthy();
   }
 
   /** Sends `signal` and, for one that ends the process, waits until it exited. */
@@ -101,19 +159,24 @@ export class Harness {
   }
 
   /** Commands resent so far because a step's deadline passed. */
-  resentCommands(): number {
-    return readDatabase(this.system.dataDir, "order-service", resentCommands);
+  resentCommands(): Promise<number> {
+    return resentCommands(this.databases);
   }
 
   /** Sagas failed because the orchestrator gave a step up at its deadline. */
-  sagasGivenUp(): number {
-    return readDatabase(this.system.dataDir, "order-service", sagasGivenUp);
+  sagasGivenUp(): Promise<number> {
+    return sagasGivenUp(this.databases);
+  }
+
+  /** Every process's logs: the first instance's by service name, the others' as `<service> #<n>`. */
+  allLogs(): Record<string, string[]> {
+    return { ...this.system.logs, ...this.otherLogs };
   }
 
   /** Log lines at level error or above (pino: 50+), per service: not a violation, but worth a look. */
   errorsLogged(): Record<string, number> {
     return Object.fromEntries(
-      Object.entries(this.system.logs).map(([service, chunks]) => [
+      Object.entries(this.allLogs()).map(([service, chunks]) => [
         service,
         chunks
           .join("")
@@ -126,7 +189,7 @@ export class Harness {
   /** Duplicates the services recognised and absorbed, counted from their log lines. */
   duplicatesAbsorbed(): number {
     let count = 0;
-    for (const chunks of Object.values(this.system.logs)) {
+    for (const chunks of Object.values(this.allLogs())) {
       for (const line of chunks.join("").split("\n")) if (ABSORBED.test(line)) count++;
     }
     return count;
@@ -136,10 +199,15 @@ export class Harness {
   async stop({ keepData }: { keepData: boolean }): Promise<void> {
     for (const child of Object.values(this.system.processes)) child.kill("SIGCONT");
     await this.system.stop();
+    await this.databases.close();
     this.vhost.remove();
-    if (!keepData) return rmSync(this.system.dataDir, { recursive: true, force: true });
-    for (const [service, chunks] of Object.entries(this.system.logs)) {
-      writeFileSync(path.join(this.system.dataDir, `${service}.log`), chunks.join(""));
+    if (!keepData) {
+      await this.database?.drop();
+      return rmSync(this.system.dataDir, { recursive: true, force: true });
+    }
+    if (this.database) console.log(`${this.label}: PostgreSQL database ${this.database.name} kept`);
+    for (const [service, chunks] of Object.entries(this.allLogs())) {
+      writeFileSync(path.join(this.system.dataDir, `${service.replace(" #", "-")}.log`), chunks.join(""));
     }
   }
 }

@@ -1,6 +1,5 @@
-import type Database from "better-sqlite3";
-import { SERVICES } from "@saga/order-service/testing";
-import { readDatabase, pendingOutbox } from "./databases.js";
+import { SERVICES, type ServiceDatabases } from "@saga/order-service/testing";
+import { jsonField, pendingOutbox } from "./databases.js";
 import { orphanEffects, readEffects, type Effects } from "./effects.js";
 import type { AcceptedOrder, Expected } from "./orders.js";
 
@@ -33,15 +32,14 @@ export function expectedOutcome(order: Pick<SagaRow, "consumer_id" | "price" | "
 }
 
 /** Every saga with its order and what decides its outcome. */
-const readSagas = (db: Database.Database): SagaRow[] =>
-  db
-    .prepare(
-      `SELECT s.id, s.status, s.failed_step, json_extract(s.failure_details, '$.type') AS failure_type,
-              o.status AS order_status, o.consumer_id, o.price, o.restaurant_ticket_id, o.transaction_id,
-              (SELECT max(quantity) FROM order_items i WHERE i.order_id = s.id) AS max_quantity
-       FROM sagas s LEFT JOIN orders o ON o.id = s.id ORDER BY s.id`,
-    )
-    .all() as SagaRow[];
+const readSagas = (databases: ServiceDatabases): Promise<SagaRow[]> =>
+  databases.query<SagaRow>(
+    "order-service",
+    `SELECT s.id, s.status, s.failed_step, ${jsonField(databases, "s.failure_details", "type")} AS failure_type,
+            o.status AS order_status, o.consumer_id, o.price, o.restaurant_ticket_id, o.transaction_id,
+            (SELECT max(quantity) FROM order_items i WHERE i.order_id = s.id) AS max_quantity
+     FROM sagas s LEFT JOIN orders o ON o.id = s.id ORDER BY s.id`,
+  );
 
 /**
  * The saga invariants over every order in the order service's database and the participants' effects: each
@@ -50,14 +48,14 @@ const readSagas = (db: Database.Database): SagaRow[] =>
  * ticket and one authorization; a rejected one has no live ticket and no authorization; no effect belongs to no
  * order; no saga transition was applied twice.
  */
-export function checkSagas(
-  dataDir: string,
+export async function checkSagas(
+  databases: ServiceDatabases,
   accepted: ReadonlyMap<number, AcceptedOrder>,
   tolerateTimeout: ReadonlyMap<number, string> = new Map(),
-): Violation[] {
-  const sagas = readDatabase(dataDir, "order-service", readSagas);
-  const repeated = readDatabase(dataDir, "order-service", repeatedTransitions);
-  const effects = readEffects(dataDir);
+): Promise<Violation[]> {
+  const sagas = await readSagas(databases);
+  const repeated = await repeatedTransitions(databases);
+  const effects = await readEffects(databases);
   const violations: Violation[] = [];
   const byId = new Map(sagas.map((s) => [s.id, s]));
   for (const order of accepted.values()) {
@@ -147,27 +145,26 @@ function checkEffects(saga: SagaRow, ended: "approved" | "rejected", effects: Ef
 }
 
 /** Statuses a saga's history records more than once as a transition (resend and retry entries carry a detail). */
-function repeatedTransitions(db: Database.Database): Map<number, string[]> {
-  const rows = db
-    .prepare(
-      `SELECT saga_id, status FROM saga_history WHERE detail IS NULL
-       GROUP BY saga_id, status HAVING count(*) > 1`,
-    )
-    .all() as { saga_id: number; status: string }[];
+async function repeatedTransitions(databases: ServiceDatabases): Promise<Map<number, string[]>> {
+  const rows = await databases.query<{ saga_id: number; status: string }>(
+    "order-service",
+    `SELECT saga_id, status FROM saga_history WHERE detail IS NULL
+     GROUP BY saga_id, status HAVING count(*) > 1`,
+  );
   const out = new Map<number, string[]>();
   for (const row of rows) out.set(row.saga_id, [...(out.get(row.saga_id) ?? []), row.status]);
   return out;
 }
 
 /** Unsent outbox rows per service; which services have an outbox table and which have none. */
-export function checkOutboxes(dataDir: string): {
+export async function checkOutboxes(databases: ServiceDatabases): Promise<{
   violations: Violation[];
   checked: string[];
   withoutOutbox: string[];
-} {
+}> {
   const result = { violations: [] as Violation[], checked: [] as string[], withoutOutbox: [] as string[] };
   for (const service of SERVICES) {
-    const pending = readDatabase(dataDir, service, pendingOutbox);
+    const pending = await pendingOutbox(databases, service);
     if (pending === undefined) {
       result.withoutOutbox.push(service);
       continue;

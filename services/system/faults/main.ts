@@ -1,12 +1,13 @@
 import { ensureBrokerRunning } from "./broker.js";
 import { settleAndCheck } from "./check.js";
-import { FaultCounter, Harness } from "./harness.js";
+import { FaultCounter, Harness, type SystemShape } from "./harness.js";
 import { checkOutboxes, type Violation } from "./invariants.js";
 import { printScenario, printSummary, type ScenarioResult } from "./report.js";
 import { badMessages } from "./scenarios/bad-messages.js";
 import { brokerRestarts } from "./scenarios/broker-restart.js";
 import { connectionCloses } from "./scenarios/connection-close.js";
 import { duplicateDelivery } from "./scenarios/duplicate-delivery.js";
+import { killInstances } from "./scenarios/kill-instances.js";
 import { killServices } from "./scenarios/kill-services.js";
 import { participantOutages } from "./scenarios/participant-outage.js";
 import { participantStalls } from "./scenarios/participant-stall.js";
@@ -24,13 +25,13 @@ const ENV = {
   // Transient approve failures are retried; at 0.1 five in a row (the delivery limit) are ~1e-5 per approval.
   APPROVE_TICKET_FAILURE_RATE: "0.1",
   LOG_LEVEL: "info",
-  // The invariants read the order service's SQLite file: never let an inherited DATABASE_URL move it to PostgreSQL.
-  DATABASE_URL: "",
 };
 
 interface Phase {
   readonly label: string;
   readonly env: Record<string, string>;
+  /** Default: every service once, on SQLite (an inherited DATABASE_URL never moves it to PostgreSQL). */
+  readonly shape?: SystemShape;
   readonly scenarios: Scenario[];
 }
 
@@ -57,6 +58,14 @@ const PHASES: Phase[] = [
     label: "past-give-up",
     env: { ...ENV, STEP_DEADLINE_MS: "500" },
     scenarios: [participantOutages(500)],
+  },
+  {
+    // Two instances of every service on one PostgreSQL database (a private one), each participant's pair on one
+    // queue: a kill leaves the twin working, and the killed one's claimed outbox rows are taken over by lease.
+    label: "postgres-two-instances",
+    env: { ...ENV, OUTBOX_LEASE_MS: "1500" },
+    shape: { postgres: true, instances: 2 },
+    scenarios: [killInstances(8)],
   },
 ];
 
@@ -98,17 +107,17 @@ async function runScenario(h: Harness, phase: Phase, scenario: Scenario): Promis
 
 /** One phase on its own system and vhost; its databases are kept (and named) when something failed. */
 async function runPhase(phase: Phase, faults: FaultCounter) {
-  const h = await Harness.start(phase.label, phase.env, faults);
+  const h = await Harness.start(phase.label, phase.env, faults, phase.shape);
   const results: ScenarioResult[] = [];
   try {
     for (const scenario of phase.scenarios) results.push(await runScenario(h, phase, scenario));
     return {
       driver: h.driver,
       results,
-      outboxes: checkOutboxes(h.system.dataDir),
+      outboxes: await checkOutboxes(h.databases),
       duplicatesAbsorbed: h.duplicatesAbsorbed(),
-      resentCommands: h.resentCommands(),
-      sagasGivenUp: h.sagasGivenUp(),
+      resentCommands: await h.resentCommands(),
+      sagasGivenUp: await h.sagasGivenUp(),
       errorsLogged: h.errorsLogged(),
     };
   } finally {

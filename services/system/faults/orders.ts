@@ -59,18 +59,22 @@ export class OrderDriver {
   /** Answers other than 202 (e.g. "ECONNREFUSED", "503"), with their count: not accepted, so not owed. */
   readonly notAccepted = new Map<string, number>();
   #next = 0;
-  readonly #url: string;
+  readonly #urls: () => readonly string[];
 
-  constructor(url: string) {
-    this.#url = url;
+  /** `urls`: the order-service instances' APIs as they are now; orders go to each in turn. */
+  constructor(urls: () => readonly string[]) {
+    this.#urls = urls;
   }
 
   /** Places the next order of the mix; resolves once the API answered (or failed to). */
   async place(scenario: string): Promise<void> {
-    const kind = MIX[this.#next++ % MIX.length]!;
+    const n = this.#next++;
+    const kind = MIX[n % MIX.length]!;
+    const urls = this.#urls();
     let answer: string;
     try {
-      const response = await fetch(`${this.#url}/orders`, {
+      // A whole round of the mix to each instance in turn, so each kind reaches every instance.
+      const response = await fetch(`${urls[Math.floor(n / MIX.length) % urls.length]}/orders`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(ORDER_KINDS[kind].body),

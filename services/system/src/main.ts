@@ -8,6 +8,7 @@ import {
   exitOnStartFailure,
   meteredTransport,
   openTransport,
+  participantDatabaseLocation,
   readConfigOrExit,
   ServiceMetrics,
   retentionPolicy,
@@ -16,14 +17,17 @@ import {
 
 // `npm start`: the four services in one process sharing one transport, so the in-process broker works when no
 // RabbitMQ answers. Each service still has its own database and its own queue, exactly as when run alone, and
-// reads the same settings (one config module) as when started alone.
+// reads the same settings (one config module) as when started alone. With DATABASE_URL all four share that one
+// PostgreSQL database: the order service's tables where the URL's search path puts them (public by default), each
+// participant's in a schema of its own (consumer_service, restaurant_service, accounting_service).
 const config = readConfigOrExit();
 const logger = createLogger("system", config.logLevel);
 // All four services share this process, so the in-process broker can stand in when nothing answers at AMQP_URL.
 const transport = await openTransport(config, logger, "saga-system", { whenUnreachable: "in-process" }).catch(
   exitOnStartFailure(logger),
 );
-const database = (service: string) => `${config.dataDir}/${service}.sqlite`;
+// DATABASE_URL (with OUTBOX_LEASE_MS), else `<service>.sqlite` in DATA_DIR.
+const database = (service: string) => participantDatabaseLocation(config, service);
 // Each service counts its own messages (labelled with its name); the order service's GET /metrics serves all four.
 const metricsOf = (service: string) => {
   const metrics = new ServiceMetrics(service);
@@ -39,20 +43,20 @@ const participants = [
   await startConsumerService({
     ...consumer,
     logger: logger.child({ service: "consumer-service" }),
-    databaseFile: database("consumer-service"),
+    ...database("consumer-service"),
     retention,
   }),
   await startRestaurantService({
     ...restaurant,
     logger: logger.child({ service: "restaurant-service" }),
-    databaseFile: database("restaurant-service"),
+    ...database("restaurant-service"),
     retention,
     approveTicketFailureRate: config.approveTicketFailureRate,
   }),
   await startAccountingService({
     ...accounting,
     logger: logger.child({ service: "accounting-service" }),
-    databaseFile: database("accounting-service"),
+    ...database("accounting-service"),
     retention,
   }),
 ];

@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createTestVhost, TEST_AMQP_BASE } from "@asyncgen/runtime/testing";
 import { createTestDatabase } from "@asyncgen/saga/testing";
 import { npmStart, tempDir } from "@saga/service-kit/testing";
@@ -65,7 +65,18 @@ describe("docker-compose.yaml's healthchecks, run against its services", () => {
     "%s answers its healthcheck once connected with the encoded password, and fails it when gone",
     async (service) => {
       const composePort = compose.services[service]!.environment!.METRICS_PORT!;
-      const started = npmStart(service, environment(service, { METRICS_PORT: "0" }));
+      // On PostgreSQL as in compose (a database of its own here, which trusts local connections).
+      const database = await createTestDatabase("compose_participant");
+      onTestFinished(() => database.drop());
+      const url = new URL(database.url);
+      const started = npmStart(
+        service,
+        environment(service, {
+          METRICS_PORT: "0",
+          DATABASE_URL: `postgres://${url.username || "postgres"}@${url.host}${url.pathname}`,
+          DATABASE_PASSWORD: PASSWORD,
+        }),
+      );
       let port: string | undefined;
       try {
         await started.waitForOutput(/metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/, 60_000);

@@ -52,7 +52,7 @@ describe("docker-compose.yaml", () => {
       Object.entries(service.environment ?? {}).filter(([name]) => name.endsWith("_URL")),
     );
     expect(urls.map(([name]) => name).sort()).toEqual(
-      [...SERVICES.map(() => "AMQP_URL"), "DATABASE_URL"].sort(),
+      [...SERVICES.map(() => "AMQP_URL"), ...SERVICES.map(() => "DATABASE_URL")].sort(),
     );
     for (const [name, value] of urls) {
       expect(value, name).not.toMatch(/PASSWORD/);
@@ -94,6 +94,18 @@ describe("docker-compose.yaml", () => {
     const init = postgres.volumes!.find((volume) => volume.includes("/docker-entrypoint-initdb.d/"))!;
     expect(existsSync(path.join(REPO, init.split(":")[0]!))).toBe(true);
   });
+
+  it.each(["consumer-service", "restaurant-service", "accounting-service"])(
+    "runs %s on the compose PostgreSQL (its own schema there), once it is healthy",
+    (service) => {
+      const participant = compose.services[service]!;
+      expect(participant.environment!.DATABASE_URL).toBe(
+        compose.services["order-service"]!.environment!.DATABASE_URL,
+      );
+      expect(participant.depends_on).toMatchObject({ postgres: { condition: "service_healthy" } });
+      expect(participant.volumes).toBeUndefined(); // no SQLite files to keep
+    },
+  );
 
   it.each(SERVICES)("gives %s only settings the services read", (service) => {
     for (const name of Object.keys(compose.services[service]!.environment!))

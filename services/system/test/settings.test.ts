@@ -15,18 +15,28 @@ const START_MODES = [
 ];
 
 describe("settings in every start mode", () => {
-  it.each(START_MODES)("npm start -w services/%s refuses STEP_DEADLINE_MS=abc and exits 2", (service) => {
-    const run = spawnSync("npm", ["start", "--silent", "-w", `services/${service}`], {
-      cwd: REPO,
-      env: { ...process.env, BROKER: "in-process", STEP_DEADLINE_MS: "abc", PORT: "0" },
-      encoding: "utf8",
-      timeout: 60_000,
-    });
-    expect(run.stderr).toContain(
-      'CONFIG_INVALID: STEP_DEADLINE_MS must be a whole number of milliseconds (1 or more), not "abc"',
-    );
-    expect(run.status).toBe(2);
-  });
+  it.each(START_MODES)(
+    "npm start -w services/%s refuses a bad STEP_DEADLINE_MS and DATABASE_URL, exits 2",
+    (service) => {
+      const run = spawnSync("npm", ["start", "--silent", "-w", `services/${service}`], {
+        cwd: REPO,
+        env: {
+          ...process.env,
+          BROKER: "in-process",
+          STEP_DEADLINE_MS: "abc",
+          DATABASE_URL: "mysql://db:3306/orders",
+          PORT: "0",
+        },
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(run.stderr).toContain(
+        'CONFIG_INVALID: STEP_DEADLINE_MS must be a whole number of milliseconds (1 or more), not "abc"',
+      );
+      expect(run.stderr).toContain('CONFIG_INVALID: DATABASE_URL must be a postgres:// URL, not "mysql":...');
+      expect(run.status).toBe(2);
+    },
+  );
 
   it("npm start applies APPROVE_TICKET_FAILURE_RATE and STEP_DEADLINE_MS", async () => {
     // Every approve_ticket fails, so the saga stays at that step, and the 300 ms deadline has it resent.

@@ -6,3 +6,7 @@ export {
   redactUrl,
   type PostgresStoreOptions,
 } from "./postgres-store.js";
+export { numbered } from "./postgres-batch-sql.js";
+// The pieces a participant on PostgreSQL builds its inbox and outbox from.
+export { ensureSchema, openPostgresPool, withTransaction } from "./pool.js";
+export { PostgresOutboxClaims } from "./outbox-claims.js";

@@ -67,6 +67,12 @@ export const ORDER_SERVICE_MIGRATIONS: readonly Migration[] = [
    CREATE INDEX outbox_correlation ON outbox (correlation_id);`,
   // What the retention pruning walks: consumed and sent times, finished sagas by finish time.
   SAGA_RETENTION_INDEXES,
+  // The participants' ids are BIGINT identities on PostgreSQL: the order keeps them whole (SQLite's INTEGER already
+  // holds 64 bits).
+  (d) =>
+    d.name === "postgres"
+      ? `ALTER TABLE orders ALTER COLUMN restaurant_ticket_id TYPE BIGINT, ALTER COLUMN transaction_id TYPE BIGINT;`
+      : "",
 ];
 
 /** Keeps `orders` in step with the saga's data in the saga's own transaction. The order id is the saga id. */

@@ -6,25 +6,28 @@ import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 
 /**
- * `npm start -w services/consumer-service` twice on one DATA_DIR (the in-process broker, so no RabbitMQ is needed):
- * the second is refused at start with SAGA_DATABASE_IN_USE in one log line and exit code 1; the first keeps running.
+ * `npm start -w services/<participant>` twice on one DATA_DIR, without DATABASE_URL (the in-process broker, so no
+ * RabbitMQ is needed): the second is refused at start with SAGA_DATABASE_IN_USE in one log line and exit code 1; the
+ * first keeps running.
  */
-const MAIN = path.resolve(import.meta.dirname, "../src/main.ts");
-const dataDir = mkdtempSync(path.join(tmpdir(), "consumer-one-instance-"));
+const dataDir = mkdtempSync(path.join(tmpdir(), "participant-one-instance-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const start = () =>
-  spawn(process.execPath, ["--import", "tsx", MAIN], {
-    env: { ...process.env, BROKER: "in-process", DATA_DIR: dataDir, LOG_LEVEL: "info" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+const PARTICIPANTS = ["consumer-service", "restaurant-service", "accounting-service"];
 
-describe("a participant on SQLite", () => {
+describe.each(PARTICIPANTS)("%s on SQLite", (service) => {
+  const main = path.resolve(import.meta.dirname, `../../${service}/src/main.ts`);
+  const start = () =>
+    spawn(process.execPath, ["--import", "tsx", main], {
+      env: { ...process.env, BROKER: "in-process", DATA_DIR: dataDir, DATABASE_URL: "", LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+
   it("refuses a second instance on the same DATA_DIR with SAGA_DATABASE_IN_USE", async () => {
     const first = start();
     try {
       for await (const line of createInterface({ input: first.stdout! }))
-        if (line.includes("consumer-service: consuming")) break;
+        if (line.includes(`${service}: consuming`)) break;
       const second = start();
       const lines: string[] = [];
       second.stdout!.on("data", (chunk: Buffer) => lines.push(chunk.toString()));
@@ -38,7 +41,7 @@ describe("a participant on SQLite", () => {
         .find((entry) => entry.level === 60);
       expect(fatal).toMatchObject({
         code: "SAGA_DATABASE_IN_USE",
-        msg: "consumer-service could not start",
+        msg: `${service} could not start`,
       });
       expect(first.exitCode).toBeNull(); // the first instance is untouched
     } finally {

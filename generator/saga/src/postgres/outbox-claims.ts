@@ -1,0 +1,100 @@
+import { randomUUID } from "node:crypto";
+import type pg from "pg";
+import type { Logger } from "@asyncgen/runtime";
+import type { OutboxSource } from "../outbox-relay.js";
+import {
+  OUTBOX_COLUMNS,
+  OUTBOX_PARK,
+  toStoredMessage,
+  type OutboxTableRow,
+  type StoredMessage,
+} from "../outbox-table.js";
+import { numbered } from "./postgres-batch-sql.js";
+import { DEFAULT_OUTBOX_LEASE_MS } from "./postgres-store.js";
+
+/**
+ * The outbox of one instance's relay on PostgreSQL, where several instances share the table (the one outbox layout,
+ * with its claim columns): each claims the rows it publishes (`FOR UPDATE SKIP LOCKED`) under a lease that its
+ * heartbeat renews every third of `leaseMs`; a dead instance's rows are taken over once the lease ran out, and rows
+ * it could not publish (broker unreachable from it) are handed back at once. The same claims as PostgresSagaStore's.
+ */
+export class PostgresOutboxClaims implements OutboxSource<StoredMessage> {
+  readonly #pool: pg.Pool;
+  readonly #logger: Logger;
+  readonly #leaseMs: number;
+  /** This instance's name on the rows it claims. */
+  readonly #owner = randomUUID();
+  #heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(pool: pg.Pool, logger: Logger, leaseMs = DEFAULT_OUTBOX_LEASE_MS) {
+    this.#pool = pool;
+    this.#logger = logger;
+    this.#leaseMs = leaseMs;
+  }
+
+  /** Unsent rows nobody holds, whose lease ran out, or that this instance holds (a publish to retry). */
+  async pendingOutbox(limit: number): Promise<StoredMessage[]> {
+    const rows = await this.#query<OutboxTableRow>(
+      `UPDATE outbox SET
+         claimed_until = CASE WHEN claimed_by = ? THEN claimed_until ELSE now() + ? * interval '1 millisecond' END,
+         claimed_by = ?
+       WHERE id IN (
+         SELECT id FROM outbox
+         WHERE sent_at IS NULL AND parked_at IS NULL AND (claimed_until IS NULL OR claimed_until < now() OR claimed_by = ?)
+         ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
+       RETURNING ${OUTBOX_COLUMNS}`,
+      [this.#owner, this.#leaseMs, this.#owner, this.#owner, limit],
+    );
+    return rows.sort((a, b) => a.id - b.id).map(toStoredMessage);
+  }
+
+  async release(ids: readonly number[]): Promise<void> {
+    await this.#query(
+      `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE id = ANY(?) AND claimed_by = ? AND sent_at IS NULL`,
+      [ids, this.#owner],
+    );
+  }
+
+  async markSent(ids: readonly number[]): Promise<void> {
+    await this.#query(`UPDATE outbox SET sent_at = ? WHERE id = ANY(?)`, [new Date().toISOString(), ids]);
+  }
+
+  async park(id: number, reason: string): Promise<void> {
+    await this.#query(OUTBOX_PARK, [new Date().toISOString(), reason, id]);
+  }
+
+  /** Renews the lease of the rows held every third of it (one renewal may fail); does not keep the process alive. */
+  startHeartbeat(): void {
+    const beat = () =>
+      this.#query(
+        `UPDATE outbox SET claimed_until = now() + ? * interval '1 millisecond'
+         WHERE claimed_by = ? AND sent_at IS NULL AND parked_at IS NULL`,
+        [this.#leaseMs, this.#owner],
+      ).catch((error: unknown) =>
+        this.#logger.warn(
+          { err: error },
+          "could not renew the outbox lease; will retry at the next heartbeat",
+        ),
+      );
+    this.#heartbeat = setInterval(beat, Math.floor(this.#leaseMs / 3));
+    this.#heartbeat.unref();
+  }
+
+  /** Stops the heartbeat and hands this instance's unsent rows back, so another need not wait for the lease. */
+  async stop(): Promise<void> {
+    clearInterval(this.#heartbeat);
+    try {
+      await this.#query(
+        `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND sent_at IS NULL`,
+        [this.#owner],
+      );
+    } catch (error) {
+      // Not fatal: the rows' lease runs out and another instance takes them then.
+      this.#logger.warn({ err: error }, "could not hand back claimed outbox rows; their lease will expire");
+    }
+  }
+
+  async #query<Row>(sql: string, params: readonly unknown[]): Promise<Row[]> {
+    return (await this.#pool.query(numbered(sql), params as unknown[])).rows as Row[];
+  }
+}

@@ -1,0 +1,61 @@
+import pg from "pg";
+import type { Logger } from "@asyncgen/runtime";
+import { redactUrl } from "./postgres-store.js";
+
+/**
+ * A connection pool for a service's PostgreSQL database. BIGINT columns (ids, epoch milliseconds) read as numbers:
+ * ours stay far below 2^53. `searchPath` puts the service's tables in a schema of its own, so services can share one
+ * database without their tables (`outbox`, `consumed_messages`) colliding.
+ */
+export function openPostgresPool(
+  url: string,
+  logger: Logger,
+  options: { searchPath?: string } = {},
+): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    connectionTimeoutMillis: 5000,
+    ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === pg.types.builtins.INT8
+          ? Number
+          : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
+    },
+  });
+  // An idle connection that breaks must not crash the process; the next query reconnects.
+  pool.on("error", (error) =>
+    logger.error({ err: error, database: redactUrl(url) }, "PostgreSQL connection lost"),
+  );
+  return pool;
+}
+
+/** Runs `work` in one transaction on a connection of `pool`: committed when it resolves, rolled back when it throws. */
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
+    throw error;
+  } finally {
+    // A connection that cannot even roll back is discarded, not handed to the next transaction.
+    client.release(broken);
+  }
+}
+
+/** Creates `schema` unless it exists, under an advisory lock: instances starting together do not race on it. */
+export async function ensureSchema(pool: pg.Pool, schema: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new RangeError(`not a plain schema name: ${schema}`);
+  await withTransaction(pool, async (client) => {
+    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`${schema} schema`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  });
+}
