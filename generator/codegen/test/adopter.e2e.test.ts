@@ -97,6 +97,14 @@ describe("an adopter's project from the packed tarballs", () => {
       if (pkg === "cli") expect(files).toContain("starter/src/handlers.test.ts");
       expect(files.some((f) => f.endsWith(".d.ts"))).toBe(true);
       expect(files).toContain("README.md");
+      // Every entry point (and its types) the package declares is in the tarball.
+      const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
+        exports: Record<string, string | Record<string, string>>;
+      };
+      const targets = Object.values(manifest.exports).flatMap((target) =>
+        typeof target === "string" ? [target] : Object.values(target),
+      );
+      expect(targets.filter((target) => !files.includes(path.posix.normalize(target)))).toEqual([]);
     }
   });
 
