@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import noRelativeImportAcrossPackages from "./eslint/no-relative-import-across-packages.js";
 
 export default tseslint.config(
   { ignores: ["**/node_modules/", "generated/", "generator/codegen/test/golden/", "data/", "**/dist/"] },
@@ -24,19 +25,7 @@ export default tseslint.config(
   },
   {
     // Packages reach each other through their exports (e.g. @saga/order-service/testing), never by relative paths.
-    files: ["services/**/*.ts", "bench/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              regex: "^(\\.\\./)+(services/)?([a-z]+-service|service-kit|system)/",
-              message: "import the other package by its name and exports, not by a relative path",
-            },
-          ],
-        },
-      ],
-    },
+    plugins: { repo: { rules: { "no-relative-import-across-packages": noRelativeImportAcrossPackages } } },
+    rules: { "repo/no-relative-import-across-packages": "error" },
   },
 );

@@ -7,6 +7,7 @@ export default defineConfig({
       "generator/*/src/**/*.test.ts",
       "services/*/test/**/*.test.ts",
       "services/*/src/**/*.test.ts",
+      "eslint/**/*.test.ts",
     ],
     testTimeout: 30_000,
     hookTimeout: 60_000,

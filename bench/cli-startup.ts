@@ -1,8 +1,10 @@
 import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import path from "node:path";
 
 const REPO = path.resolve(import.meta.dirname, "..");
-const CLI = path.join(REPO, "generator/codegen");
+/** The installed @asyncgen/cli (found by its name, as an adopter's node_modules has it). */
+const CLI = path.dirname(createRequire(import.meta.url).resolve("@asyncgen/cli/package.json"));
 
 export interface StartupRow {
   readonly command: string;

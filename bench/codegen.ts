@@ -1,11 +1,16 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { thirdPartyDocument } from "./third-party-document.js";
 
 const REPO = path.resolve(import.meta.dirname, "..");
-const BIN = path.join(REPO, "generator/codegen/bin/asyncgen.js");
+/** The `asyncgen` bin of the installed @asyncgen/cli (found by its name, as an adopter's node_modules has it). */
+const BIN = path.join(
+  path.dirname(createRequire(import.meta.url).resolve("@asyncgen/cli/package.json")),
+  "bin/asyncgen.js",
+);
 
 /** Wall time of one cold `asyncgen` process, in seconds. */
 function timed(args: readonly string[], allowDrift = false): number {

@@ -2,10 +2,9 @@ import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { createTestVhost } from "@asyncgen/runtime/testing";
 import { createTestDatabase } from "@asyncgen/saga/testing";
-import { startSystem, type RunningSystem } from "@saga/order-service/testing";
+import { SagaCompletions, startSystem, type RunningSystem } from "@saga/order-service/testing";
 import { OrderDriver } from "./order-driver.js";
 import { CpuWindow, PeakRss } from "./process-usage.js";
-import { SagaCompletions } from "./saga-events.js";
 
 /** Where the order service keeps its state, and how many instances of it run. */
 export const DEPLOYMENTS = {

@@ -4,9 +4,8 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { createTestVhost } from "@asyncgen/runtime/testing";
 import { createTestDatabase } from "@asyncgen/saga/testing";
-import { startSystem, type RunningSystem } from "@saga/order-service/testing";
+import { SagaCompletions, startSystem, type RunningSystem } from "@saga/order-service/testing";
 import { OrderDriver } from "./order-driver.js";
-import { SagaCompletions } from "./saga-events.js";
 
 /**
  * `npm run bench -- --soak 5m`: the system at 64 orders in flight for minutes, with a short retention, printing every

@@ -18,10 +18,25 @@ export interface CliOutput {
   err(line: string): void;
 }
 
-const processOutput: CliOutput = {
-  out: (line) => void process.stdout.write(`${line}\n`),
-  err: (line) => void process.stderr.write(`${line}\n`),
-};
+/**
+ * Writes lines to a standard stream until its reader goes away (`asyncgen diff | head -1`): EPIPE is not a failure of
+ * the command, which writes nothing more there and still finishes with its own exit code. The listener also covers
+ * what yargs prints itself (help, version).
+ */
+function lineWriter(stream: NodeJS.WriteStream): (line: string) => void {
+  let readerGone = false;
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    readerGone = true;
+  });
+  return (line) => {
+    if (!readerGone) stream.write(`${line}\n`);
+  };
+}
+
+let processOutput: CliOutput | undefined;
+const standardOutput = (): CliOutput =>
+  (processOutput ??= { out: lineWriter(process.stdout), err: lineWriter(process.stderr) });
 
 /** Aborts on Ctrl-C (SIGINT) or SIGTERM: how a watch ends. */
 function interrupted(): AbortSignal {
@@ -33,7 +48,7 @@ function interrupted(): AbortSignal {
 const expandGlobs = (globs: readonly string[]): string[] => expandContractGlobs(globs, process.cwd());
 
 /** Runs asyncgen with the given arguments; resolves to the exit code. The single error funnel of the CLI. */
-export async function runCli(argv: readonly string[], io: CliOutput = processOutput): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliOutput = standardOutput()): Promise<number> {
   try {
     return await main([...argv], io.out);
   } catch (error) {

@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -9,9 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestVhost } from "@asyncgen/runtime/testing";
 
 /**
- * The toolkit as an adopter gets it: both packages packed to tarballs, installed with npm into an empty folder
- * outside this repository, `npx asyncgen init`, then that project's own npm scripts, and its service on plain node
- * against the real RabbitMQ. One install serves every case (it is the slow part).
+ * The toolkit as an adopter gets it: the three packages packed to tarballs, installed with npm into an empty folder
+ * outside this repository, `npx asyncgen init`, then that project's own npm scripts, its service on plain node
+ * against the real RabbitMQ, and an orchestrator of its own on @asyncgen/saga. One install serves every case (it is
+ * the slow part).
+ *
+ * better-sqlite3 (the saga store's optional peer) is linked from this repository's install, the same 12.x: npm would
+ * build it from source here (no prebuilt binary reachable), over a minute on every `npm test`. So the installs run
+ * with --ignore-scripts, which also shows the toolkit itself needs no install script.
  */
 const REPO = path.resolve(import.meta.dirname, "../../..");
 const run = promisify(execFile);
@@ -19,6 +24,14 @@ const run = promisify(execFile);
 const env = Object.fromEntries(
   Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith("npm_")),
 );
+
+const INSTALL_FLAGS = ["--no-audit", "--no-fund", "--ignore-scripts"];
+const packageVersion = (name: string): string =>
+  (
+    JSON.parse(readFileSync(path.join(REPO, "node_modules", name, "package.json"), "utf8")) as {
+      version: string;
+    }
+  ).version;
 
 let work: string;
 let project: string;
@@ -48,17 +61,23 @@ beforeAll(async () => {
   project = path.join(work, "shop");
   await ok(
     "npm",
-    ["pack", "-w", "generator/runtime", "-w", "generator/codegen", "--pack-destination", work],
+    [
+      "pack",
+      ...["-w", "generator/runtime", "-w", "generator/codegen", "-w", "generator/saga"],
+      ...["--pack-destination", work],
+    ],
     REPO,
   );
   const tarballs = readdirSync(work)
     .filter((f) => f.endsWith(".tgz"))
     .map((f) => path.join(work, f));
-  expect(tarballs).toHaveLength(2);
+  expect(tarballs).toHaveLength(3);
   await ok("mkdir", ["-p", project], work);
-  await ok("npm", ["install", "--no-audit", "--no-fund", ...tarballs]);
+  const betterSqlite = path.join(REPO, "node_modules/better-sqlite3");
+  const sqliteTypes = `@types/better-sqlite3@${packageVersion("@types/better-sqlite3")}`;
+  await ok("npm", ["install", ...INSTALL_FLAGS, ...tarballs, betterSqlite, sqliteTypes]);
   await ok("npx", ["asyncgen", "init"]);
-  await ok("npm", ["install", "--no-audit", "--no-fund"]);
+  await ok("npm", ["install", ...INSTALL_FLAGS]);
 }, 600_000);
 
 afterAll(() => {
@@ -67,7 +86,7 @@ afterAll(() => {
 
 describe("an adopter's project from the packed tarballs", () => {
   it("ships built JavaScript with types and no tests or fixtures", () => {
-    for (const pkg of ["runtime", "cli"]) {
+    for (const pkg of ["runtime", "cli", "saga"]) {
       const root = path.join(project, "node_modules/@asyncgen", pkg);
       const files = readdirSync(root, { recursive: true, encoding: "utf8" });
       // starter/ is what `asyncgen init` copies (its test is the adopter's); nothing else may look like a test.
@@ -78,6 +97,14 @@ describe("an adopter's project from the packed tarballs", () => {
       if (pkg === "cli") expect(files).toContain("starter/src/handlers.test.ts");
       expect(files.some((f) => f.endsWith(".d.ts"))).toBe(true);
       expect(files).toContain("README.md");
+      // Every entry point (and its types) the package declares is in the tarball.
+      const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
+        exports: Record<string, string | Record<string, string>>;
+      };
+      const targets = Object.values(manifest.exports).flatMap((target) =>
+        typeof target === "string" ? [target] : Object.values(target),
+      );
+      expect(targets.filter((target) => !files.includes(path.posix.normalize(target)))).toEqual([]);
     }
   });
 
@@ -138,4 +165,53 @@ describe("an adopter's project from the packed tarballs", () => {
       vhost.remove();
     }
   }, 120_000);
+
+  it("writes and runs an orchestrator: the saga README's example, compiled strict, on the in-process transport and SQLite", async () => {
+    // The contracts of this repository's system (the orchestrator's and the participants' it references).
+    for (const file of readdirSync(path.join(REPO, "contracts"))) {
+      cpSync(path.join(REPO, "contracts", file), path.join(project, "contracts", file), { recursive: true });
+    }
+    await ok("npx", ["asyncgen", "generate"]);
+    // The README's example as the user copies it; only its import of the generated code is this project's path.
+    const readme = readFileSync(path.join(REPO, "generator/saga/README.md"), "utf8");
+    const example = readme.split(/^## Writing an orchestrator$/m)[1]!.match(/```ts\n([\s\S]*?)```/)![1]!;
+    const generatedImport = '"@saga/generated/order-service"';
+    expect(example).toContain(generatedImport);
+    writeFileSync(
+      path.join(project, "src/payment-saga.ts"),
+      example.replace(generatedImport, '"../generated/order-service/index.js"'),
+    );
+    writeFileSync(path.join(project, "src/run-payments.ts"), RUN_PAYMENTS);
+    await ok("npx", ["tsc"]); // the project's tsconfig: strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess
+    const out = await ok("node", ["dist/src/run-payments.js"]);
+    expect(JSON.parse(out.trim().split("\n").at(-1)!)).toEqual(["succeeded", "failed", "failed"]);
+  }, 300_000);
 });
+
+/** The participants on the generated handlers, three payments (approved, refused consumer, declined card). */
+const RUN_PAYMENTS = `import { createInProcessTransport, failure, success } from "@asyncgen/runtime";
+import { serveAccountingService } from "../generated/accounting-service/index.js";
+import { serveConsumerService } from "../generated/consumer-service/index.js";
+import { startPayments } from "./payment-saga.js";
+
+const transport = createInProcessTransport();
+const refusal = (message: string) => failure({ type: "ValueError", message, module: "shop", traceback: [] });
+const consumer = await serveConsumerService(transport, {
+  verifyConsumerDetails: async ({ consumer_id }) => (consumer_id < 50 ? refusal("unknown consumer") : success(null)),
+});
+const accounting = await serveAccountingService(transport, {
+  authorizeCard: async ({ amount }) => (amount >= 50 ? refusal("declined") : success({ transaction_id: 9 })),
+});
+const payments = await startPayments(transport, "payments.sqlite");
+const ids = await Promise.all([payments.pay(70, 1, 20), payments.pay(10, 1, 20), payments.pay(70, 1, 80)]);
+const statuses = () => Promise.all(ids.map((id) => payments.status(id)));
+const ended = (status: string | undefined) => status === "succeeded" || status === "failed";
+for (let tries = 0; tries < 600 && !(await statuses()).every(ended); tries++) {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+console.log(JSON.stringify(await statuses()));
+await payments.stop();
+await consumer.close();
+await accounting.close();
+await transport.close();
+`;

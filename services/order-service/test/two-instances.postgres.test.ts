@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectAmqp, type OutgoingMessage, type Transport } from "@asyncgen/runtime";
 import { createTestVhost } from "@asyncgen/runtime/testing";
 import { startOrderService, type RunningOrderService } from "../src/service.js";
-import { SagaCompletions } from "../../../bench/saga-events.js";
+import { SagaCompletions } from "../testing/saga-completions.js";
 import { startParticipants } from "../testing/participants.js";
 import { createTestDatabase } from "../testing/postgres.js";
 import { waitFor } from "../testing/system-under-test.js";
