@@ -61,6 +61,7 @@ export {
   type RetentionSql,
 } from "./retention-sql.js";
 export {
+  countParkedMessages,
   parkedMessages,
   SAGA_SCHEMA,
   sagaTables,

@@ -200,6 +200,14 @@ export function parkedMessages(reader: SqlReader, limit = 20): Promise<ParkedMes
   );
 }
 
+/** How many outbox rows are parked (the saga_outbox_parked gauge). */
+export async function countParkedMessages(reader: SqlReader): Promise<number> {
+  const [row] = await reader.all<{ n: number | string }>(
+    `SELECT COUNT(*) AS n FROM outbox WHERE parked_at IS NOT NULL`,
+  );
+  return Number(row?.n ?? 0); // PostgreSQL's COUNT is a bigint, read as a string
+}
+
 /** Who hears committed transitions (the live dashboard's streams). */
 export class TransitionListeners {
   readonly #listeners = new Set<(event: TransitionEvent) => void>();

@@ -1,10 +1,12 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import {
+  countParkedMessages,
   DEFAULT_RETENTION,
   parkedMessages,
   RetentionPruner,
   startOrchestrator,
+  type ParkedMessage,
   type RetentionPolicy,
   type SagaDatabase,
   type SagaEngine,
@@ -59,9 +61,20 @@ export type OrderServiceOptions = OrderDatabaseLocation & {
   readonly outboxLeaseMs?: number;
   /** How long consumed reply ids, sent commands and finished sagas' history are kept; default DEFAULT_RETENTION. */
   readonly retention?: RetentionPolicy;
+  /**
+   * Other services' parked outbox rows the dashboard lists beside its own: npm start passes the participants it
+   * runs in the same process. A participant run alone counts its own on its /metrics (saga_outbox_parked).
+   */
+  readonly parkedElsewhere?: readonly ParkedSource[];
   /** Served at /contracts/<file>; default: the repository's contracts/. */
   readonly contractsDir?: string;
 };
+
+/** A service whose parked outbox rows the dashboard shows. */
+export interface ParkedSource {
+  readonly service: string;
+  parked(): Promise<readonly ParkedMessage[]>;
+}
 
 export interface RunningOrderService {
   readonly url: string;
@@ -86,6 +99,11 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
         ?.n ?? 0,
     ),
   );
+  metrics.countParkedWith(() => countParkedMessages(store));
+  const parkedSources: readonly ParkedSource[] = [
+    { service: "order-service", parked: () => parkedMessages(store) },
+    ...(options.parkedElsewhere ?? []),
+  ];
   const definition = createOrderSaga({
     stepDeadlineMs: options.stepDeadlineMs ?? CONFIG_DEFAULTS.stepDeadlineMs,
     maxResends: options.maxResends ?? 3,
@@ -132,7 +150,14 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
       const depths = await Promise.all(names.map((name) => transport.queueDepth(name)));
       return Object.fromEntries(names.map((name, i) => [name, depths[i] ?? null]));
     },
-    parked: () => parkedMessages(store),
+    parked: async () =>
+      (
+        await Promise.all(
+          parkedSources.map(async ({ service, parked }) =>
+            (await parked()).map((row) => ({ service, ...row })),
+          ),
+        )
+      ).flat(),
     startOrder: (order: NewOrder, idempotencyKey?: string) => orders.start(order, idempotencyKey),
     health: async () => {
       const database = await store.ping().then(

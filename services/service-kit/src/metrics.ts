@@ -23,6 +23,7 @@ export class ServiceMetrics {
   readonly sagaSeconds: Histogram<"saga" | "outcome">;
   readonly repliesIgnored: Counter<"reason">;
   readonly #backlog: (() => Promise<number>)[] = [];
+  readonly #parked: (() => Promise<number>)[] = [];
   readonly #connected: (() => boolean)[] = [];
 
   constructor(service: string) {
@@ -94,6 +95,16 @@ export class ServiceMetrics {
         this.set(counts.reduce((a, b) => a + b, 0));
       },
     });
+    const parked = this.#parked;
+    new Gauge({
+      name: "saga_outbox_parked",
+      help: "Outbox messages the broker kept refusing, kept unsent with their reason",
+      registers,
+      async collect() {
+        const counts = await Promise.all(parked.map((count) => count().catch(() => Number.NaN)));
+        this.set(counts.reduce((a, b) => a + b, 0));
+      },
+    });
     const gauge: Gauge = new Gauge({
       name: "saga_broker_connected",
       help: "1 while the broker connection is up, else 0",
@@ -105,6 +116,11 @@ export class ServiceMetrics {
   /** Where the outbox backlog gauge counts unsent rows. */
   countOutboxWith(count: () => Promise<number>): void {
     this.#backlog.push(count);
+  }
+
+  /** Where the parked-outbox gauge counts the rows the broker kept refusing. */
+  countParkedWith(count: () => Promise<number>): void {
+    this.#parked.push(count);
   }
 
   /** What the connection gauge asks. */

@@ -1,10 +1,13 @@
 import type { ServeOptions, Transport, UnitOfWork } from "@asyncgen/runtime";
 import type { Logger } from "pino";
 import {
+  countParkedMessages,
   DEFAULT_RETENTION,
   OutboxRelay,
+  parkedMessages,
   RetentionPruner,
   type Migration,
+  type ParkedMessage,
   type RetentionPolicy,
 } from "@asyncgen/saga";
 import type { ServiceConfig } from "./config.js";
@@ -56,6 +59,8 @@ export interface ParticipantDefinition<Store> {
 }
 
 export interface RunningParticipant {
+  /** The newest outbox rows the broker kept refusing, parked with their reason (for a dashboard beside it). */
+  parked(): Promise<readonly ParkedMessage[]>;
   /** Stops consuming, lets the transactions in flight finish, stops the relay and closes the database. Idempotent. */
   stop(): Promise<void>;
 }
@@ -105,7 +110,10 @@ export async function startParticipant<Store>(
     isConnected: () => options.transport.isConnected(),
   });
   const { metrics } = options;
-  if (metrics) metrics.countOutboxWith(() => database.pendingCount());
+  if (metrics) {
+    metrics.countOutboxWith(() => database.pendingCount());
+    metrics.countParkedWith(() => countParkedMessages(database.sql));
+  }
   const close = async () => {
     await pruner.stop();
     await relay.stop();
@@ -122,6 +130,7 @@ export async function startParticipant<Store>(
     });
     let stopped: Promise<void> | undefined;
     return {
+      parked: () => parkedMessages(database.sql),
       stop: () =>
         (stopped ??= (async () => {
           await server.close();

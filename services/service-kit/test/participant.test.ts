@@ -32,6 +32,7 @@ import {
   wrapTransport,
   type Migration,
   type ParticipantSql,
+  ServiceMetrics,
   type RunningParticipant,
 } from "../src/index.js";
 
@@ -116,9 +117,18 @@ describe.each(transports)("a participant on the transactional outbox (%s)", (kin
         return success({ rows: Number(counted!.rows) });
       },
     });
-    const start = async (via: Transport = transport) => {
+    const start = async (
+      via: Transport = transport,
+      extra: { metrics?: ServiceMetrics; relayIntervalMs?: number } = {},
+    ) => {
       const service = await startParticipant(
-        { transport: via, databaseFile, logger: createLogger("notes", "silent"), retryDelayMs: () => 5 },
+        {
+          transport: via,
+          databaseFile,
+          logger: createLogger("notes", "silent"),
+          retryDelayMs: () => 5,
+          ...extra,
+        },
         {
           schema: "notes",
           migrations: NOTES_MIGRATIONS,
@@ -144,7 +154,7 @@ describe.each(transports)("a participant on the transactional outbox (%s)", (kin
     const db = openSqlite(databaseFile, []);
     cleanups.push(() => void db.close());
     const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
-    const send = async (key: string, messageId: string = randomUUID()) => {
+    const send = async (key: string, messageId: string = randomUUID(), replyTo = replyQueue) => {
       await transport.publish({
         exchange: "",
         routingKey: queue,
@@ -153,7 +163,7 @@ describe.each(transports)("a participant on the transactional outbox (%s)", (kin
           messageId,
           type: Write.name,
           correlationId: `saga-${key}`,
-          replyTo: replyQueue,
+          replyTo,
           timestamp: Math.floor(Date.now() / 1000),
           contentType: "application/json",
           headers: { contract_version: "1.0.0" },
@@ -201,6 +211,24 @@ describe.each(transports)("a participant on the transactional outbox (%s)", (kin
     expect(byType.get("notes.write.response.failure")!.properties.messageId).toBe(`${b}.reply`);
     expect(body(byType.get("notes.write.response.failure")!)).toEqual({ reason: "no b" });
     expect(notes.state()).toEqual({ notes: 1, outbox: 2, unsent: 0, consumed: 2 });
+    await notes.stopAndCheckAcked(service);
+  });
+
+  it("a reply the broker keeps refusing is parked with its reason: listed by parked() and counted on its metrics", async () => {
+    const notes = await notesService();
+    const metrics = new ServiceMetrics("notes");
+    // A 1 ms relay interval makes the refusals' backoff (doubling from the interval) end within about 2 s.
+    const service = await notes.start(transport, { metrics, relayIntervalMs: 1 });
+    await notes.send("a", randomUUID(), "notes.replies.nobody-declared-this");
+    await until(async () => (await service.parked()).length === 1, "the reply parked", 30_000);
+    const [parked] = await service.parked();
+    expect(parked).toMatchObject({
+      type: "notes.write.response.success",
+      routing_key: "notes.replies.nobody-declared-this",
+    });
+    expect(parked!.park_reason).toMatch(/^AMQP_UNROUTABLE: .*\(refused 12 times\)$/);
+    expect(await metrics.registry.metrics()).toMatch(/^saga_outbox_parked\{service="notes"\} 1$/m);
+    expect(notes.state()).toMatchObject({ outbox: 1, unsent: 1, consumed: 1 });
     await notes.stopAndCheckAcked(service);
   });
 

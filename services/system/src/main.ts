@@ -39,27 +39,27 @@ const accounting = metricsOf("accounting-service");
 const orderMetrics = new ServiceMetrics("order-service");
 const retention = retentionPolicy(config);
 
-const participants = [
-  await startConsumerService({
+const participants = {
+  "consumer-service": await startConsumerService({
     ...consumer,
     logger: logger.child({ service: "consumer-service" }),
     ...database("consumer-service"),
     retention,
   }),
-  await startRestaurantService({
+  "restaurant-service": await startRestaurantService({
     ...restaurant,
     logger: logger.child({ service: "restaurant-service" }),
     ...database("restaurant-service"),
     retention,
     approveTicketFailureRate: config.approveTicketFailureRate,
   }),
-  await startAccountingService({
+  "accounting-service": await startAccountingService({
     ...accounting,
     logger: logger.child({ service: "accounting-service" }),
     ...database("accounting-service"),
     retention,
   }),
-];
+};
 const orders = await startOrderService({
   transport, // the order service meters its own transport
   metrics: orderMetrics,
@@ -71,11 +71,16 @@ const orders = await startOrderService({
   stepDeadlineMs: config.stepDeadlineMs,
   outboxLeaseMs: config.outboxLeaseMs,
   retention,
+  // The dashboard lists the participants' parked outbox rows too: they share this process.
+  parkedElsewhere: Object.entries(participants).map(([service, participant]) => ({
+    service,
+    parked: () => participant.parked(),
+  })),
 });
 logger.info({ url: orders.url }, `CreateOrderSaga demo: open ${orders.url}`);
 
 stopOnSignals(logger, async () => {
   await orders.stop();
-  for (const service of participants) await service.stop();
+  for (const service of Object.values(participants)) await service.stop();
   await transport.close();
 });

@@ -82,7 +82,7 @@ export function dashboardPage(): string {
         document.getElementById("count-dead").textContent = Object.values(stats.dead_lettered).reduce((a, n) => a + (n ?? 0), 0);
         document.getElementById("count-parked").textContent = stats.outbox_parked.length;
         document.getElementById("parked").innerHTML = stats.outbox_parked.map((p) =>
-          "<li>" + text(p.type) + " to " + text(p.routing_key) + ": " + text(p.park_reason) + "</li>").join("");
+          "<li>" + text(p.service) + ": " + text(p.type) + " to " + text(p.routing_key) + ": " + text(p.park_reason) + "</li>").join("");
         document.getElementById("sagas").innerHTML = list.sagas.map((s) =>
           '<tr data-saga="' + s.id + '" class="' + (s.id === selected ? "selected" : "") + '"><td>#' + s.id + '</td><td class="' + kind(s.status) + '" data-status>' +
           text(s.status) + "</td><td>" + text(s.failed_step ?? "") + '</td><td class="muted">' + text(s.updated_at.slice(11, 23)) + "</td></tr>").join("");

@@ -25,8 +25,8 @@ export interface ApiDependencies {
   readonly health: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
   /** Dead-lettered messages per dead-letter queue. */
   readonly deadLettered: () => Promise<Record<string, number | null>>;
-  /** Outbox rows the broker kept refusing, parked with their reason. */
-  readonly parked: () => Promise<readonly ParkedMessage[]>;
+  /** Outbox rows the broker kept refusing, parked with their reason, and the service whose outbox holds them. */
+  readonly parked: () => Promise<readonly (ParkedMessage & { readonly service: string })[]>;
   /** The generated HTML documentation, and the folder of the raw contracts. */
   readonly docsFile: string;
   readonly contractsDir: string;
