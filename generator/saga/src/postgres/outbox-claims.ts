@@ -9,14 +9,18 @@ import {
   type OutboxTableRow,
   type StoredMessage,
 } from "../outbox-table.js";
-import { numbered } from "./postgres-batch-sql.js";
-import { DEFAULT_OUTBOX_LEASE_MS } from "./postgres-store.js";
+import { prepared } from "./postgres-batch-sql.js";
+
+/** A killed instance's outbox rows are taken over within this (plus one relay interval) after its last heartbeat. */
+export const DEFAULT_OUTBOX_LEASE_MS = 3000;
 
 /**
  * The outbox of one instance's relay on PostgreSQL, where several instances share the table (the one outbox layout,
  * with its claim columns): each claims the rows it publishes (`FOR UPDATE SKIP LOCKED`) under a lease that its
  * heartbeat renews every third of `leaseMs`; a dead instance's rows are taken over once the lease ran out, and rows
- * it could not publish (broker unreachable from it) are handed back at once. The same claims as PostgresSagaStore's.
+ * it could not publish (broker unreachable from it) are handed back at once. The order service's saga store and the
+ * participants' stores both claim through it; they pass a pool with asynchronous commit, since losing a claim, a
+ * renewal or a sent mark in a database crash costs only a resend that receivers deduplicate.
  */
 export class PostgresOutboxClaims implements OutboxSource<StoredMessage> {
   readonly #pool: pg.Pool;
@@ -95,6 +99,6 @@ export class PostgresOutboxClaims implements OutboxSource<StoredMessage> {
   }
 
   async #query<Row>(sql: string, params: readonly unknown[]): Promise<Row[]> {
-    return (await this.#pool.query(numbered(sql), params as unknown[])).rows as Row[];
+    return (await this.#pool.query(prepared(sql, params))).rows as Row[];
   }
 }

@@ -1,13 +1,6 @@
-import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "@asyncgen/runtime";
-import {
-  OUTBOX_COLUMNS,
-  OUTBOX_PARK,
-  toStoredMessage,
-  type OutboxTableRow,
-  type StoredMessage,
-} from "../outbox-table.js";
+import type { StoredMessage } from "../outbox-table.js";
 import {
   SAGA_SQL,
   toRecord,
@@ -20,6 +13,7 @@ import {
 } from "../sql.js";
 import type { SagaRecord, UnitOfWork } from "../state.js";
 import { numbered, prepared, RESERVE_SAGA_IDS } from "./postgres-batch-sql.js";
+import { DEFAULT_OUTBOX_LEASE_MS, PostgresOutboxClaims } from "./outbox-claims.js";
 import { migrate } from "./postgres-migrate.js";
 import { TransitionListener, TransitionNotifier } from "./postgres-transitions.js";
 import { TransitionBatches } from "./postgres-write-batch.js";
@@ -47,8 +41,7 @@ export interface PostgresStoreOptions<Data> {
 const LOAD_SAGAS = `SELECT id, type, status, version, data, awaiting, failed_step, failure_details, created_at, updated_at
   FROM sagas WHERE id = ANY(?::bigint[])`;
 
-/** A killed instance's outbox rows are taken over within this (plus one relay interval) after its last heartbeat. */
-export const DEFAULT_OUTBOX_LEASE_MS = 3000;
+export { DEFAULT_OUTBOX_LEASE_MS } from "./outbox-claims.js";
 
 /**
  * The saga store on PostgreSQL (`pg`), for several instances of the service on one database. A transition's saga
@@ -67,10 +60,8 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
   readonly #pool: pg.Pool;
   /** Sessions with `synchronous_commit = off`: see the class comment. */
   readonly #asyncPool: pg.Pool;
-  readonly #leaseMs: number;
-  readonly #logger: Logger;
-  /** This instance's name on the outbox rows it claims. */
-  readonly #owner = randomUUID();
+  /** The outbox rows this instance's relay claimed, under a lease its heartbeat renews. */
+  readonly #claims: PostgresOutboxClaims;
   readonly #transitions = new TransitionListeners();
   readonly #listener: TransitionListener;
   readonly #notifier: TransitionNotifier;
@@ -78,13 +69,15 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
   readonly #sagas: TurnBatch<number, SagaRow | undefined>;
   readonly #consumed: TurnBatch<string, boolean>;
   readonly #ids: TurnBatch<null, number>;
-  #heartbeat: NodeJS.Timeout | undefined;
 
   private constructor(pool: pg.Pool, asyncPool: pg.Pool, options: PostgresStoreOptions<Data>) {
     this.#pool = pool;
     this.#asyncPool = asyncPool;
-    this.#leaseMs = options.outboxLeaseMs ?? DEFAULT_OUTBOX_LEASE_MS;
-    this.#logger = options.logger;
+    this.#claims = new PostgresOutboxClaims(
+      asyncPool,
+      options.logger,
+      options.outboxLeaseMs ?? DEFAULT_OUTBOX_LEASE_MS,
+    );
     this.#listener = new TransitionListener(options.url, this.#transitions, options.logger);
     this.#notifier = new TransitionNotifier(asyncPool, options.logger);
     this.#batches = new TransitionBatches(pool, options.type, options.project ?? (() => []), (events) =>
@@ -127,7 +120,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
     }
     const store = new PostgresSagaStore(pool, asyncPool, options);
     await store.#listener.start(); // listening before the first commit, so a subscriber hears every transition
-    store.#startHeartbeat();
+    store.#claims.startHeartbeat();
     return store;
   }
 
@@ -157,60 +150,22 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
     );
   }
 
-  /**
-   * Claims unsent rows for this instance's relay: rows nobody holds, whose lease ran out (a dead instance), or that
-   * this instance already holds (a publish to retry; their lease is the heartbeat's to renew). SKIP LOCKED lets two
-   * relays claim disjoint rows without waiting on each other.
-   */
-  async pendingOutbox(limit: number): Promise<StoredMessage[]> {
-    const rows = await this.#asyncAll<OutboxTableRow>(
-      `UPDATE outbox SET
-         claimed_until = CASE WHEN claimed_by = ? THEN claimed_until ELSE now() + ? * interval '1 millisecond' END,
-         claimed_by = ?
-       WHERE id IN (
-         SELECT id FROM outbox
-         WHERE sent_at IS NULL AND parked_at IS NULL AND (claimed_until IS NULL OR claimed_until < now() OR claimed_by = ?)
-         ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
-       RETURNING ${OUTBOX_COLUMNS}`,
-      [this.#owner, this.#leaseMs, this.#owner, this.#owner, limit],
-    );
-    return rows.sort((a, b) => a.id - b.id).map(toStoredMessage);
+  /** Claims unsent rows for this instance's relay (PostgresOutboxClaims: nobody's, expired, or its own). */
+  pendingOutbox(limit: number): Promise<StoredMessage[]> {
+    return this.#claims.pendingOutbox(limit);
   }
 
   /** Hands rows this instance could not publish (the broker unreachable from here) back to any instance. */
-  async release(ids: readonly number[]): Promise<void> {
-    await this.#asyncAll(
-      `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE id = ANY(?) AND claimed_by = ? AND sent_at IS NULL`,
-      [ids, this.#owner],
-    );
+  release(ids: readonly number[]): Promise<void> {
+    return this.#claims.release(ids);
   }
 
-  /**
-   * Renews the lease of the rows this instance holds every third of the lease, so one renewal may fail (a busy
-   * database) without another instance taking them. The timer does not keep the process alive.
-   */
-  #startHeartbeat(): void {
-    const beat = () =>
-      this.#asyncAll(
-        `UPDATE outbox SET claimed_until = now() + ? * interval '1 millisecond'
-         WHERE claimed_by = ? AND sent_at IS NULL AND parked_at IS NULL`,
-        [this.#leaseMs, this.#owner],
-      ).catch((error: unknown) =>
-        this.#logger.warn(
-          { err: error },
-          "could not renew the outbox lease; will retry at the next heartbeat",
-        ),
-      );
-    this.#heartbeat = setInterval(beat, Math.floor(this.#leaseMs / 3));
-    this.#heartbeat.unref();
+  markSent(ids: readonly number[]): Promise<void> {
+    return this.#claims.markSent(ids);
   }
 
-  async markSent(ids: readonly number[]): Promise<void> {
-    await this.#asyncAll(`UPDATE outbox SET sent_at = ? WHERE id = ANY(?)`, [new Date().toISOString(), ids]);
-  }
-
-  async park(id: number, reason: string): Promise<void> {
-    await this.all(OUTBOX_PARK, [new Date().toISOString(), reason, id]);
+  park(id: number, reason: string): Promise<void> {
+    return this.#claims.park(id, reason);
   }
 
   async all<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
@@ -220,10 +175,6 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
   /** One of the store's own statements, prepared. */
   async #query<Row>(pool: pg.Pool, sql: string, params: readonly unknown[]): Promise<Row[]> {
     return (await pool.query(prepared(sql, params))).rows as Row[];
-  }
-
-  #asyncAll<Row>(sql: string, params: readonly unknown[]): Promise<Row[]> {
-    return this.#query<Row>(this.#asyncPool, sql, params);
   }
 
   async ping(): Promise<void> {
@@ -236,17 +187,8 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
 
   /** Hands this instance's unsent rows back at once (another instance need not wait for the lease), then disconnects. */
   async close(): Promise<void> {
-    clearInterval(this.#heartbeat);
     await this.#notifier.flushed();
-    try {
-      await this.#asyncAll(
-        `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND sent_at IS NULL`,
-        [this.#owner],
-      );
-    } catch (error) {
-      // Not fatal: the rows' lease runs out and another instance takes them then.
-      this.#logger.warn({ err: error }, "could not hand back claimed outbox rows; their lease will expire");
-    }
+    await this.#claims.stop();
     await this.#listener.stop();
     await Promise.all([this.#pool.end(), this.#asyncPool.end()]);
   }
