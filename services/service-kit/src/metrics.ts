@@ -85,26 +85,18 @@ export class ServiceMetrics {
       "Replies that changed nothing: unknown_saga, stale_step (late or for another step), duplicate",
       ["reason"],
     );
-    const backlog = this.#backlog;
-    new Gauge({
-      name: "saga_outbox_backlog",
-      help: "Outbox messages committed and not yet published",
+    countedGauge(
+      "saga_outbox_backlog",
+      "Outbox messages committed and not yet published",
       registers,
-      async collect() {
-        const counts = await Promise.all(backlog.map((count) => count().catch(() => Number.NaN)));
-        this.set(counts.reduce((a, b) => a + b, 0));
-      },
-    });
-    const parked = this.#parked;
-    new Gauge({
-      name: "saga_outbox_parked",
-      help: "Outbox messages the broker kept refusing, kept unsent with their reason",
+      this.#backlog,
+    );
+    countedGauge(
+      "saga_outbox_parked",
+      "Outbox messages the broker kept refusing, kept unsent with their reason",
       registers,
-      async collect() {
-        const counts = await Promise.all(parked.map((count) => count().catch(() => Number.NaN)));
-        this.set(counts.reduce((a, b) => a + b, 0));
-      },
-    });
+      this.#parked,
+    );
     const gauge: Gauge = new Gauge({
       name: "saga_broker_connected",
       help: "1 while the broker connection is up, else 0",
@@ -196,4 +188,22 @@ export async function serveMetrics(
   const address = server.address();
   const url = `http://${host}:${typeof address === "object" && address ? address.port : port}/metrics`;
   return { url, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** A gauge that sums what its counts say when scraped (a count that fails makes it NaN, not a scrape error). */
+function countedGauge(
+  name: string,
+  help: string,
+  registers: Registry[],
+  counts: readonly (() => Promise<number>)[],
+): void {
+  new Gauge({
+    name,
+    help,
+    registers,
+    async collect() {
+      const each = await Promise.all(counts.map((count) => count().catch(() => Number.NaN)));
+      this.set(each.reduce((a, b) => a + b, 0));
+    },
+  });
 }
