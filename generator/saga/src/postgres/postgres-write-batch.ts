@@ -143,22 +143,32 @@ export class TransitionBatches<Data> {
 
   async #commitOn(client: pg.PoolClient, batch: Pending<Data>[]): Promise<void> {
     if (await this.#attemptAtOnce(client, batch)) return this.#settle(batch);
-    let rest = batch;
-    while (rest.length > 0) {
-      const attempt = await this.#attempt(client, rest);
-      if (attempt.committed) return this.#settle(rest);
-      if ("failed" in attempt) {
-        for (const [pending, error] of attempt.failed) pending.reject(error);
-        rest = rest.filter((pending) => !attempt.failed.has(pending));
-        continue;
+    // A failed transition is told only after the rest of its batch committed: a caller that lost a race (the same
+    // Idempotency-Key, say) then finds the winner's rows when it looks.
+    const failed: [Pending<Data>, unknown][] = [];
+    try {
+      let rest = batch;
+      while (rest.length > 0) {
+        const attempt = await this.#attempt(client, rest);
+        if (attempt.committed) return this.#settle(rest);
+        if ("failed" in attempt) {
+          failed.push(...attempt.failed);
+          rest = rest.filter((pending) => !attempt.failed.has(pending));
+          continue;
+        }
+        if (rest.length === 1) {
+          failed.push([rest[0]!, attempt.error]);
+          return;
+        }
+        for (const pending of rest) {
+          const alone = await this.#attempt(client, [pending]);
+          if (alone.committed) this.#settle([pending]);
+          else failed.push([pending, "failed" in alone ? alone.failed.get(pending) : alone.error]);
+        }
+        return;
       }
-      if (rest.length === 1) return rest[0]!.reject(attempt.error);
-      for (const pending of rest) {
-        const alone = await this.#attempt(client, [pending]);
-        if (alone.committed) this.#settle([pending]);
-        else pending.reject("failed" in alone ? alone.failed.get(pending) : alone.error);
-      }
-      return;
+    } finally {
+      for (const [pending, error] of failed) pending.reject(error);
     }
   }
 
