@@ -5,17 +5,27 @@ import { redactUrl } from "./postgres-store.js";
 /**
  * A connection pool for a service's PostgreSQL database. BIGINT columns (ids, epoch milliseconds) read as numbers:
  * ours stay far below 2^53. `searchPath` puts the service's tables in a schema of its own, so services can share one
- * database without their tables (`outbox`, `consumed_messages`) colliding.
+ * database without their tables (`outbox`, `consumed_messages`) colliding; `sessionOptions` are further `-c`
+ * settings of every session (the saga store's asynchronous-commit pool); `pipeline` sends a client's queries without
+ * waiting for each answer (the saga store's group commit).
  */
 export function openPostgresPool(
   url: string,
   logger: Logger,
-  options: { searchPath?: string } = {},
+  settings: { searchPath?: string; sessionOptions?: string; max?: number; pipeline?: boolean } = {},
 ): pg.Pool {
+  const sessionOptions = [
+    settings.searchPath ? `-c search_path=${settings.searchPath}` : "",
+    settings.sessionOptions ?? "",
+  ]
+    .filter((option) => option !== "")
+    .join(" ");
   const pool = new pg.Pool({
     connectionString: url,
     connectionTimeoutMillis: 5000,
-    ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+    ...(settings.max === undefined ? {} : { max: settings.max }),
+    ...(settings.pipeline ? { pipeline: true } : {}),
+    ...(sessionOptions ? { options: sessionOptions } : {}),
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") =>
         oid === pg.types.builtins.INT8

@@ -1,4 +1,4 @@
-import pg from "pg";
+import type pg from "pg";
 import type { Logger } from "@asyncgen/runtime";
 import type { StoredMessage } from "../outbox-table.js";
 import {
@@ -14,6 +14,7 @@ import {
 import type { SagaRecord, UnitOfWork } from "../state.js";
 import { numbered, prepared, RESERVE_SAGA_IDS } from "./postgres-batch-sql.js";
 import { DEFAULT_OUTBOX_LEASE_MS, PostgresOutboxClaims } from "./outbox-claims.js";
+import { openPostgresPool } from "./pool.js";
 import { migrate } from "./postgres-migrate.js";
 import { TransitionListener, TransitionNotifier } from "./postgres-transitions.js";
 import { TransitionBatches } from "./postgres-write-batch.js";
@@ -110,8 +111,12 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
       throw new RangeError(
         `the outbox lease (outboxLeaseMs; OUTBOX_LEASE_MS in the services) must be an integer of at least 3 ms, not ${leaseMs}`,
       );
-    const pool = openPool(options, { max: 10 });
-    const asyncPool = openPool(options, { max: 3, options: "-c synchronous_commit=off" });
+    const pool = openPostgresPool(options.url, options.logger, { max: 10, pipeline: true });
+    const asyncPool = openPostgresPool(options.url, options.logger, {
+      max: 3,
+      pipeline: true,
+      sessionOptions: "-c synchronous_commit=off",
+    });
     try {
       await migrate(pool, options.migrations, options.schemaName);
     } catch (error) {
@@ -192,33 +197,6 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
     await this.#listener.stop();
     await Promise.all([this.#pool.end(), this.#asyncPool.end()]);
   }
-}
-
-/**
- * A pool on `options.url`; pipeline mode lets a batch send all its statements at once. Counts, ids and epoch
- * milliseconds are BIGINT; all stay far below 2^53, so they are read as numbers.
- */
-function openPool(
-  options: Pick<PostgresStoreOptions<unknown>, "url" | "logger">,
-  settings: { readonly max: number; readonly options?: string },
-): pg.Pool {
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    connectionTimeoutMillis: 5000,
-    pipeline: true,
-    ...settings,
-    types: {
-      getTypeParser: ((oid: number, format?: "text" | "binary") =>
-        oid === pg.types.builtins.INT8
-          ? Number
-          : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
-    },
-  });
-  // An idle connection that breaks must not crash the process; the next query reconnects.
-  pool.on("error", (error) =>
-    options.logger.error({ err: error, database: redactUrl(options.url) }, "PostgreSQL connection lost"),
-  );
-  return pool;
 }
 
 /** A connection URL with its password replaced, for logs. */
