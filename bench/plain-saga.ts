@@ -4,6 +4,13 @@ import path from "node:path";
 import amqp from "amqplib";
 import { createTestVhost } from "@asyncgen/runtime/testing";
 import { consumeReplies, publishConfirmed, QUORUM_QUEUE } from "./plain-amqp.js";
+import { brokerPid, CpuWindow } from "./process-usage.js";
+
+export interface PlainShapeRun {
+  readonly perSecond: number;
+  /** CPU per saga of the requester, each responder and the RabbitMQ node, as for the system's rows. */
+  readonly cpuMsPerSaga: Record<string, number>;
+}
 
 /**
  * The saga's messaging alone, on plain amqplib in the system's shape: a requester (the orchestrator) and three
@@ -12,7 +19,7 @@ import { consumeReplies, publishConfirmed, QUORUM_QUEUE } from "./plain-amqp.js"
  * Next to the single-process ceiling, it shows what the deployment shape costs on this machine before any toolkit
  * work (validation, database transactions, outbox, HTTP) is added.
  */
-export async function measurePlainSagaShape(seconds: number, inFlight: number): Promise<number> {
+export async function measurePlainSagaShape(seconds: number, inFlight: number): Promise<PlainShapeRun> {
   const vhost = createTestVhost("bench-plain-shape");
   const suffix = randomBytes(3).toString("hex");
   const participants = ["consumer", "restaurant", "accounting"].map((name) => `plain.${name}.${suffix}`);
@@ -49,6 +56,13 @@ export async function measurePlainSagaShape(seconds: number, inFlight: number): 
       await replied;
       waiting.delete(id);
     };
+    const broker = brokerPid();
+    const cpu = new CpuWindow(() => ({
+      requester: process.pid,
+      ...Object.fromEntries(responders.map((child, index) => [`responder ${index + 1}`, child.pid])),
+      ...(broker ? { rabbitmq: broker } : {}),
+    }));
+    cpu.start();
     const until = Date.now() + seconds * 1000;
     let sagas = 0;
     await Promise.all(
@@ -59,7 +73,11 @@ export async function measurePlainSagaShape(seconds: number, inFlight: number): 
         }
       }),
     );
-    return sagas / seconds;
+    const used = cpu.stop();
+    return {
+      perSecond: sagas / seconds,
+      cpuMsPerSaga: Object.fromEntries(Object.entries(used).map(([name, ms]) => [name, ms / sagas])),
+    };
   } finally {
     for (const child of responders) child.stdin!.end();
     await Promise.all(responders.map((child) => new Promise((resolve) => child.once("exit", resolve))));
@@ -69,6 +87,6 @@ export async function measurePlainSagaShape(seconds: number, inFlight: number): 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const perSecond = await measurePlainSagaShape(Number(process.argv[3] ?? 6), Number(process.argv[2] ?? 64));
-  console.log(`plain amqplib, system shape: ${perSecond.toFixed(1)} sagas/s`);
+  const run = await measurePlainSagaShape(Number(process.argv[3] ?? 6), Number(process.argv[2] ?? 64));
+  console.log(JSON.stringify(run, null, 2));
 }

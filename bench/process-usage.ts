@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 /** Clock ticks per second of /proc/<pid>/stat's CPU times (`getconf CLK_TCK`; 100 on Linux everywhere we run). */
@@ -65,5 +66,24 @@ export class CpuWindow {
     return Object.fromEntries(
       Object.entries(this.#pids()).map(([name, pid]) => [name, cpuMs(pid) - (this.#before.get(pid!) ?? 0)]),
     );
+  }
+}
+
+/**
+ * The RabbitMQ node's OS process (the one `rabbitmqctl` talks to, RABBITMQ_NODENAME if set), so its CPU per saga is
+ * counted with the system's: on 2 shared cores the broker's share decides as much as the services'. Undefined when
+ * rabbitmqctl cannot tell (then the broker is left out of the sums, and the table says n/a).
+ */
+export function brokerPid(): number | undefined {
+  try {
+    const out = execFileSync("rabbitmqctl", ["eval", "list_to_integer(os:getpid())."], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 15_000,
+    });
+    const pid = Number(out.trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -75,31 +75,41 @@ say(
 );
 say();
 say(
-  "| order service | in flight | sagas/s | p50 | p99 | plain amqplib in the system's shape, sagas/s | ours / shape | CPU ms per saga, per process | load driver CPU |",
+  "| deployment | in flight | sagas/s | p50 | p99 | / plain shape | CPU ms per saga, per process | CPU ms per saga, all processes | load driver CPU |",
 );
 say("|---|---|---|---|---|---|---|---|---|");
 const runs: SagaRun[] = [];
 const shapes = new Map<number, number>();
 const deployments = (process.env.BENCH_DEPLOYMENTS?.split(",") ?? Object.keys(DEPLOYMENTS)) as Deployment[];
+const perProcess = (cpu: Record<string, number>) =>
+  Object.entries(cpu)
+    .filter(([name]) => name !== "load driver")
+    .map(([name, ms]) => `${name.replace("-service", "")} ${fmt(ms, 2)}`)
+    .join(", ");
+const allProcesses = (cpu: Record<string, number>) =>
+  fmt(
+    Object.values(cpu).reduce((sum, ms) => sum + ms, 0),
+    2,
+  );
 for (const concurrency of quick ? [64] : [16, 64]) {
   const seconds = quick ? 4 : 10;
   const shape = await measurePlainSagaShape(seconds, concurrency);
-  shapes.set(concurrency, shape);
+  shapes.set(concurrency, shape.perSecond);
+  say(
+    `| plain amqplib in the system's shape | ${concurrency} | ${fmt(shape.perSecond, 1)} | | | 1.00 | ${perProcess(shape.cpuMsPerSaga)} | ${allProcesses(shape.cpuMsPerSaga)} | |`,
+  );
   // Interleaved per load level, so the machine's other load (shared cores) weighs on all alike.
   for (const deployment of deployments) {
     const run = await measureSagas(deployment, concurrency, seconds);
     runs.push(run);
-    const cpu = Object.entries(run.cpuMsPerSaga)
-      .map(([name, ms]) => `${name.replace("-service", "")} ${fmt(ms, 2)}`)
-      .join(", ");
     say(
-      `| ${DEPLOYMENTS[deployment]} | ${concurrency} | ${fmt(run.perSecond, 1)} | ${fmt(run.p50Ms)} ms | ${fmt(run.p99Ms)} ms | ${fmt(shape, 1)} | ${fmt(run.perSecond / shape, 2)} | ${cpu} | ${fmt(run.driverCpuPercent)} % |`,
+      `| ${DEPLOYMENTS[deployment]} | ${concurrency} | ${fmt(run.perSecond, 1)} | ${fmt(run.p50Ms)} ms | ${fmt(run.p99Ms)} ms | ${fmt(run.perSecond / shape.perSecond, 2)} | ${perProcess(run.cpuMsPerSaga)} | ${allProcesses(run.cpuMsPerSaga)} | ${fmt(run.driverCpuPercent)} % |`,
     );
   }
 }
 say();
 say(
-  "The shape is the saga's four round trips on plain amqplib with a requester and three responder processes, as the system runs, measured just before the rows of its load level; the gap between ours and the shape is the toolkit's work (HTTP, validation on both ends, database transactions, the outbox). CPU per saga is each process's user + system time over the measured window divided by the sagas completed; `postgres` is the server backends serving the bench's database.",
+  "The shape is the saga's four round trips on plain amqplib with a requester and three responder processes, as the system runs, measured just before the rows of its load level; the gap between ours and the shape is the toolkit's work (HTTP, validation on both ends, database transactions, the outbox). CPU per saga is each process's user + system time over the measured window divided by the sagas completed; `postgres` is the server backends serving the bench's database, `rabbitmq` the broker node. The last CPU column adds every process, the load driver (and the shape's requester) included: on this machine's cores, that sum is what one saga costs, so its ratio to the shape's bounds the throughput ratio when the cores are the limit.",
 );
 say();
 const rate = (deployment: Deployment, concurrency: number) =>

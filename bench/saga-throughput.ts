@@ -4,7 +4,7 @@ import { createTestVhost } from "@asyncgen/runtime/testing";
 import { createTestDatabase } from "@asyncgen/saga/testing";
 import { SagaCompletions, startSystem, type RunningSystem } from "@saga/order-service/testing";
 import { OrderDriver } from "./order-driver.js";
-import { CpuWindow, PeakRss } from "./process-usage.js";
+import { brokerPid, CpuWindow, PeakRss } from "./process-usage.js";
 
 /** Where the order service keeps its state, and how many instances of it run. */
 export const DEPLOYMENTS = {
@@ -22,7 +22,10 @@ export interface SagaRun {
   /** HTTP POST to the `succeeded` event, as the load driver timed it (the same on every database). */
   readonly p50Ms: number;
   readonly p99Ms: number;
-  /** CPU per completed saga of each process of the system (the order services, the participants, PostgreSQL). */
+  /**
+   * CPU per completed saga of each process of the system (the order services, the participants, PostgreSQL's
+   * backends, the RabbitMQ node) and of the load driver.
+   */
   readonly cpuMsPerSaga: Record<string, number>;
   readonly peakRssMb: Record<string, number>;
   /** CPU the load driver itself used, in % of one core: it shares the machine with the system it measures. */
@@ -111,7 +114,13 @@ export async function measureSagas(
     // A short warm-up, so JIT compilation and connection set-up are not measured.
     await drive(drivers, completions, concurrency, Date.now() + 1000, []);
     const pgBackends = await backends(running.database?.name);
-    const cpu = new CpuWindow(() => ({ ...running.processes(), ...pgBackends }));
+    const broker = brokerPid();
+    const cpu = new CpuWindow(() => ({
+      ...running.processes(),
+      ...pgBackends,
+      ...(broker ? { rabbitmq: broker } : {}),
+      "load driver": process.pid,
+    }));
     cpu.start();
     const driverCpu = process.cpuUsage();
     const started = Date.now();
