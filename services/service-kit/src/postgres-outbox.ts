@@ -1,22 +1,16 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import type pg from "pg";
-import {
-  OUTBOX_INSERT,
-  outboxInsertParams,
-  type Migration,
-  type RetentionDatabase,
-  type StoredMessage,
-} from "@asyncgen/saga";
+import type { Migration, RetentionDatabase, StoredMessage } from "@asyncgen/saga";
 import {
   ensureSchema,
   migrate,
   numbered,
   openPostgresPool,
   PostgresOutboxClaims,
-  withTransaction,
+  prepared,
 } from "@asyncgen/saga/postgres";
 import type { Logger, OutgoingMessage } from "@asyncgen/runtime";
 import type { ParticipantDatabase, ParticipantSql } from "./participant-database.js";
+import { PostgresMessageBatches } from "./postgres-message-batches.js";
 
 export interface PostgresParticipantOptions {
   /** `postgres://...` (DATABASE_URL); only ever logged redacted. */
@@ -31,25 +25,29 @@ export interface PostgresParticipantOptions {
 
 /**
  * A participant's state on PostgreSQL, for any number of instances on one database and one queue: its tables live
- * in a schema of their own, and each message is one transaction holding the consumed-message record, the handler's
- * writes (its statements run on the transaction's connection, found through AsyncLocalStorage) and the reply's
- * outbox row. The record is inserted first: a duplicate handled by another instance at the same moment waits for
- * that commit and is then recognised, so a message has its effect once. Ids come from the database's identity
- * columns, unique across instances. The relays share the outbox by lease (PostgresOutboxClaims).
+ * in a schema of their own, and each message is atomic: its consumed-message record, the handler's writes (its
+ * statements run on the transaction's connection, found through AsyncLocalStorage) and its replies' outbox rows
+ * commit together, group-committed with the messages arriving beside it (PostgresMessageBatches: one transaction and
+ * a few round trips for the batch). The record is inserted first: a duplicate handled by another instance at the
+ * same moment waits for that commit and is then recognised, so a message has its effect once. Ids come from the
+ * database's identity columns, unique across instances. The relays share the outbox by lease (PostgresOutboxClaims).
  */
 export class PostgresParticipantDatabase implements ParticipantDatabase {
+  /** Called after each commit that stored messages (the relay's kick): once per batch. */
   onCommit: () => void = () => {};
   readonly sql: ParticipantSql;
   readonly retention: RetentionDatabase;
   readonly #pool: pg.Pool;
   readonly #claims: PostgresOutboxClaims;
-  readonly #inTransaction = new AsyncLocalStorage<pg.PoolClient>();
+  readonly #batches: PostgresMessageBatches;
 
   private constructor(pool: pg.Pool, options: PostgresParticipantOptions) {
     this.#pool = pool;
     this.#claims = new PostgresOutboxClaims(pool, options.logger, options.outboxLeaseMs);
+    this.#batches = new PostgresMessageBatches(pool, () => this.onCommit());
+    // Prepared: each connection parses and plans a handler's statement once (they are a fixed set of constants).
     const query = (sql: string, params: readonly unknown[]) =>
-      (this.#inTransaction.getStore() ?? this.#pool).query(numbered(sql), params as unknown[]);
+      (this.#batches.connection() ?? this.#pool).query(prepared(sql, params));
     this.sql = {
       dialect: "postgres",
       all: async <Row>(sql: string, params: readonly unknown[] = []) =>
@@ -66,7 +64,11 @@ export class PostgresParticipantDatabase implements ParticipantDatabase {
 
   /** Connects, creates the schema and brings its tables up to date; safe when several instances start at once. */
   static async open(options: PostgresParticipantOptions): Promise<PostgresParticipantDatabase> {
-    const pool = openPostgresPool(options.url, options.logger, { searchPath: options.schema });
+    // Pipelined: a batch's statements sent together go in one round trip.
+    const pool = openPostgresPool(options.url, options.logger, {
+      searchPath: options.schema,
+      pipeline: true,
+    });
     try {
       await ensureSchema(pool, options.schema);
       await migrate(pool, options.migrations, options.schema);
@@ -77,26 +79,11 @@ export class PostgresParticipantDatabase implements ParticipantDatabase {
     return new PostgresParticipantDatabase(pool, options);
   }
 
-  async transact(
+  transact(
     messageId: string,
     work: () => Promise<readonly OutgoingMessage[]>,
   ): Promise<"committed" | "duplicate"> {
-    let stored = 0;
-    const result = await withTransaction(this.#pool, async (client) => {
-      const now = new Date().toISOString();
-      const { rowCount } = await client.query(
-        `INSERT INTO consumed_messages (message_id, consumed_at) VALUES ($1, $2) ON CONFLICT (message_id) DO NOTHING`,
-        [messageId, now],
-      );
-      if (rowCount === 0) return "duplicate" as const;
-      const messages = await this.#inTransaction.run(client, work);
-      for (const message of messages)
-        await client.query(numbered(OUTBOX_INSERT), outboxInsertParams(message, now));
-      stored = messages.length;
-      return "committed" as const;
-    });
-    if (stored > 0) this.onCommit();
-    return result;
+    return this.#batches.transact(messageId, work);
   }
 
   pendingOutbox(limit: number): Promise<StoredMessage[]> {

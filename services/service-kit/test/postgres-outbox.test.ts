@@ -1,31 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OutgoingMessage } from "@asyncgen/runtime";
 import { createTestDatabase } from "@asyncgen/saga/testing";
-import {
-  createLogger,
-  OUTBOX_MIGRATION,
-  OUTBOX_PARKING_MIGRATION,
-  PostgresParticipantDatabase,
-  type Migration,
-} from "../src/index.js";
+import type { PostgresParticipantDatabase } from "../src/index.js";
+import { openNotes, writeAndAnswer } from "./notes-participant.js";
 
 /**
  * A participant's inbox and outbox on PostgreSQL, as two instances of it (two PostgresParticipantDatabase on one
- * database) see them: one transaction per message, a duplicate recognised also while the first is in flight on the
- * other instance, outbox rows claimed by one relay at a time, and each participant's tables in its own schema.
+ * database) see them: each message atomic, a duplicate recognised also while the first is in flight on the other
+ * instance, outbox rows claimed by one relay at a time, and each participant's tables in its own schema.
  */
-const MIGRATIONS: Migration[] = [
-  (d) => `CREATE TABLE effects (id ${d.serialKey}, name TEXT NOT NULL);`,
-  OUTBOX_MIGRATION,
-  OUTBOX_PARKING_MIGRATION,
-];
-const logger = createLogger("notes", "silent");
-
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let first: PostgresParticipantDatabase;
 let second: PostgresParticipantDatabase;
-const open = (schema = "notes_service") =>
-  PostgresParticipantDatabase.open({ url: database.url, schema, migrations: MIGRATIONS, logger });
+const open = (schema?: string) => openNotes(database.url, schema);
 
 beforeAll(async () => {
   database = await createTestDatabase("participant_outbox");
@@ -37,31 +23,8 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const message = (messageId: string): OutgoingMessage => ({
-  exchange: "",
-  routingKey: "replies",
-  body: Buffer.from(JSON.stringify({ ok: messageId })),
-  properties: {
-    messageId,
-    type: "notes.write.response.success",
-    correlationId: "saga-1",
-    timestamp: 1_700_000_000_000,
-    contentType: "application/json",
-    headers: {},
-  },
-});
-
 const count = async (db: PostgresParticipantDatabase, sql: string) =>
   Number((await db.sql.all<{ n: number }>(sql))[0]!.n);
-
-/** The handler: writes an effect through the participant's statements (so in the message's transaction), answers. */
-const writeAndAnswer =
-  (db: PostgresParticipantDatabase, name: string, replyId: string, pauseMs = 0) =>
-  async () => {
-    await db.sql.run(`INSERT INTO effects (name) VALUES (?)`, [name]);
-    await new Promise((resolve) => setTimeout(resolve, pauseMs));
-    return [message(replyId)];
-  };
 
 describe("PostgresParticipantDatabase", () => {
   it("commits the effect, the reply and the consumed id together; a redelivery is a duplicate", async () => {

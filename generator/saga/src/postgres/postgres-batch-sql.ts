@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { OutgoingMessage } from "@asyncgen/runtime";
 import { outboxInsertParams } from "../outbox-table.js";
 import { detailJson, type SqlStatement } from "../sql.js";
 import type { UnitOfWork } from "../state.js";
@@ -7,6 +8,7 @@ import type { UnitOfWork } from "../state.js";
  * The set-based statements one batch of transitions writes on PostgreSQL: each takes one array per column
  * (`unnest`), so a batch of any size is a handful of statements. The store runs them, in this order, in one
  * transaction: lock, insert new sagas, update the others (version-checked), history, outbox, consumed messages.
+ * The participants' group commit (in service-kit) writes its consumed messages and outbox rows with the same two.
  */
 
 /** A transition in a batch: its unit of work, and whether it creates its saga (the id already reserved). */
@@ -87,21 +89,16 @@ export function insertHistory<Data>(batch: readonly BatchedTransition<Data>[]): 
   };
 }
 
-/** Every outbox row of the batch, in order; the columns (and their order) are OUTBOX_INSERT's. */
-export function insertOutbox<Data>(
-  batch: readonly BatchedTransition<Data>[],
-  now: string,
-): SqlStatement | undefined {
+/** Outbox rows for `messages`, in order, in one statement; the columns (and their order) are OUTBOX_INSERT's. */
+export function insertOutbox(messages: readonly OutgoingMessage[], now: string): SqlStatement | undefined {
+  if (messages.length === 0) return undefined;
   const columns: unknown[][] = Array.from({ length: 9 }, () => []);
-  for (const { work } of batch) {
-    for (const message of work.outbox) {
-      // outboxInsertParams ends with created_at, which is one parameter for the whole batch here.
-      outboxInsertParams(message, now)
-        .slice(0, 9)
-        .forEach((value, index) => columns[index]!.push(value));
-    }
+  for (const message of messages) {
+    // outboxInsertParams ends with created_at, which is one parameter for the whole statement here.
+    outboxInsertParams(message, now)
+      .slice(0, 9)
+      .forEach((value, index) => columns[index]!.push(value));
   }
-  if (columns[0]!.length === 0) return undefined;
   return {
     sql: `INSERT INTO outbox (message_id, exchange, routing_key, type, correlation_id, reply_to, timestamp, headers,
         body, created_at)
@@ -115,17 +112,16 @@ export function insertOutbox<Data>(
 }
 
 /**
- * The messages the batch consumes. One another transaction consumed first (another instance, or a redelivery) is
- * left out of RETURNING instead of failing the statement, so the store fails just that transition.
+ * Records `ids` as consumed. One another transaction consumed first (another instance, or a redelivery) is left out
+ * of RETURNING instead of failing the statement, so the caller fails (or answers as a duplicate) just that one. An
+ * id another transaction is inserting at the same moment waits for it: conflicting once it committed, inserted if
+ * it rolled back. The rows go in the ids' order, so callers that sort them lock in one order across instances.
  */
-export function insertConsumed<Data>(
-  batch: readonly BatchedTransition<Data>[],
-  now: string,
-): SqlStatement | undefined {
-  const ids = batch.flatMap(({ work }) => (work.consumedMessageId ? [work.consumedMessageId] : []));
+export function insertConsumed(ids: readonly string[], now: string): SqlStatement | undefined {
   if (ids.length === 0) return undefined;
   return {
-    sql: `INSERT INTO consumed_messages (message_id, consumed_at) SELECT unnest($1::text[]), $2
+    sql: `INSERT INTO consumed_messages (message_id, consumed_at)
+      SELECT message_id, $2 FROM unnest($1::text[]) WITH ORDINALITY AS c(message_id, n) ORDER BY n
       ON CONFLICT (message_id) DO NOTHING RETURNING message_id`,
     params: [ids, now],
   };

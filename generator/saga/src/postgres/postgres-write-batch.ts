@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { ConcurrencyError } from "../errors.js";
 import type { Projection, SqlStatement, TransitionEvent } from "../sql.js";
+import { BatchQueue, BrokenConnection } from "./batch-queue.js";
 import {
   insertConsumed,
   insertHistory,
@@ -15,10 +16,7 @@ import {
 
 /** Most transitions one transaction carries: bounds its statements' size and what one failed commit redoes. */
 const MAX_BATCH = 128;
-/**
- * Batches committing at once, each on its own connection: while one waits for its WAL flush the next is sent, and
- * PostgreSQL flushes concurrent commits together.
- */
+/** Batches committing at once, each on its own connection (see BatchQueue). */
 const BATCHES_IN_FLIGHT = 2;
 
 interface Pending<Data> extends BatchedTransition<Data> {
@@ -31,13 +29,6 @@ type Attempt<Data> =
   | { readonly committed: true }
   | { readonly committed: false; readonly failed: Map<Pending<Data>, unknown> }
   | { readonly committed: false; readonly error: unknown };
-
-/** The connection could not even roll back: it is discarded, and what was on it fails with the first error. */
-class BrokenConnection extends Error {
-  constructor(readonly original: unknown) {
-    super("connection broken during a batch of transitions");
-  }
-}
 
 /**
  * Group commit on PostgreSQL: the transitions queued while earlier batches commit share one transaction, written by
@@ -55,15 +46,11 @@ class BrokenConnection extends Error {
  * deadlock, a broken statement) retries each transition alone, so only its own can fail it.
  */
 export class TransitionBatches<Data> {
-  readonly #pool: pg.Pool;
   readonly #type: string;
   readonly #project: Projection<Data>;
   readonly #committed: (events: TransitionEvent[]) => void;
-  readonly #queue: Pending<Data>[] = [];
-  /** Sagas with a transition in a batch being committed. */
-  readonly #busy = new Set<number>();
-  #inFlight = 0;
-  #scheduled = false;
+  /** A saga has at most one transition in a batch being committed; the next one for it waits its turn. */
+  readonly #queue: BatchQueue<Pending<Data>>;
 
   constructor(
     pool: pg.Pool,
@@ -71,74 +58,20 @@ export class TransitionBatches<Data> {
     project: Projection<Data>,
     committed: (events: TransitionEvent[]) => void,
   ) {
-    this.#pool = pool;
     this.#type = type;
     this.#project = project;
     this.#committed = committed;
+    this.#queue = new BatchQueue(pool, {
+      commit: (client, batch) => this.#commitOn(client, batch),
+      maxBatch: MAX_BATCH,
+      inFlight: BATCHES_IN_FLIGHT,
+      key: (pending) => pending.work.next.id,
+    });
   }
 
   /** Resolves once the COMMIT that carries the transition succeeded; rejects as a lone transaction would. */
   write(transition: BatchedTransition<Data>): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ ...transition, resolve, reject });
-      this.#schedule();
-    });
-  }
-
-  /** One turn later, so the transitions of the same socket read (other replies, other requests) join the batch. */
-  #schedule(): void {
-    if (this.#scheduled || this.#inFlight >= BATCHES_IN_FLIGHT || this.#queue.length === 0) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      this.#startBatch();
-    });
-  }
-
-  #startBatch(): void {
-    const batch: Pending<Data>[] = [];
-    const inBatch = new Set<number>();
-    for (let index = 0; index < this.#queue.length && batch.length < MAX_BATCH;) {
-      const pending = this.#queue[index]!;
-      const saga = pending.work.next.id;
-      // A second transition of a saga waits for the first to commit, keeping its place in the queue.
-      if (this.#busy.has(saga) || inBatch.has(saga)) {
-        index++;
-        continue;
-      }
-      inBatch.add(saga);
-      batch.push(pending);
-      this.#queue.splice(index, 1);
-    }
-    if (batch.length === 0) return;
-    for (const saga of inBatch) this.#busy.add(saga);
-    this.#inFlight++;
-    void this.#commit(batch).finally(() => {
-      for (const saga of inBatch) this.#busy.delete(saga);
-      this.#inFlight--;
-      this.#schedule();
-    });
-    this.#schedule();
-  }
-
-  async #commit(batch: Pending<Data>[]): Promise<void> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      for (const pending of batch) pending.reject(error);
-      return;
-    }
-    let broken: Error | undefined;
-    try {
-      await this.#commitOn(client, batch);
-    } catch (error) {
-      broken = error instanceof Error ? error : new Error(String(error));
-      const cause = error instanceof BrokenConnection ? error.original : error;
-      for (const pending of batch) pending.reject(cause); // settling twice is a no-op for those already told
-    } finally {
-      client.release(broken);
-    }
+    return new Promise((resolve, reject) => this.#queue.push({ ...transition, resolve, reject }));
   }
 
   async #commitOn(client: pg.PoolClient, batch: Pending<Data>[]): Promise<void> {
@@ -223,9 +156,14 @@ export class TransitionBatches<Data> {
     if (creates.length > 0) send(insertSagas(this.#type, creates, now));
     const updated = updates.length > 0 ? send(checked(updateSagas(updates, now), updates.length)) : undefined;
     send(insertHistory(batch));
-    send(insertOutbox(batch, now));
-    const consuming = batch.filter(({ work }) => work.consumedMessageId !== undefined).length;
-    const consumed = send(checked(insertConsumed(batch, now), consuming));
+    send(
+      insertOutbox(
+        batch.flatMap(({ work }) => work.outbox),
+        now,
+      ),
+    );
+    const consuming = batch.flatMap(({ work }) => work.consumedMessageId ?? []);
+    const consumed = send(checked(insertConsumed(consuming, now), consuming.length));
     for (const pending of batch) {
       const { next } = pending.work;
       for (const statement of this.#project(next.id, next.data, pending.created)) send(statement, pending);
