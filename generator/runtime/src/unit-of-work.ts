@@ -12,7 +12,9 @@ export interface UnitOfWork {
    * reply it built), stores the messages it returns for publishing and records `messageId`, then commits and
    * resolves `"committed"`. Resolves `"duplicate"`, without running `work`, when `messageId` was recorded before:
    * its messages are already stored. When `work` rejects, or the commit fails, nothing of it is kept and the
-   * promise rejects with that error.
+   * promise rejects with that error. An implementation that retries a transaction (one that group-commits several
+   * messages and redoes the others when one fails) runs `work` again, its earlier writes rolled back: what `work`
+   * does outside the transaction must bear that, as it must a redelivery.
    */
   transact(
     messageId: string,

@@ -4,7 +4,7 @@ import type { OutboxSource, RetentionDatabase, StoredMessage } from "@asyncgen/s
 /**
  * A participant's own statements (its business tables), written once with `?` placeholders for both databases. Run
  * from a handler, they join the transaction of the message being handled (on SQLite the connection's, on PostgreSQL
- * the one `transact` opened); elsewhere each is a statement of its own.
+ * the one its batch of messages shares); elsewhere each is a statement of its own.
  */
 export interface ParticipantSql {
   readonly dialect: "sqlite" | "postgres";
@@ -16,7 +16,7 @@ export interface ParticipantSql {
 
 /**
  * Where a participant keeps its state, whichever the database: its statements, the runtime's unit of work (dedup
- * record, business writes and outbox rows in one transaction per message) and the source its outbox relay reads.
+ * record, business writes and outbox rows of a message committed together) and the source its outbox relay reads.
  */
 export interface ParticipantDatabase extends UnitOfWork, OutboxSource<StoredMessage> {
   readonly sql: ParticipantSql;

@@ -9,5 +9,5 @@ export {
 // The pieces a participant on PostgreSQL builds its inbox and outbox (and their group commit) from.
 export { insertConsumed, insertOutbox, numbered, prepared } from "./postgres-batch-sql.js";
 export { BatchQueue, BrokenConnection, type BatchItem, type BatchQueueOptions } from "./batch-queue.js";
-export { ensureSchema, openPostgresPool, withTransaction } from "./pool.js";
+export { ensureSchema, openPostgresPool } from "./pool.js";
 export { PostgresOutboxClaims } from "./outbox-claims.js";
