@@ -83,7 +83,7 @@ describe("PostgresParticipantDatabase group commit", () => {
     expect(await replies("a")).toBe(4);
   });
 
-  it("answers a duplicate within a batch and across batches as such, with no second effect", async () => {
+  it("answers a redelivery handed in beside the first, or in a later batch, as a duplicate with no second effect", async () => {
     const within = await Promise.all([
       first.transact("b1", writeAndAnswer(first, "b1", "b1-reply")),
       first.transact("b1", writeAndAnswer(first, "b1", "b1-again")), // waits for the first's batch, then is found
