@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { setTimeout } from "node:timers/promises";
 import { createTestVhost } from "@asyncgen/runtime/testing";
 import { createTestDatabase } from "@asyncgen/saga/testing";
 import { SagaCompletions, startSystem } from "@saga/order-service/testing";
@@ -124,26 +125,27 @@ try {
   }, 200);
   const completions = await SagaCompletions.connect(system.url);
   const driver = new OrderDriver(system.url, Number(inFlight));
-  const until = Date.now() + Number(seconds) * 1000;
   let sagas = 0;
-  let snapshotsTaken = false;
-  await Promise.all(
+  let loaded = true;
+  const load = Promise.all(
     Array.from({ length: Number(inFlight) }, async () => {
-      while (Date.now() < until) {
+      while (loaded) {
         await completions.done(await driver.place(ORDER));
         sagas++;
-        // Half way through, under load: one heap snapshot of each participant.
-        if (!snapshotsTaken && Date.now() > until - (Number(seconds) * 1000) / 2) {
-          snapshotsTaken = true;
-          for (const pid of Object.values(pids)) process.kill(pid, "SIGUSR2");
-        }
       }
     }),
   );
+  await setTimeout(Number(seconds) * 1000);
+  // Then, still under load, a heap snapshot of each participant (taking one costs memory, so the peaks are in).
   clearInterval(sampler);
+  for (const pid of Object.values(pids)) process.kill(pid, "SIGUSR2");
+  while (!Object.values(pids).every((pid) => existsSync(`${probeDir}/${pid}.heapsnapshot`)))
+    await setTimeout(100);
+  loaded = false;
+  await load;
   completions.close();
   driver.close();
-  console.log(`${sagas} sagas in ${seconds} s at ${inFlight} in flight on ${database}\n`);
+  console.log(`${sagas} sagas at ${inFlight} in flight on ${database}, peaks over the first ${seconds} s\n`);
   for (const [name, { resident, probe }] of Object.entries(peaks)) {
     console.log(`${name}: peak RSS ${mb(total(resident))}`);
     console.log(
@@ -154,8 +156,9 @@ try {
     if (probe) {
       const { usage, spaces } = probe;
       const committed = Object.values(spaces).reduce((sum, space) => sum + space.committed, 0);
+      const outside = (resident["anonymous (heaps, stacks)"] ?? 0) - committed;
       console.log(
-        `  V8 heap ${mb(committed)} committed, ${mb(usage.heapUsed)} used; external ${mb(usage.external)} (array buffers ${mb(usage.arrayBuffers)})`,
+        `  V8 heap ${mb(committed)} committed, ${mb(usage.heapUsed)} used; anonymous outside it ${mb(outside)} (external ${mb(usage.external)}, array buffers ${mb(usage.arrayBuffers)}, malloc, thread stacks)`,
       );
       console.log(
         `  spaces (committed/used): ${Object.entries(spaces)

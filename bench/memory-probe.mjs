@@ -20,5 +20,8 @@ if (dir) {
     writeFileSync(`${file}.tmp`, JSON.stringify({ usage: process.memoryUsage(), spaces }));
     renameSync(`${file}.tmp`, file); // the reader never sees half a file
   }, 200).unref();
-  process.on("SIGUSR2", () => v8.writeHeapSnapshot(`${dir}/${process.pid}.heapsnapshot`));
+  process.on("SIGUSR2", () => {
+    const snapshot = `${dir}/${process.pid}.heapsnapshot`;
+    renameSync(v8.writeHeapSnapshot(`${snapshot}.tmp`), snapshot); // there once complete
+  });
 }
