@@ -7,6 +7,7 @@ import { createTestDatabase } from "@asyncgen/saga/testing";
 import { SagaCompletions, startSystem } from "@saga/order-service/testing";
 import { PARTICIPANTS } from "@saga/service-kit/build";
 import { OrderDriver } from "./order-driver.js";
+import { CpuWindow } from "./process-usage.js";
 
 /**
  * Where a participant's memory goes under the saga load: `npx tsx bench/memory-breakdown.ts [sqlite|postgres]
@@ -22,6 +23,7 @@ const ORDER = { consumer_id: 70, card_id: 3, price: 20, items: [{ name: "Dish 1"
 interface ProbeReport {
   usage: NodeJS.MemoryUsage;
   spaces: Record<string, { committed: number; used: number }>;
+  gc: Record<"scavenges" | "others", { count: number; ms: number }>;
 }
 
 interface Sample {
@@ -135,7 +137,17 @@ try {
       }
     }),
   );
+  const cpu = new CpuWindow(() => pids);
+  cpu.start();
+  const gcBefore = Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => [name, readProbe(probeDir, pid)?.gc]),
+  );
   await setTimeout(Number(seconds) * 1000);
+  const sagasMeasured = sagas;
+  const cpuMs = cpu.stop();
+  const gcAfter = Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => [name, readProbe(probeDir, pid)?.gc]),
+  );
   // Then, still under load, a heap snapshot of each participant (taking one costs memory, so the peaks are in).
   clearInterval(sampler);
   for (const pid of Object.values(pids)) process.kill(pid, "SIGUSR2");
@@ -145,9 +157,10 @@ try {
   await load;
   completions.close();
   driver.close();
-  console.log(`${sagas} sagas at ${inFlight} in flight on ${database}, peaks over the first ${seconds} s\n`);
+  console.log(`${sagasMeasured} sagas in ${seconds} s at ${inFlight} in flight on ${database}\n`);
   for (const [name, { resident, probe }] of Object.entries(peaks)) {
-    console.log(`${name}: peak RSS ${mb(total(resident))}`);
+    const cpuPerSaga = (cpuMs[name] ?? 0) / sagasMeasured;
+    console.log(`${name}: peak RSS ${mb(total(resident))}, CPU ${cpuPerSaga.toFixed(3)} ms per saga`);
     console.log(
       `  pages: ${Object.entries(resident)
         .map(([kind, bytes]) => `${kind} ${mb(bytes)}`)
@@ -165,6 +178,16 @@ try {
           .filter(([, space]) => space.committed > 0)
           .map(([space, { committed, used }]) => `${space} ${mb(committed)}/${mb(used)}`)
           .join(", ")}`,
+      );
+    }
+    const [before, after] = [gcBefore[name], gcAfter[name]];
+    if (before && after) {
+      const spent = (kind: "scavenges" | "others") =>
+        `${after[kind].count - before[kind].count} ${kind} ${(after[kind].ms - before[kind].ms).toFixed(0)} ms`;
+      const perSaga =
+        (after.scavenges.ms + after.others.ms - before.scavenges.ms - before.others.ms) / sagasMeasured;
+      console.log(
+        `  GC over the ${seconds} s: ${spent("scavenges")}, ${spent("others")} (${perSaga.toFixed(3)} ms per saga)`,
       );
     }
     const snapshot = `${probeDir}/${pids[name]}.heapsnapshot`;
