@@ -3,6 +3,12 @@ import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import {
+  bundleParticipants,
+  PARTICIPANT_NODE_FLAGS,
+  PARTICIPANTS,
+  participantBundle,
+} from "@saga/service-kit/build";
 
 const REPO = path.resolve(import.meta.dirname, "../../..");
 export const SERVICES = [
@@ -52,38 +58,43 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
+/** How `npm start -w services/<name>` runs a service: a participant from its bundle, the order service through tsx. */
+function serviceCommand(service: ServiceName): string[] {
+  return (PARTICIPANTS as readonly string[]).includes(service)
+    ? [...PARTICIPANT_NODE_FLAGS, participantBundle(service)]
+    : ["--import", "tsx", path.join(REPO, "services", service, "src/main.ts")];
+}
+
 /**
- * The four services as separate processes, each started exactly as `npm start -w services/<name>` starts it
- * (tsx on src/main.ts), against the broker at `amqpUrl`, with databases in a fresh folder.
+ * The four services as separate processes, each started exactly as `npm start -w services/<name>` starts it (a
+ * participant from its bundle, rebuilt first when its sources changed; the order service through tsx), against the
+ * broker at `amqpUrl`, with databases in a fresh folder. `nodeArgs` go to every service's node.
  */
 export async function startSystem(
   amqpUrl: string,
   env: Record<string, string> = {},
   nodeArgs: readonly string[] = [],
 ): Promise<RunningSystem> {
+  await bundleParticipants();
   const dataDir = mkdtempSync(path.join(tmpdir(), "saga-e2e-"));
   const port = await freePort();
   const logs = Object.fromEntries(SERVICES.map((s) => [s, [] as string[]])) as Record<ServiceName, string[]>;
   const processes = {} as Record<ServiceName, ChildProcess>;
   const extraProcesses: ChildProcess[] = [];
   const spawnService = (service: ServiceName, servicePort: number, sink: string[]): ChildProcess => {
-    const child = spawn(
-      process.execPath,
-      [...nodeArgs, "--import", "tsx", path.join(REPO, "services", service, "src/main.ts")],
-      {
-        cwd: REPO,
-        env: {
-          ...process.env,
-          AMQP_URL: amqpUrl,
-          BROKER: "amqp",
-          DATA_DIR: dataDir,
-          PORT: String(servicePort),
-          LOG_LEVEL: "info",
-          ...env,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
+    const child = spawn(process.execPath, [...nodeArgs, ...serviceCommand(service)], {
+      cwd: REPO,
+      env: {
+        ...process.env,
+        AMQP_URL: amqpUrl,
+        BROKER: "amqp",
+        DATA_DIR: dataDir,
+        PORT: String(servicePort),
+        LOG_LEVEL: "info",
+        ...env,
       },
-    );
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     for (const stream of [child.stdout, child.stderr])
       stream?.on("data", (chunk: Buffer) => sink.push(chunk.toString()));
     return child;

@@ -30,11 +30,10 @@ export {
   OUTBOX_MIGRATION,
   OUTBOX_PARKING_MIGRATION,
   OUTBOX_RETENTION_MIGRATION,
-  publishStoredMessage,
-  SqliteOutbox,
-  SqliteParticipantDatabase,
-} from "./sqlite-outbox.js";
-export { exclusive, openSqlite, transaction, type SqliteDatabase } from "@asyncgen/saga/sqlite";
+} from "./outbox-migrations.js";
+export { publishStoredMessage } from "./publish-stored-message.js";
+export { SqliteOutbox, SqliteParticipantDatabase } from "./sqlite-outbox.js";
+export type { SqliteDatabase } from "@asyncgen/saga/sqlite";
 export type { Migration } from "@asyncgen/saga";
 export { openTransport, redactUrl, type OpenTransportOptions } from "./transport.js";
 export { fakeContext } from "./testing.js";

@@ -13,8 +13,7 @@ import {
 import type { ServiceConfig } from "./config.js";
 import type { ServiceMetrics } from "./metrics.js";
 import type { ParticipantDatabase, ParticipantSql } from "./participant-database.js";
-import { PostgresParticipantDatabase } from "./postgres-outbox.js";
-import { publishStoredMessage, SqliteParticipantDatabase } from "./sqlite-outbox.js";
+import { publishStoredMessage } from "./publish-stored-message.js";
 
 /**
  * Where a participant keeps its state: a SQLite file (created and migrated at start; `:memory:` in tests), or, with
@@ -65,13 +64,18 @@ export interface RunningParticipant {
   stop(): Promise<void>;
 }
 
-/** Opens the participant's database where `location` says. */
-export function openParticipantDatabase(
+/**
+ * Opens the participant's database where `location` says. Each kind's module (with pg, or with the native
+ * better-sqlite3) is loaded only here, when it is the one asked for: a participant on SQLite never loads pg, nor one
+ * on PostgreSQL better-sqlite3 (in the bundles they run from, each is a chunk of its own).
+ */
+export async function openParticipantDatabase(
   location: ParticipantDatabaseLocation,
   definition: Pick<ParticipantDefinition<unknown>, "schema" | "migrations">,
   logger: Logger,
 ): Promise<ParticipantDatabase> {
   if ("databaseUrl" in location) {
+    const { PostgresParticipantDatabase } = await import("./postgres-outbox.js");
     return PostgresParticipantDatabase.open({
       url: location.databaseUrl,
       schema: definition.schema,
@@ -80,7 +84,8 @@ export function openParticipantDatabase(
       outboxLeaseMs: location.outboxLeaseMs,
     });
   }
-  return Promise.resolve(new SqliteParticipantDatabase(location.databaseFile, definition.migrations));
+  const { SqliteParticipantDatabase } = await import("./sqlite-outbox.js");
+  return new SqliteParticipantDatabase(location.databaseFile, definition.migrations);
 }
 
 /**

@@ -1,12 +1,8 @@
 import {
-  consumedMessagesTable,
   OUTBOX_INSERT,
   OUTBOX_PARK,
   OUTBOX_PENDING,
   outboxInsertParams,
-  outboxParkingColumns,
-  outboxRetentionIndexes,
-  outboxTable,
   SQLITE,
   toStoredMessage,
   type Migration,
@@ -16,25 +12,8 @@ import {
   type StoredMessage,
 } from "@asyncgen/saga";
 import { exclusive, openSqlite, sqliteReader, transaction, type SqliteDatabase } from "@asyncgen/saga/sqlite";
-import type { OutgoingMessage, Transport, UnitOfWork } from "@asyncgen/runtime";
+import type { OutgoingMessage, UnitOfWork } from "@asyncgen/runtime";
 import type { ParticipantDatabase, ParticipantSql } from "./participant-database.js";
-
-/**
- * The outbox and the consumed-message record of a service that answers messages; append it to the service's own
- * migrations. The layout is @asyncgen/saga's, the one the order service's outbox has too: a row holds the message
- * exactly as built (and validated) by the runtime, so the relay publishes it without knowing the contract. On
- * PostgreSQL the outbox has the claim columns several instances' relays share it by.
- */
-export const OUTBOX_MIGRATION: Migration = (d) => outboxTable(d) + consumedMessagesTable();
-
-/** Where a row the broker kept refusing is parked, with its reason; append it after OUTBOX_MIGRATION. */
-export const OUTBOX_PARKING_MIGRATION: Migration = () => outboxParkingColumns();
-
-/**
- * The indexes the retention pruning walks (consumed and sent times); append it after OUTBOX_PARKING_MIGRATION. Without
- * it the pruning still works, scanning the tables.
- */
-export const OUTBOX_RETENTION_MIGRATION: Migration = () => outboxRetentionIndexes();
 
 /**
  * The runtime's UnitOfWork on a service's SQLite database (which must have OUTBOX_MIGRATION), and the source its
@@ -149,9 +128,4 @@ function sqliteStatements(db: SqliteDatabase): ParticipantSql {
     run: async (sql: string, params: readonly unknown[] = []) =>
       statement(sql).run(...(params as unknown[])).changes,
   };
-}
-
-/** The relay's publish for outbox rows: the stored message as built, persistent, mandatory and confirmed. */
-export function publishStoredMessage(transport: Transport): (row: StoredMessage) => Promise<void> {
-  return (row) => transport.publish(row.message);
 }

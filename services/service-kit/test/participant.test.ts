@@ -23,11 +23,11 @@ import {
   type Validator,
 } from "@asyncgen/runtime";
 import { createTestVhost } from "@asyncgen/runtime/testing";
+import { openSqlite } from "@asyncgen/saga/sqlite";
 import {
   createLogger,
   OUTBOX_MIGRATION,
   OUTBOX_PARKING_MIGRATION,
-  openSqlite,
   startParticipant,
   wrapTransport,
   type Migration,

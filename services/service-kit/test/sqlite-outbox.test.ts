@@ -1,13 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { OutgoingMessage } from "@asyncgen/runtime";
 import { SQLITE } from "@asyncgen/saga";
-import {
-  OUTBOX_MIGRATION,
-  OUTBOX_PARKING_MIGRATION,
-  openSqlite,
-  SqliteOutbox,
-  transaction,
-} from "../src/index.js";
+import { openSqlite, transaction } from "@asyncgen/saga/sqlite";
+import { OUTBOX_MIGRATION, OUTBOX_PARKING_MIGRATION, SqliteOutbox } from "../src/index.js";
 
 function setUp() {
   const db = openSqlite(":memory:", [

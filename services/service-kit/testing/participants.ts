@@ -17,9 +17,9 @@ import {
   type MessageContext,
   type ServeOptions,
 } from "@asyncgen/runtime";
+import { openSqlite } from "@asyncgen/saga/sqlite";
 import {
   createLogger,
-  openSqlite,
   type ParticipantOptions,
   type RunningParticipant,
   type SqliteDatabase,

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CONFIG_VARIABLES } from "@saga/service-kit";
+import { PARTICIPANT_NODE_FLAGS } from "@saga/service-kit/build";
 import { compose, healthCheckScript, REPO, SERVICES, withDefaults } from "./compose-file.js";
 
 /** There is no Docker engine here, so the compose file is checked as data: it runs the commands tested here. */
@@ -28,7 +29,14 @@ describe("docker-compose.yaml", () => {
       ) as {
         scripts: Record<string, string>;
       };
-      expect(manifest.scripts.start).toBe("tsx src/main.ts");
+      if (service === "order-service") expect(manifest.scripts.start).toBe("tsx src/main.ts");
+      else {
+        // A participant rebuilds its bundle (a no-op when current, as in the image) and runs it with its flags.
+        expect(manifest.scripts.build).toBe("saga-bundle-service");
+        expect(manifest.scripts.start).toBe(
+          `npm run build --silent && node ${PARTICIPANT_NODE_FLAGS.join(" ")} dist/main.js`,
+        );
+      }
       expect(existsSync(path.join(REPO, "services", service, "src/main.ts"))).toBe(true);
     },
   );

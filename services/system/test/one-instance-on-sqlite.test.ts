@@ -3,7 +3,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  bundleParticipants,
+  PARTICIPANT_NODE_FLAGS,
+  PARTICIPANTS,
+  participantBundle,
+} from "@saga/service-kit/build";
 
 /**
  * `npm start -w services/<participant>` twice on one DATA_DIR, without DATABASE_URL (the in-process broker, so no
@@ -11,14 +17,13 @@ import { afterAll, describe, expect, it } from "vitest";
  * first keeps running.
  */
 const dataDir = mkdtempSync(path.join(tmpdir(), "participant-one-instance-"));
+beforeAll(() => bundleParticipants());
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const PARTICIPANTS = ["consumer-service", "restaurant-service", "accounting-service"];
-
 describe.each(PARTICIPANTS)("%s on SQLite", (service) => {
-  const main = path.resolve(import.meta.dirname, `../../${service}/src/main.ts`);
+  // As its `npm start` runs it, without the rebuild.
   const start = () =>
-    spawn(process.execPath, ["--import", "tsx", main], {
+    spawn(process.execPath, [...PARTICIPANT_NODE_FLAGS, participantBundle(service)], {
       env: { ...process.env, BROKER: "in-process", DATA_DIR: dataDir, DATABASE_URL: "", LOG_LEVEL: "info" },
       stdio: ["ignore", "pipe", "pipe"],
     });
