@@ -34,7 +34,6 @@ export function openPostgresPool(
           : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
     },
   });
-  pool.on("connect", corkEachQuery);
   // An idle connection that breaks must not crash the process; the next query reconnects.
   pool.on("error", (error) =>
     logger.error({ err: error, database: redactUrl(url) }, "PostgreSQL connection lost"),
@@ -78,16 +77,6 @@ export function corked<T>(client: pg.ClientBase, send: () => T): T {
   } finally {
     socket?.uncork();
   }
-}
-
-/**
- * Each query of `client` leaves in one write: pg writes every protocol message of a query (Bind, Describe, Execute,
- * Sync) on its own, a system call each. A query sent later (a client not in pipeline mode, while another query runs)
- * goes out as pg sends it.
- */
-function corkEachQuery(client: pg.PoolClient): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  (client as { query: unknown }).query = (...args: unknown[]) => corked(client, () => query(...args));
 }
 
 /** Creates `schema` unless it exists, under an advisory lock: instances starting together do not race on it. */
