@@ -111,10 +111,10 @@ export class OutboxRelay<Row extends OutboxRowRef> {
   async #drain(): Promise<void> {
     for (;;) {
       const now = Date.now();
+      const limit = 256 + this.#refused.size;
+      const read = await this.#source.pendingOutbox(limit);
       // Refused rows waiting for their retry are read too, but not published: they never hide the rows behind them.
-      const rows = (await this.#source.pendingOutbox(256 + this.#refused.size)).filter(
-        (row) => (this.#refused.get(row.messageId)?.retryAt ?? 0) <= now,
-      );
+      const rows = read.filter((row) => (this.#refused.get(row.messageId)?.retryAt ?? 0) <= now);
       if (rows.length === 0) return;
       const results = await Promise.allSettled(rows.map((row) => this.#publish(row)));
       const sent = rows.filter((_, index) => results[index]!.status === "fulfilled");
@@ -133,6 +133,9 @@ export class OutboxRelay<Row extends OutboxRowRef> {
       }
       if (unreachable.length > 0) await this.#source.release?.(unreachable);
       if (sent.length < rows.length) return; // the timer retries; do not spin against a broker that is down
+      // A short read found everything that was waiting: rows committed since then kick a pass of their own, so
+      // asking again now would only cost a claim query that finds nothing.
+      if (read.length < limit) return;
     }
   }
 

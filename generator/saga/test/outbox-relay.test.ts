@@ -48,6 +48,18 @@ describe("OutboxRelay", () => {
     expect(outbox.reads()).toBeGreaterThanOrEqual(3);
   });
 
+  it("ends a pass after a read shorter than its limit (nothing more waiting), and reads on after a full one", async () => {
+    // 300 rows: the first read is full (256), so the pass reads again; the second is short, so the pass ends there.
+    const outbox = memoryOutbox(
+      Array.from({ length: 300 }, (_, index) => ({ id: index + 1, messageId: `m-${index}` })),
+    );
+    const relay = new OutboxRelay(outbox.source, async () => {}, silentLogger, 60_000);
+    relay.start();
+    await until(() => outbox.sent.length === 300, "every row sent");
+    await relay.stop();
+    expect(outbox.reads()).toBe(2);
+  });
+
   it("does nothing once stopped, even when kicked (a commit racing the shutdown)", async () => {
     const outbox = memoryOutbox([{ id: 1, messageId: "m-1.reply" }]);
     const relay = new OutboxRelay(outbox.source, async () => {}, silentLogger, 10);

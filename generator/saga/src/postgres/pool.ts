@@ -1,3 +1,4 @@
+import { Socket } from "node:net";
 import pg from "pg";
 import type { Logger } from "@asyncgen/runtime";
 import { redactUrl } from "./postgres-store.js";
@@ -58,6 +59,23 @@ export async function withTransaction<T>(
   } finally {
     // A connection that cannot even roll back is discarded, not handed to the next transaction.
     client.release(broken);
+  }
+}
+
+/**
+ * Runs `send` (which queues queries on `client`, pipelined) with the client's socket corked, so the messages of all
+ * its queries (Bind, Execute, Sync ... each a write of their own in pg) leave in one write instead of a system call
+ * per message. pg keeps its socket at `client.connection.stream`, which its types do not declare: a client without
+ * one (another driver build) just sends as it always does.
+ */
+export function corked<T>(client: pg.ClientBase, send: () => T): T {
+  const stream = (client as { connection?: { stream?: unknown } }).connection?.stream;
+  const socket = stream instanceof Socket ? stream : undefined;
+  socket?.cork();
+  try {
+    return send();
+  } finally {
+    socket?.uncork();
   }
 }
 

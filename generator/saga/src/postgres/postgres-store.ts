@@ -18,7 +18,7 @@ import { openPostgresPool } from "./pool.js";
 import { migrate } from "./postgres-migrate.js";
 import { TransitionListener, TransitionNotifier } from "./postgres-transitions.js";
 import { TransitionBatches } from "./postgres-write-batch.js";
-import { TurnBatch } from "./turn-batch.js";
+import { type TurnRead, TurnReads } from "./turn-reads.js";
 
 export interface PostgresStoreOptions<Data> {
   /** `postgres://user:password@host:port/database`; only ever logged redacted. */
@@ -49,7 +49,7 @@ export { DEFAULT_OUTBOX_LEASE_MS } from "./outbox-claims.js";
  * update, history, outbox rows, consumed reply and projection commit atomically, group-committed with the
  * transitions queued beside it (TransitionBatches); the version check makes a concurrent transition (another
  * instance's, or a racing deadline) fail with ConcurrencyError, which the engine retries on the fresh state. The
- * engine's reads of one turn share one query (TurnBatch). Outbox rows are leased to one relay at a time
+ * engine's reads of a few milliseconds share one round trip (TurnReads). Outbox rows are leased to one relay at a time
  * (`FOR UPDATE SKIP LOCKED`), the lease renewed by a heartbeat while the instance lives.
  *
  * Two connection pools: transitions and reads on one; on the other, with asynchronous commit (no wait for the WAL
@@ -67,9 +67,9 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
   readonly #listener: TransitionListener;
   readonly #notifier: TransitionNotifier;
   readonly #batches: TransitionBatches<Data>;
-  readonly #sagas: TurnBatch<number, SagaRow | undefined>;
-  readonly #consumed: TurnBatch<string, boolean>;
-  readonly #ids: TurnBatch<null, number>;
+  readonly #sagas: TurnRead<number, SagaRow | undefined>;
+  readonly #consumed: TurnRead<string, boolean>;
+  readonly #ids: TurnRead<null, number>;
 
   private constructor(pool: pg.Pool, asyncPool: pg.Pool, options: PostgresStoreOptions<Data>) {
     this.#pool = pool;
@@ -84,22 +84,23 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
     this.#batches = new TransitionBatches(pool, options.type, options.project ?? (() => []), (events) =>
       this.#notifier.announce(events),
     );
-    this.#sagas = new TurnBatch(async (ids) => {
-      const rows = await this.#query<SagaRow>(this.#pool, LOAD_SAGAS, [ids]);
+    const reads = new TurnReads(pool);
+    this.#sagas = reads.read(async (client, ids: number[]) => {
+      const rows = await this.#query<SagaRow>(client, LOAD_SAGAS, [ids]);
       const byId = new Map(rows.map((row) => [Number(row.id), row]));
       return ids.map((id) => byId.get(id));
     });
-    this.#consumed = new TurnBatch(async (messageIds) => {
+    this.#consumed = reads.read(async (client, messageIds: string[]) => {
       const rows = await this.#query<{ message_id: string }>(
-        this.#pool,
+        client,
         `SELECT message_id FROM consumed_messages WHERE message_id = ANY(?::text[])`,
         [messageIds],
       );
       const consumed = new Set(rows.map((row) => row.message_id));
       return messageIds.map((id) => consumed.has(id));
     });
-    this.#ids = new TurnBatch(async (requests) => {
-      const rows = await this.#query<{ id: number }>(this.#pool, RESERVE_SAGA_IDS, [requests.length]);
+    this.#ids = reads.read(async (client, requests: null[]) => {
+      const rows = await this.#query<{ id: number }>(client, RESERVE_SAGA_IDS, [requests.length]);
       return rows.map((row) => row.id).sort((a, b) => a - b);
     });
   }
@@ -178,8 +179,8 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
   }
 
   /** One of the store's own statements, prepared. */
-  async #query<Row>(pool: pg.Pool, sql: string, params: readonly unknown[]): Promise<Row[]> {
-    return (await pool.query(prepared(sql, params))).rows as Row[];
+  async #query<Row>(on: pg.Pool | pg.ClientBase, sql: string, params: readonly unknown[]): Promise<Row[]> {
+    return (await on.query(prepared(sql, params))).rows as Row[];
   }
 
   async ping(): Promise<void> {

@@ -164,7 +164,17 @@ export function buildApi(deps: ApiDependencies) {
       connection: "keep-alive",
     });
     reply.raw.write(": connected\n\n");
-    const unsubscribe = deps.subscribe((event) => reply.raw.write(`data: ${JSON.stringify(event)}\n\n`));
+    // The events of one notification (a batch of commits) arrive together: they leave in one write, one chunk on
+    // the socket, instead of a write each.
+    let unwritten = "";
+    const unsubscribe = deps.subscribe((event) => {
+      if (unwritten === "")
+        queueMicrotask(() => {
+          if (!reply.raw.writableEnded) reply.raw.write(unwritten);
+          unwritten = "";
+        });
+      unwritten += `data: ${JSON.stringify(event)}\n\n`;
+    });
     const keepAlive = setInterval(() => reply.raw.write(": keep-alive\n\n"), 15_000);
     request.raw.on("close", () => {
       clearInterval(keepAlive);
