@@ -6,8 +6,8 @@ import { TurnReads } from "../src/postgres/turn-reads.js";
 import { createTestDatabase } from "../testing/index.js";
 
 /**
- * The engine's reads of a moment share one connection and one round trip (TurnReads): each kind of read is one
- * query over the keys queued, and a failure reaches the callers of the read that failed, nobody else.
+ * The engine's reads asked together share one connection and one round trip (TurnReads), one in flight at a time:
+ * each kind of read is one query over the keys queued, and a failure reaches the callers of the read that failed, nobody else.
  */
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let pool: pg.Pool;
@@ -37,7 +37,7 @@ function doubling(reads: TurnReads) {
 }
 
 describe("TurnReads", () => {
-  it("answers the reads of one moment, of every kind, with one query per kind on one connection", async () => {
+  it("answers the reads of one turn, of every kind, with one query per kind on one connection", async () => {
     const reads = new TurnReads(pool);
     const doubled = doubling(reads);
     const named = reads.read(async (client, keys: string[]) => {
@@ -66,6 +66,29 @@ describe("TurnReads", () => {
     } finally {
       pool.off("acquire", acquired);
     }
+  });
+
+  it("gathers the reads asked while a round trip is in flight into the next one, sent when it is answered", async () => {
+    const reads = new TurnReads(pool);
+    const doubled = doubling(reads);
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    let started!: () => void;
+    const inFlight = new Promise<void>((resolve) => (started = resolve));
+    const slow = reads.read(async (_client, keys: number[]) => {
+      started();
+      await answered;
+      return keys;
+    });
+    const first = slow.get(1);
+    await inFlight;
+    const later = Promise.all([doubled.read.get(2), doubled.read.get(3)]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(doubled.queries).toEqual([]); // held back while the first round trip runs
+    answer();
+    expect(await first).toBe(1);
+    expect(await later).toEqual([4, 6]);
+    expect(doubled.queries).toEqual([[2, 3]]);
   });
 
   it("rejects the callers of a read whose query fails with its error, answers the others, and drops the connection", async () => {

@@ -49,8 +49,8 @@ export { DEFAULT_OUTBOX_LEASE_MS } from "./outbox-claims.js";
  * update, history, outbox rows, consumed reply and projection commit atomically, group-committed with the
  * transitions queued beside it (TransitionBatches); the version check makes a concurrent transition (another
  * instance's, or a racing deadline) fail with ConcurrencyError, which the engine retries on the fresh state. The
- * engine's reads of a few milliseconds share one round trip (TurnReads). Outbox rows are leased to one relay at a time
- * (`FOR UPDATE SKIP LOCKED`), the lease renewed by a heartbeat while the instance lives.
+ * engine's reads asked while one round trip is in flight share the next (TurnReads). Outbox rows are leased to one
+ * relay at a time (`FOR UPDATE SKIP LOCKED`), the lease renewed by a heartbeat while the instance lives.
  *
  * Two connection pools: transitions and reads on one; on the other, with asynchronous commit (no wait for the WAL
  * flush), the writes whose loss in a database crash costs only a resend that receivers deduplicate: outbox claims,
