@@ -9,7 +9,7 @@ import {
   type OutboxTableRow,
   type StoredMessage,
 } from "../outbox-table.js";
-import { prepared } from "./postgres-batch-sql.js";
+import { planned, prepared } from "./postgres-batch-sql.js";
 
 /** A killed instance's outbox rows are taken over within this (plus one relay interval) after its last heartbeat. */
 export const DEFAULT_OUTBOX_LEASE_MS = 3000;
@@ -64,7 +64,7 @@ export class PostgresOutboxClaims implements OutboxSource<StoredMessage> {
   }
 
   async park(id: number, reason: string): Promise<void> {
-    await this.#query(OUTBOX_PARK, [new Date().toISOString(), reason, id]);
+    await this.#pool.query(prepared(OUTBOX_PARK, [new Date().toISOString(), reason, id]));
   }
 
   /** Renews the lease of the rows held every third of it (one renewal may fail); does not keep the process alive. */
@@ -98,7 +98,8 @@ export class PostgresOutboxClaims implements OutboxSource<StoredMessage> {
     }
   }
 
+  /** Each of these scans the outbox for rows in a state, so it is planned for the table as it is now. */
   async #query<Row>(sql: string, params: readonly unknown[]): Promise<Row[]> {
-    return (await this.#pool.query(prepared(sql, params))).rows as Row[];
+    return (await this.#pool.query(planned(sql, params))).rows as Row[];
   }
 }

@@ -156,6 +156,18 @@ export function numbered(sql: string): string {
   return text;
 }
 
+/**
+ * A statement that reads a growing table through an array or a claim's `LIMIT` (`= ANY($1)`, a join with `unnest`,
+ * the outbox claim), as pg runs it: numbered and unnamed, so PostgreSQL plans it at each execution for the arrays it
+ * is given and the tables' size then. Prepared, it would soon run a generic plan made while its tables were nearly
+ * empty (a sequential scan) and keep it as they grow, until autovacuum's first ANALYZE: in a 10-second bench the
+ * order service's reads of consumed message ids scanned the whole table each time. These run once per batch or relay
+ * pass, not per row, so planning them each time costs a fraction of a millisecond per batch.
+ */
+export function planned(sql: string, params: readonly unknown[]): pg.QueryConfig {
+  return { text: numbered(sql), values: params as unknown[] };
+}
+
 /** The names of the statements prepared so far, by their text. */
 const preparedNames = new Map<string, string>();
 /** More distinct texts than the store and a projection have means a caller builds SQL: those run unprepared. */

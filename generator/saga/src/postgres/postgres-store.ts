@@ -12,7 +12,7 @@ import {
   type TransitionEvent,
 } from "../sql.js";
 import type { SagaRecord, UnitOfWork } from "../state.js";
-import { numbered, prepared, RESERVE_SAGA_IDS } from "./postgres-batch-sql.js";
+import { numbered, planned, prepared, RESERVE_SAGA_IDS } from "./postgres-batch-sql.js";
 import { DEFAULT_OUTBOX_LEASE_MS, PostgresOutboxClaims } from "./outbox-claims.js";
 import { openPostgresPool } from "./pool.js";
 import { migrate } from "./postgres-migrate.js";
@@ -86,15 +86,13 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
     );
     const reads = new TurnReads(pool);
     this.#sagas = reads.read(async (client, ids: number[]) => {
-      const rows = await this.#query<SagaRow>(client, LOAD_SAGAS, [ids]);
+      const rows = (await client.query<SagaRow>(planned(LOAD_SAGAS, [ids]))).rows;
       const byId = new Map(rows.map((row) => [Number(row.id), row]));
       return ids.map((id) => byId.get(id));
     });
     this.#consumed = reads.read(async (client, messageIds: string[]) => {
-      const rows = await this.#query<{ message_id: string }>(
-        client,
-        `SELECT message_id FROM consumed_messages WHERE message_id = ANY(?::text[])`,
-        [messageIds],
+      const { rows } = await client.query<{ message_id: string }>(
+        planned(`SELECT message_id FROM consumed_messages WHERE message_id = ANY(?::text[])`, [messageIds]),
       );
       const consumed = new Set(rows.map((row) => row.message_id));
       return messageIds.map((id) => consumed.has(id));

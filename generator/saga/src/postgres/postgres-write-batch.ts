@@ -9,6 +9,7 @@ import {
   insertSagas,
   everyRow,
   lockSagas,
+  planned,
   prepared,
   updateSagas,
   type BatchedTransition,
@@ -144,9 +145,10 @@ export class TransitionBatches<Data> {
     const updates = batch.filter((pending) => !pending.created);
     /** Each statement sent, with the transition it belongs to (none for the shared ones). */
     const sent: { result: Promise<pg.QueryResult>; owner?: Pending<Data> }[] = [];
-    const send = (statement: SqlStatement | undefined, owner?: Pending<Data>) => {
+    // The lock and the update join the sagas table with the batch's arrays: planned each time (see `planned`).
+    const send = (statement: SqlStatement | undefined, owner?: Pending<Data>, asQuery = prepared) => {
       if (!statement) return undefined;
-      const result = client.query(prepared(statement.sql, statement.params));
+      const result = client.query(asQuery(statement.sql, statement.params));
       result.catch(() => {}); // read below, in order; an early rejection is not unhandled meanwhile
       sent.push(owner ? { result, owner } : { result });
       return result;
@@ -156,9 +158,12 @@ export class TransitionBatches<Data> {
     const begun = client.query("BEGIN");
     begun.catch(() => {});
     sent.push({ result: begun });
-    if (updates.length > 1) send(lockSagas(updates.map(({ work }) => work.next.id)));
+    if (updates.length > 1) send(lockSagas(updates.map(({ work }) => work.next.id)), undefined, planned);
     if (creates.length > 0) send(insertSagas(this.#type, creates, now));
-    const updated = updates.length > 0 ? send(checked(updateSagas(updates, now), updates.length)) : undefined;
+    const updated =
+      updates.length > 0
+        ? send(checked(updateSagas(updates, now), updates.length), undefined, planned)
+        : undefined;
     send(insertHistory(batch));
     send(
       insertOutbox(
