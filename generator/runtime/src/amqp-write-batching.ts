@@ -9,7 +9,8 @@ export interface CorkableStream {
 
 /**
  * Makes the frames one event-loop turn writes leave in one `writev` instead of one syscall (and, with noDelay, one
- * TCP packet) per frame. amqplib writes every frame to the socket on its own, so a turn that acks a delivery and
+ * TCP packet) per frame. The saga package's PostgreSQL pools use it too (pg writes each query on its own).
+ * amqplib writes every frame to the socket on its own, so a turn that acks a delivery and
  * publishes its reply, or a relay pass that publishes 50 messages, costs as many syscalls in this process and as
  * many packets for the broker to read. The socket is corked at the turn's first write and uncorked on the next tick:
  * nothing waits for a timer, and what a turn wrote is on the wire before any I/O callback runs.

@@ -1,6 +1,7 @@
 // @asyncgen/runtime: what generated code and services load at run time. Nothing here may import the build-time
 // generator (parser, Modelina, handlebars, prettier); eslint enforces it.
 export { connectAmqp, type AmqpOptions } from "./amqp-transport.js";
+export { batchWritesPerTurn, type CorkableStream } from "./amqp-write-batching.js";
 export { deadLetterCopy, deadLetterExchange, deadLetterQueue } from "./dead-letter.js";
 export {
   asDeadLetterQueue,

@@ -14,7 +14,6 @@ import {
   updateSagas,
   type BatchedTransition,
 } from "./postgres-batch-sql.js";
-import { corked } from "./pool.js";
 
 /** Most transitions one transaction carries: bounds its statements' size and what one failed commit redoes. */
 const MAX_BATCH = 128;
@@ -119,11 +118,9 @@ export class TransitionBatches<Data> {
    * failed and why.
    */
   async #attemptAtOnce(client: pg.PoolClient, batch: Pending<Data>[]): Promise<boolean> {
-    // One write for the whole batch, COMMIT included.
-    const { sent, commit } = corked(client, () => ({
-      ...this.#send(client, batch, true),
-      commit: client.query("COMMIT"),
-    }));
+    // Queued in one turn: one write for the whole batch, COMMIT included (see openPostgresPool).
+    const { sent } = this.#send(client, batch, true);
+    const commit = client.query("COMMIT");
     const results = await Promise.allSettled([...sent.map(({ result }) => result), commit]);
     const last = results.at(-1)!;
     // COMMIT of a transaction a statement aborted rolls it back, and says so.
@@ -182,7 +179,7 @@ export class TransitionBatches<Data> {
 
   /** One transaction for `batch`: every statement sent at once, each outcome checked here, then COMMIT or ROLLBACK. */
   async #attempt(client: pg.PoolClient, batch: Pending<Data>[]): Promise<Attempt<Data>> {
-    const { sent, updates, updated, consumed } = corked(client, () => this.#send(client, batch, false));
+    const { sent, updates, updated, consumed } = this.#send(client, batch, false);
     const failed = new Map<Pending<Data>, unknown>();
     let error: unknown;
     for (const { result, owner } of sent) {

@@ -1,5 +1,4 @@
 import type pg from "pg";
-import { corked } from "./pool.js";
 
 /** Keys of one kind waiting for the turn's round trip, and what their query does with them. */
 interface Taken {
@@ -55,7 +54,7 @@ export class TurnRead<Key, Value> {
 /**
  * The engine's reads answered together: each kind (the sagas it loads, the reply message ids it checks, the saga ids
  * it reserves) is one `= ANY($1)` query over the keys queued, and the queries of every kind go out together on one
- * connection, pipelined and corked (one write), instead of one connection and round trip each.
+ * connection, pipelined and in one write (the pool's connections write each turn's queries at once), instead of one connection and round trip each.
  *
  * One round trip is in flight at a time: the reads queued while it runs go together in the next, sent as soon as it
  * is answered. Under load the bursts of replies of a few milliseconds (each participant's group commit, each socket
@@ -106,9 +105,7 @@ export class TurnReads {
       for (const reads of taken) reads.fail(error);
       return;
     }
-    const outcomes = await Promise.allSettled(
-      corked(client, () => taken.map((reads) => reads.start(client))),
-    );
+    const outcomes = await Promise.allSettled(taken.map((reads) => reads.start(client)));
     const failed = outcomes.find((outcome) => outcome.status === "rejected");
     // As pool.query does: a connection whose query failed is not handed out again.
     client.release(
