@@ -71,7 +71,7 @@ export async function startOrchestrator<Data>(
     options.relayIntervalMs,
     options.maxRefusals,
   );
-  engine.onOutbox = () => relay.kick();
+  engine.onOutbox = () => relay.afterCommit();
   const poller = new DeadlinePoller(
     engine,
     store,

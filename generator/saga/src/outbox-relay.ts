@@ -21,6 +21,12 @@ export interface OutboxSource<Row extends OutboxRowRef> {
    * (a store whose rows are leased to one instance; without it they stay for this relay's next pass).
    */
   release?(ids: readonly number[]): void | Promise<void>;
+  /**
+   * For a source whose transactions insert their outbox rows already held by this instance (PostgreSQL): it is given
+   * the function to hand them to the relay with once they committed, and the relay publishes them without reading
+   * the outbox. Its `pendingOutbox` then returns only rows nobody holds.
+   */
+  handOver?(deliver: (rows: readonly Row[]) => void): void;
 }
 
 /**
@@ -37,7 +43,8 @@ const OUTAGE_LOG_INTERVAL_MS = 10_000;
 /**
  * Publishes what a service's transactions recorded in its outbox, and marks each row sent once the broker confirmed it.
  * A crash between confirm and mark resends the row: receivers deduplicate, so that is safe, while losing it is not.
- * Runs when kicked after a commit and on a timer (for rows left by a crash or a broker outage).
+ * Runs after each commit and on a timer (for rows left by a crash or a broker outage). A commit's rows are either
+ * read from the outbox (`afterCommit`), or, from a source that hands them over, published as handed, with no read.
  *
  * A row the broker refuses (no queue for its routing key, e.g. a reply_to queue deleted; or a negative confirm) stays
  * in the outbox and is tried again with exponential backoff, logged at its 1st, 2nd, 4th, 8th ... attempt, while the
@@ -55,9 +62,17 @@ export class OutboxRelay<Row extends OutboxRowRef> {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
+  /** The source hands its committed rows over: a commit needs no read of the outbox. */
+  readonly #handsOver: boolean;
+  /** Rows handed over and not yet published. */
+  #handed: Row[] = [];
+  /** A read of the outbox was asked for (the timer, or a commit of a source that does not hand its rows over). */
+  #readWanted = false;
   #stopped = false;
   /** Rows the broker refused, by message id: how often, and when they may be tried again. */
   readonly #refused = new Map<string, { attempts: number; retryAt: number }>();
+  /** The rows refused and not yet parked, by id, until their retry is due. */
+  readonly #waiting = new Map<number, Row>();
   #outageLoggedAt = 0;
   #outageFailures = 0;
 
@@ -73,6 +88,11 @@ export class OutboxRelay<Row extends OutboxRowRef> {
     this.#logger = logger;
     this.#intervalMs = intervalMs;
     this.#maxRefusals = maxRefusals;
+    this.#handsOver = source.handOver !== undefined;
+    source.handOver?.((rows) => {
+      this.#handed.push(...rows);
+      this.#run();
+    });
   }
 
   start(): void {
@@ -90,6 +110,16 @@ export class OutboxRelay<Row extends OutboxRowRef> {
 
   /** Drains the outbox now; concurrent kicks coalesce into one more pass. */
   kick(): void {
+    this.#readWanted = true;
+    this.#run();
+  }
+
+  /** Rows were committed: read them, unless the source hands them over (they are on their way already). */
+  afterCommit(): void {
+    if (!this.#handsOver) this.kick();
+  }
+
+  #run(): void {
     if (this.#stopped) return;
     if (this.#running) {
       this.#again = true;
@@ -103,40 +133,66 @@ export class OutboxRelay<Row extends OutboxRowRef> {
       this.#running = undefined;
       if (this.#again) {
         this.#again = false;
-        this.kick();
+        this.#run();
       }
     });
   }
 
   async #drain(): Promise<void> {
     for (;;) {
-      const now = Date.now();
-      const limit = 256 + this.#refused.size;
-      const read = await this.#source.pendingOutbox(limit);
-      // Refused rows waiting for their retry are read too, but not published: they never hide the rows behind them.
-      const rows = read.filter((row) => (this.#refused.get(row.messageId)?.retryAt ?? 0) <= now);
-      if (rows.length === 0) return;
-      const results = await Promise.allSettled(rows.map((row) => this.#publish(row)));
-      const sent = rows.filter((_, index) => results[index]!.status === "fulfilled");
-      if (sent.length > 0) await this.#source.markSent(sent.map((row) => row.id));
-      for (const row of sent) this.#refused.delete(row.messageId);
-      const unreachable: number[] = [];
-      for (const [index, result] of results.entries()) {
-        if (result.status === "fulfilled") continue;
-        const row = rows[index]!;
-        if (hasCode(result.reason, "AMQP_UNROUTABLE") || hasCode(result.reason, "AMQP_NACKED")) {
-          if (this.#refusedByBroker(row, result.reason, now)) await this.#park(row, result.reason);
-        } else {
-          this.#brokerUnreachable(row, result.reason, now);
-          unreachable.push(row.id);
-        }
+      if (this.#handed.length > 0) {
+        const handed = this.#handed;
+        this.#handed = [];
+        if (!(await this.#publishRows(handed))) return;
+        continue;
       }
-      if (unreachable.length > 0) await this.#source.release?.(unreachable);
-      if (sent.length < rows.length) return; // the timer retries; do not spin against a broker that is down
-      // A short read found everything that was waiting: rows committed since then kick a pass of their own, so
-      // asking again now would only cost a claim query that finds nothing.
-      if (read.length < limit) return;
+      if (!this.#readWanted) return;
+      this.#readWanted = false;
+      for (;;) {
+        const limit = 256 + this.#refused.size;
+        const read = await this.#source.pendingOutbox(limit);
+        // The timer retries: do not spin against a broker that is down, nor on rows waiting out their backoff.
+        if (!(await this.#publishRows(read))) return;
+        // A short read found everything that was waiting: rows committed since then start a pass of their own, so
+        // asking again now would only cost a read that finds nothing.
+        if (read.length < limit) break;
+      }
     }
+  }
+
+  /**
+   * Publishes `rows`, with the refused rows whose retry is due, and marks the confirmed ones sent; true when every
+   * row was. A row the broker refuses waits here for its retry (it never hides the rows behind it, and stays this
+   * relay's: a refusal would be the same elsewhere); one it could not publish at all is handed back (`release`).
+   */
+  async #publishRows(rows: readonly Row[]): Promise<boolean> {
+    const now = Date.now();
+    // A waiting row read again (a source that returns every unsent row) is the one waiting here.
+    const due = rows.filter((row) => !this.#waiting.has(row.id));
+    for (const [id, row] of this.#waiting) {
+      if (this.#refused.get(row.messageId)!.retryAt > now) continue;
+      this.#waiting.delete(id);
+      due.push(row);
+    }
+    if (due.length === 0) return rows.length === 0;
+    const results = await Promise.allSettled(due.map((row) => this.#publish(row)));
+    const sent = due.filter((_, index) => results[index]!.status === "fulfilled");
+    if (sent.length > 0) await this.#source.markSent(sent.map((row) => row.id));
+    for (const row of sent) this.#refused.delete(row.messageId);
+    const unreachable: number[] = [];
+    for (const [index, result] of results.entries()) {
+      if (result.status === "fulfilled") continue;
+      const row = due[index]!;
+      if (hasCode(result.reason, "AMQP_UNROUTABLE") || hasCode(result.reason, "AMQP_NACKED")) {
+        if (this.#refusedByBroker(row, result.reason, now)) await this.#park(row, result.reason);
+        else this.#waiting.set(row.id, row);
+      } else {
+        this.#brokerUnreachable(row, result.reason, now);
+        unreachable.push(row.id);
+      }
+    }
+    if (unreachable.length > 0) await this.#source.release?.(unreachable);
+    return sent.length === due.length;
   }
 
   /** Counts a refusal and plans the retry; true when the row has been refused too often and is to be parked. */

@@ -60,6 +60,57 @@ describe("OutboxRelay", () => {
     expect(outbox.reads()).toBe(2);
   });
 
+  it("publishes the rows a source hands over without reading the outbox; only its timer reads", async () => {
+    const outbox = memoryOutbox([]);
+    let handOver: (rows: readonly OutboxRowRef[]) => void = () => {};
+    const published: string[] = [];
+    const relay = new OutboxRelay(
+      { ...outbox.source, handOver: (deliver) => (handOver = deliver) },
+      async (row) => void published.push(row.messageId),
+      silentLogger,
+      60_000,
+    );
+    relay.start();
+    await until(() => outbox.reads() === 1, "the first pass (the start's read)");
+    handOver([
+      { id: 1, messageId: "m-1" },
+      { id: 2, messageId: "m-2" },
+    ]);
+    relay.afterCommit(); // the commit that handed them: nothing to read
+    await until(() => outbox.sent.length === 2, "the rows handed over sent");
+    relay.kick(); // the timer's read finds what nobody holds
+    await until(() => outbox.reads() === 2, "the timer's read");
+    await relay.stop();
+    expect(published).toEqual(["m-1", "m-2"]);
+    expect(outbox.sent).toEqual([1, 2]);
+    expect(outbox.reads()).toBe(2); // the start's and the timer's: none for the commit
+  });
+
+  it("keeps a handed-over row the broker refuses for its retry, instead of handing it back", async () => {
+    const outbox = memoryOutbox([]);
+    let handOver: (rows: readonly OutboxRowRef[]) => void = () => {};
+    const released: number[] = [];
+    let attempts = 0;
+    const relay = new OutboxRelay(
+      {
+        ...outbox.source,
+        handOver: (deliver) => (handOver = deliver),
+        release: (ids) => void released.push(...ids),
+      },
+      async () => {
+        if (++attempts < 3) throw new SagaToolkitError("AMQP_UNROUTABLE", "no queue bound yet");
+      },
+      silentLogger,
+      5,
+    );
+    relay.start();
+    handOver([{ id: 7, messageId: "m-7" }]);
+    await until(() => outbox.sent.length === 1, "the row sent at its third attempt");
+    await relay.stop();
+    expect(attempts).toBe(3);
+    expect(released).toEqual([]);
+  });
+
   it("does nothing once stopped, even when kicked (a commit racing the shutdown)", async () => {
     const outbox = memoryOutbox([{ id: 1, messageId: "m-1.reply" }]);
     const relay = new OutboxRelay(outbox.source, async () => {}, silentLogger, 10);

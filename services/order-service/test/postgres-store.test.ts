@@ -117,7 +117,8 @@ describe("PostgreSQL saga store, two instances on one database", () => {
       .map((row) => Number(row.message.properties.correlationId))
       .sort((x, y) => x - y);
     expect(claimed).toEqual(ids.sort((x, y) => x - y)); // every row once, none twice
-    expect(await second.pendingOutbox(1000)).toEqual(theirs); // its own rows again (a retry), not the other's
+    // Its own rows are in its relay's hands now (it hands back what it cannot publish), and the other's are the other's.
+    expect(await second.pendingOutbox(1000)).toEqual([]);
 
     const third = await openOrderDatabase({ databaseUrl: database.url }, logger);
     try {

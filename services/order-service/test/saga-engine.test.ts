@@ -92,15 +92,17 @@ describe.each([sqlite(), postgres()])("CreateOrderSaga on the saga engine ($name
       outbox: [],
       consumedMessageId: undefined,
     });
-  const outbox = async () =>
-    (await store.pendingOutbox(100)).map(
-      ({ message }) => `${message.properties.correlationId}:${operationOf[message.properties.type]}`,
+  /** The unsent outbox rows, read (not claimed: on PostgreSQL a claim takes a row for one relay). */
+  const unsent = () =>
+    store.all<{ correlation_id: string; type: string; body: Buffer }>(
+      `SELECT correlation_id, type, body FROM outbox WHERE sent_at IS NULL ORDER BY id`,
     );
+  const outbox = async () => (await unsent()).map((row) => `${row.correlation_id}:${operationOf[row.type]}`);
 
   /** The last command in the outbox: its wire type and payload. */
   const lastCommand = async () => {
-    const { message } = (await store.pendingOutbox(100)).at(-1)!;
-    return { type: message.properties.type, payload: JSON.parse(message.body.toString()) as unknown };
+    const row = (await unsent()).at(-1)!;
+    return { type: row.type, payload: JSON.parse(row.body.toString()) as unknown };
   };
 
   beforeAll(() => backend.setUp());

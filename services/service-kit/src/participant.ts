@@ -106,7 +106,7 @@ export async function startParticipant<Store>(
     logger.child({ component: "outbox" }),
     options.relayIntervalMs,
   );
-  database.onCommit = () => relay.kick();
+  database.onCommit = () => relay.afterCommit();
   // Consumed-message ids and sent replies are bookkeeping: pruned past their windows (see RetentionPolicy).
   const pruner = new RetentionPruner(database.retention, {
     policy: options.retention ?? DEFAULT_RETENTION,

@@ -4,9 +4,11 @@ import type { OutgoingMessage } from "@asyncgen/runtime";
 import {
   BatchQueue,
   BrokenConnection,
+  heldRows,
   insertConsumed,
   insertOutbox,
   prepared,
+  type HandOver,
 } from "@asyncgen/saga/postgres";
 
 /** Most messages one transaction carries: bounds its statements' size and what one failed member redoes. */
@@ -65,10 +67,16 @@ export class PostgresMessageBatches {
   readonly #queue: BatchQueue<PendingMessage>;
   readonly #connection = new AsyncLocalStorage<pg.PoolClient>();
   readonly #committed: () => void;
+  readonly #outbox: () => HandOver | undefined;
 
-  /** `committed` is called after each commit that stored replies (the relay's kick). */
-  constructor(pool: pg.Pool, committed: () => void) {
+  /**
+   * `committed` is called after each commit that stored replies (the relay's kick). While `outbox` gives a hand-over
+   * (this instance's relay runs), the replies are inserted held by this instance and handed to the relay once
+   * committed.
+   */
+  constructor(pool: pg.Pool, committed: () => void, outbox: () => HandOver | undefined) {
     this.#committed = committed;
+    this.#outbox = outbox;
     this.#queue = new BatchQueue(pool, {
       commit: (client, batch) => this.#commitOn(client, batch),
       maxBatch: MAX_BATCH,
@@ -155,13 +163,16 @@ export class PostgresMessageBatches {
       );
     }
     const replies = outcomes.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : []));
-    const outbox = insertOutbox(replies, now);
+    const handOver = this.#outbox();
+    const outbox = insertOutbox(replies, now, handOver?.holder);
     const [stored, commit] = await Promise.allSettled([
       outbox ? client.query(prepared(outbox.sql, outbox.params)) : undefined,
       client.query("COMMIT"),
     ]);
     if (commit.status === "fulfilled" && commit.value.command === "COMMIT") {
       for (const pending of members) pending.resolve("committed");
+      if (handOver && stored.status === "fulfilled" && stored.value)
+        handOver.deliver(heldRows(stored.value.rows as { id: number; message_id: string }[], replies));
       if (replies.length > 0) this.#committed();
       return { committed: true };
     }

@@ -7,6 +7,7 @@ import {
   openPostgresPool,
   PostgresOutboxClaims,
   prepared,
+  type HandOver,
 } from "@asyncgen/saga/postgres";
 import type { Logger, OutgoingMessage } from "@asyncgen/runtime";
 import type { ParticipantDatabase, ParticipantSql } from "./participant-database.js";
@@ -40,11 +41,17 @@ export class PostgresParticipantDatabase implements ParticipantDatabase {
   readonly #pool: pg.Pool;
   readonly #claims: PostgresOutboxClaims;
   readonly #batches: PostgresMessageBatches;
+  /** Where the replies of this instance's commits go: its relay, once one runs (`handOver`). */
+  #handOver: HandOver | undefined;
 
   private constructor(pool: pg.Pool, options: PostgresParticipantOptions) {
     this.#pool = pool;
     this.#claims = new PostgresOutboxClaims(pool, options.logger, options.outboxLeaseMs);
-    this.#batches = new PostgresMessageBatches(pool, () => this.onCommit());
+    this.#batches = new PostgresMessageBatches(
+      pool,
+      () => this.onCommit(),
+      () => this.#handOver,
+    );
     // Prepared: each connection parses and plans a handler's statement once (they are a fixed set of constants).
     const query = (sql: string, params: readonly unknown[]) =>
       (this.#batches.connection() ?? this.#pool).query(prepared(sql, params));
@@ -86,6 +93,12 @@ export class PostgresParticipantDatabase implements ParticipantDatabase {
     return this.#batches.transact(messageId, work);
   }
 
+  /** The relay publishes the replies each commit inserted, held by this instance, without claiming them. */
+  handOver(deliver: (rows: readonly StoredMessage[]) => void): void {
+    this.#handOver = { holder: this.#claims.holder, deliver };
+  }
+
+  /** Claims unsent rows for this instance's relay: nobody's, or whose lease ran out. */
   pendingOutbox(limit: number): Promise<StoredMessage[]> {
     return this.#claims.pendingOutbox(limit);
   }

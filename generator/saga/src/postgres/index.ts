@@ -7,7 +7,15 @@ export {
   type PostgresStoreOptions,
 } from "./postgres-store.js";
 // The pieces a participant on PostgreSQL builds its inbox and outbox (and their group commit) from.
-export { insertConsumed, insertOutbox, numbered, prepared } from "./postgres-batch-sql.js";
+export {
+  heldRows,
+  insertConsumed,
+  insertOutbox,
+  numbered,
+  prepared,
+  type OutboxHolder,
+} from "./postgres-batch-sql.js";
 export { BatchQueue, BrokenConnection, type BatchItem, type BatchQueueOptions } from "./batch-queue.js";
 export { ensureSchema, openPostgresPool } from "./pool.js";
 export { PostgresOutboxClaims } from "./outbox-claims.js";
+export type { HandOver } from "./postgres-write-batch.js";

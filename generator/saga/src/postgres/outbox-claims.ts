@@ -9,16 +9,18 @@ import {
   type OutboxTableRow,
   type StoredMessage,
 } from "../outbox-table.js";
-import { planned, prepared } from "./postgres-batch-sql.js";
+import { planned, prepared, type OutboxHolder } from "./postgres-batch-sql.js";
 
 /** A killed instance's outbox rows are taken over within this (plus one relay interval) after its last heartbeat. */
 export const DEFAULT_OUTBOX_LEASE_MS = 3000;
 
 /**
  * The outbox of one instance's relay on PostgreSQL, where several instances share the table (the one outbox layout,
- * with its claim columns): each claims the rows it publishes (`FOR UPDATE SKIP LOCKED`) under a lease that its
- * heartbeat renews every third of `leaseMs`; a dead instance's rows are taken over once the lease ran out, and rows
- * it could not publish (broker unreachable from it) are handed back at once. The order service's saga store and the
+ * with its claim columns): each holds the rows it publishes under a lease that its heartbeat renews every third of
+ * `leaseMs`. The rows an instance's own transactions insert are held from the start (`holder`, see insertOutbox) and
+ * handed to its relay after their commit, so the relay claims nothing in the common case; it claims
+ * (`FOR UPDATE SKIP LOCKED`) only rows nobody holds: a dead instance's once the lease ran out, and rows handed back
+ * by a relay that could not publish them (the broker refused them, or was unreachable from it). The order service's saga store and the
  * participants' stores both claim through it; they pass a pool with asynchronous commit, since losing a claim, a
  * renewal or a sent mark in a database crash costs only a resend that receivers deduplicate.
  */
@@ -36,18 +38,24 @@ export class PostgresOutboxClaims implements OutboxSource<StoredMessage> {
     this.#leaseMs = leaseMs;
   }
 
-  /** Unsent rows nobody holds, whose lease ran out, or that this instance holds (a publish to retry). */
+  /** The name and lease this instance's transactions insert their outbox rows under. */
+  get holder(): OutboxHolder {
+    return { owner: this.#owner, leaseMs: this.#leaseMs };
+  }
+
+  /**
+   * Unsent rows nobody holds, or whose lease ran out. Not this instance's own: those are in its relay's hands, which
+   * hands back (`release`) what it could not publish.
+   */
   async pendingOutbox(limit: number): Promise<StoredMessage[]> {
     const rows = await this.#query<OutboxTableRow>(
-      `UPDATE outbox SET
-         claimed_until = CASE WHEN claimed_by = ? THEN claimed_until ELSE now() + ? * interval '1 millisecond' END,
-         claimed_by = ?
+      `UPDATE outbox SET claimed_until = now() + ? * interval '1 millisecond', claimed_by = ?
        WHERE id IN (
          SELECT id FROM outbox
-         WHERE sent_at IS NULL AND parked_at IS NULL AND (claimed_until IS NULL OR claimed_until < now() OR claimed_by = ?)
+         WHERE sent_at IS NULL AND parked_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
          ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)
        RETURNING ${OUTBOX_COLUMNS}`,
-      [this.#owner, this.#leaseMs, this.#owner, this.#owner, limit],
+      [this.#leaseMs, this.#owner, limit],
     );
     return rows.sort((a, b) => a.id - b.id).map(toStoredMessage);
   }

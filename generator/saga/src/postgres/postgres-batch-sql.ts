@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { OutgoingMessage } from "@asyncgen/runtime";
-import { outboxInsertParams } from "../outbox-table.js";
+import { outboxInsertParams, type StoredMessage } from "../outbox-table.js";
 import { detailJson, type SqlStatement } from "../sql.js";
 import type { UnitOfWork } from "../state.js";
 
@@ -89,8 +89,26 @@ export function insertHistory<Data>(batch: readonly BatchedTransition<Data>[]): 
   };
 }
 
-/** Outbox rows for `messages`, in order, in one statement; the columns (and their order) are OUTBOX_INSERT's. */
-export function insertOutbox(messages: readonly OutgoingMessage[], now: string): SqlStatement | undefined {
+/** The instance that holds the outbox rows it inserts, for its relay to publish without claiming them. */
+export interface OutboxHolder {
+  /** Its name on the rows (`claimed_by`). */
+  readonly owner: string;
+  /** How long they stay its own without a heartbeat (`claimed_until`). */
+  readonly leaseMs: number;
+}
+
+/**
+ * Outbox rows for `messages`, in order, in one statement; the columns (and their order) are OUTBOX_INSERT's. With a
+ * `holder`, the rows are inserted held by it (claimed under its lease, as its relay's claim would), and RETURNING
+ * gives their ids: once the transaction committed, the holder's relay publishes them from memory (`heldRows`)
+ * instead of claiming them in a statement of its own; should it die first, its lease runs out and another instance
+ * claims them. Without one (no relay runs here yet), they are nobody's, for any instance's relay to claim.
+ */
+export function insertOutbox(
+  messages: readonly OutgoingMessage[],
+  now: string,
+  holder?: OutboxHolder,
+): SqlStatement | undefined {
   if (messages.length === 0) return undefined;
   const columns: unknown[][] = Array.from({ length: 9 }, () => []);
   for (const message of messages) {
@@ -101,14 +119,27 @@ export function insertOutbox(messages: readonly OutgoingMessage[], now: string):
   }
   return {
     sql: `INSERT INTO outbox (message_id, exchange, routing_key, type, correlation_id, reply_to, timestamp, headers,
-        body, created_at)
-      SELECT message_id, exchange, routing_key, type, correlation_id, reply_to, timestamp, headers, body, $10
+        body, created_at, claimed_by, claimed_until)
+      SELECT message_id, exchange, routing_key, type, correlation_id, reply_to, timestamp, headers, body, $10, $11,
+        now() + $12 * interval '1 millisecond'
       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[],
         $9::bytea[]) WITH ORDINALITY
         AS o(message_id, exchange, routing_key, type, correlation_id, reply_to, timestamp, headers, body, n)
-      ORDER BY n`,
-    params: [...columns, now],
+      ORDER BY n
+      RETURNING id, message_id`,
+    params: [...columns, now, holder?.owner ?? null, holder?.leaseMs ?? null],
   };
+}
+
+/** The rows insertOutbox returned, with their messages, as the relay publishes them (in id order). */
+export function heldRows(
+  returned: readonly { id: number; message_id: string }[],
+  messages: readonly OutgoingMessage[],
+): StoredMessage[] {
+  const byId = new Map(messages.map((message) => [message.properties.messageId, message]));
+  return returned
+    .map(({ id, message_id }) => ({ id: Number(id), messageId: message_id, message: byId.get(message_id)! }))
+    .sort((a, b) => a.id - b.id);
 }
 
 /**

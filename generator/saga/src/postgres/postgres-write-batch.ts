@@ -8,12 +8,21 @@ import {
   insertOutbox,
   insertSagas,
   everyRow,
+  heldRows,
   lockSagas,
   planned,
   prepared,
   updateSagas,
   type BatchedTransition,
+  type OutboxHolder,
 } from "./postgres-batch-sql.js";
+import type { StoredMessage } from "../outbox-table.js";
+
+/** Who holds the outbox rows a batch inserts, and where they go once committed: this instance's relay. */
+export interface HandOver {
+  readonly holder: OutboxHolder;
+  readonly deliver: (rows: readonly StoredMessage[]) => void;
+}
 
 /** Most transitions one transaction carries: bounds its statements' size and what one failed commit redoes. */
 const MAX_BATCH = 128;
@@ -50,18 +59,25 @@ export class TransitionBatches<Data> {
   readonly #type: string;
   readonly #project: Projection<Data>;
   readonly #committed: (events: TransitionEvent[]) => void;
+  readonly #outbox: () => HandOver | undefined;
   /** A saga has at most one transition in a batch being committed; the next one for it waits its turn. */
   readonly #queue: BatchQueue<Pending<Data>>;
 
+  /**
+   * `committed` hears each batch's transitions once committed. While `outbox` gives a hand-over (this instance's
+   * relay runs), the rows a batch inserts are held by this instance and handed to the relay once committed.
+   */
   constructor(
     pool: pg.Pool,
     type: string,
     project: Projection<Data>,
     committed: (events: TransitionEvent[]) => void,
+    outbox: () => HandOver | undefined,
   ) {
     this.#type = type;
     this.#project = project;
     this.#committed = committed;
+    this.#outbox = outbox;
     this.#queue = new BatchQueue(pool, {
       commit: (client, batch) => this.#commitOn(client, batch),
       maxBatch: MAX_BATCH,
@@ -119,16 +135,18 @@ export class TransitionBatches<Data> {
    */
   async #attemptAtOnce(client: pg.PoolClient, batch: Pending<Data>[]): Promise<boolean> {
     // Queued in one turn: one write for the whole batch, COMMIT included (see openPostgresPool).
-    const { sent } = this.#send(client, batch, true);
+    const handOver = this.#outbox();
+    const { sent, stored } = this.#send(client, batch, true, handOver);
     const commit = client.query("COMMIT");
     const results = await Promise.allSettled([...sent.map(({ result }) => result), commit]);
     const last = results.at(-1)!;
     // COMMIT of a transaction a statement aborted rolls it back, and says so.
-    return (
+    const committed =
       results.every((result) => result.status === "fulfilled") &&
       last.status === "fulfilled" &&
-      last.value.command === "COMMIT"
-    );
+      last.value.command === "COMMIT";
+    if (committed) await this.#handOver(batch, stored, handOver);
+    return committed;
   }
 
   /**
@@ -136,7 +154,7 @@ export class TransitionBatches<Data> {
    * each transition's projection. With `selfChecked`, the UPDATE and the consumed INSERT fail unless every row of
    * theirs was written.
    */
-  #send(client: pg.PoolClient, batch: Pending<Data>[], selfChecked: boolean) {
+  #send(client: pg.PoolClient, batch: Pending<Data>[], selfChecked: boolean, handOver: HandOver | undefined) {
     const now = new Date().toISOString();
     const creates = batch.filter((pending) => pending.created);
     const updates = batch.filter((pending) => !pending.created);
@@ -162,10 +180,11 @@ export class TransitionBatches<Data> {
         ? send(checked(updateSagas(updates, now), updates.length), undefined, planned)
         : undefined;
     send(insertHistory(batch));
-    send(
+    const stored = send(
       insertOutbox(
         batch.flatMap(({ work }) => work.outbox),
         now,
+        handOver?.holder,
       ),
     );
     const consuming = batch.flatMap(({ work }) => work.consumedMessageId ?? []);
@@ -174,12 +193,29 @@ export class TransitionBatches<Data> {
       const { next } = pending.work;
       for (const statement of this.#project(next.id, next.data, pending.created)) send(statement, pending);
     }
-    return { sent, updates, updated, consumed };
+    return { sent, updates, updated, consumed, stored };
+  }
+
+  /** The outbox rows a committed batch inserted (held by this instance), to the relay. */
+  async #handOver(
+    batch: Pending<Data>[],
+    stored: Promise<pg.QueryResult> | undefined,
+    handOver: HandOver | undefined,
+  ): Promise<void> {
+    if (!stored || !handOver) return;
+    const { rows } = await stored;
+    handOver.deliver(
+      heldRows(
+        rows as { id: number; message_id: string }[],
+        batch.flatMap(({ work }) => work.outbox),
+      ),
+    );
   }
 
   /** One transaction for `batch`: every statement sent at once, each outcome checked here, then COMMIT or ROLLBACK. */
   async #attempt(client: pg.PoolClient, batch: Pending<Data>[]): Promise<Attempt<Data>> {
-    const { sent, updates, updated, consumed } = this.#send(client, batch, false);
+    const handOver = this.#outbox();
+    const { sent, updates, updated, consumed, stored } = this.#send(client, batch, false, handOver);
     const failed = new Map<Pending<Data>, unknown>();
     let error: unknown;
     for (const { result, owner } of sent) {
@@ -213,6 +249,7 @@ export class TransitionBatches<Data> {
       }
       if (failed.size === 0) {
         await client.query("COMMIT");
+        await this.#handOver(batch, stored, handOver);
         return { committed: true };
       }
     }
