@@ -47,15 +47,17 @@ export class AuthorizationStore {
     cardId: number,
     amount: number,
   ): Promise<{ authorization: Authorization; created: boolean }> {
-    const changes = await this.#sql.run(
+    // One statement when the authorization is new (RETURNING gives it back); the read only after a conflict.
+    const [created] = await this.#sql.all<Authorization>(
       `INSERT INTO card_authorizations (correlation_id, card_id, amount, created_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (correlation_id) DO NOTHING`,
+       ON CONFLICT (correlation_id) DO NOTHING RETURNING transaction_id, card_id, amount`,
       [correlationId, cardId, amount, new Date().toISOString()],
     );
+    if (created) return { authorization: created, created: true };
     const [authorization] = await this.#sql.all<Authorization>(
       `SELECT transaction_id, card_id, amount FROM card_authorizations WHERE correlation_id = ?`,
       [correlationId],
     );
-    return { authorization: authorization!, created: changes === 1 };
+    return { authorization: authorization!, created: false };
   }
 }

@@ -45,9 +45,10 @@ export class VerificationStore {
    * at once: the second insert waits for the first's commit, then finds its verdict.
    */
   async record(correlationId: string, verification: Verification): Promise<Verification> {
-    await this.#sql.run(
+    // One statement when the verdict is new (RETURNING gives it back); the read only after a conflict.
+    const [recorded] = await this.#sql.all<Verification>(
       `INSERT INTO verifications (correlation_id, consumer_id, verdict, reason, created_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (correlation_id) DO NOTHING`,
+       ON CONFLICT (correlation_id) DO NOTHING RETURNING consumer_id, verdict, reason`,
       [
         correlationId,
         verification.consumer_id,
@@ -56,6 +57,7 @@ export class VerificationStore {
         new Date().toISOString(),
       ],
     );
+    if (recorded) return recorded;
     const [stands] = await this.#sql.all<Verification>(
       `SELECT consumer_id, verdict, reason FROM verifications WHERE correlation_id = ?`,
       [correlationId],

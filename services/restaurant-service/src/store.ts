@@ -69,15 +69,17 @@ export class TicketStore {
     items: readonly OrderItem[],
   ): Promise<{ ticket: Ticket; created: boolean }> {
     const now = new Date().toISOString();
-    const changes = await this.#sql.run(
+    // One statement when the ticket is new (RETURNING gives it back); the read only after a conflict.
+    const [created] = await this.#sql.all<TicketRow>(
       `INSERT INTO tickets (order_id, customer_id, items, state, created_at, updated_at)
-       VALUES (?, ?, ?, 'created', ?, ?) ON CONFLICT (order_id) DO NOTHING`,
+       VALUES (?, ?, ?, 'created', ?, ?) ON CONFLICT (order_id) DO NOTHING RETURNING ${COLUMNS}`,
       [orderId, customerId, JSON.stringify(items), now, now],
     );
+    if (created) return { ticket: toTicket(created), created: true };
     const [row] = await this.#sql.all<TicketRow>(`SELECT ${COLUMNS} FROM tickets WHERE order_id = ?`, [
       orderId,
     ]);
-    return { ticket: toTicket(row!), created: changes === 1 };
+    return { ticket: toTicket(row!), created: false };
   }
 
   async find(id: number): Promise<Ticket | undefined> {
