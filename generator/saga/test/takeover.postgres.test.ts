@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 /** Starts the stuck instance and reads the ids of the sagas whose commands it holds. */
-async function startStuckInstance(sagas: number): Promise<{ ids: number[]; claimed: number }> {
+async function startStuckInstance(sagas: number, hold: boolean): Promise<{ ids: number[]; claimed: number }> {
   stuck = spawn(
     process.execPath,
     ["--import", "tsx", path.join(import.meta.dirname, "fixtures/stuck-instance.ts")],
@@ -66,6 +66,7 @@ async function startStuckInstance(sagas: number): Promise<{ ids: number[]; claim
         DATABASE_URL: database.url,
         OUTBOX_LEASE_MS: String(LEASE_MS),
         SAGAS: String(sagas),
+        HOLD: hold ? "1" : "0",
       },
       stdio: ["ignore", "pipe", "inherit"],
     },
@@ -78,31 +79,41 @@ const statuses = async (ids: readonly number[]) =>
   Promise.all(ids.map(async (id) => (await survivor.load(id))!.status));
 
 describe("outbox takeover between two instances on PostgreSQL", () => {
-  it("keeps a live instance's commands its own past the lease, and takes a killed one's over within 5 s", async () => {
-    const { ids, claimed } = await startStuckInstance(8);
-    expect(claimed).toBe(8); // one command per saga, all held by the stuck instance
-    // Started after the stuck instance claimed its rows, so its relay cannot take one first.
-    orchestrator = await startOrchestrator({
-      saga: slowTripSaga,
-      store: survivor,
-      transport,
-      replies: travelAgencyQueues,
-    });
+  it.each([
+    ["claimed after their commit", false],
+    ["held from their insert (handed to its relay)", true],
+  ])(
+    "keeps a live instance's commands, %s, its own past the lease, and takes a killed one's over within 5 s",
+    async (_, hold) => {
+      const { ids, claimed } = await startStuckInstance(8, hold);
+      expect(claimed).toBe(8); // one command per saga, all held by the stuck instance
+      // Started after the stuck instance claimed its rows, so its relay cannot take one first.
+      orchestrator = await startOrchestrator({
+        saga: slowTripSaga,
+        store: survivor,
+        transport,
+        replies: travelAgencyQueues,
+      });
 
-    // Alive: its heartbeat renews the lease, so the survivor's relay (every 500 ms) leaves the commands alone.
-    await new Promise((resolve) => setTimeout(resolve, 2 * LEASE_MS));
-    expect(await statuses(ids)).toEqual(ids.map(() => "book_room.running"));
-    expect(await survivor.pendingOutbox(100)).toEqual([]);
+      // Alive: its heartbeat renews the lease, so the survivor's relay (every 500 ms) leaves the commands alone.
+      await new Promise((resolve) => setTimeout(resolve, 2 * LEASE_MS));
+      expect(await statuses(ids)).toEqual(ids.map(() => "book_room.running"));
+      expect(await survivor.pendingOutbox(100)).toEqual([]);
 
-    const exited = new Promise((resolve) => stuck!.once("exit", resolve));
-    stuck!.kill("SIGKILL");
-    await exited;
-    const killedAt = Date.now();
-    await expect
-      .poll(() => statuses(ids), { timeout: TAKEOVER_LIMIT_MS, interval: 50 })
-      .toEqual(ids.map(() => "succeeded"));
-    const takeoverMs = Date.now() - killedAt;
-    expect(takeoverMs).toBeLessThan(TAKEOVER_LIMIT_MS);
-    expect(await survivor.all(`SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL`)).toEqual([{ n: 0 }]);
-  }, 30_000);
+      const exited = new Promise((resolve) => stuck!.once("exit", resolve));
+      stuck!.kill("SIGKILL");
+      await exited;
+      const killedAt = Date.now();
+      await expect
+        .poll(() => statuses(ids), { timeout: TAKEOVER_LIMIT_MS, interval: 50 })
+        .toEqual(ids.map(() => "succeeded"));
+      const takeoverMs = Date.now() - killedAt;
+      expect(takeoverMs).toBeLessThan(TAKEOVER_LIMIT_MS);
+      expect(await survivor.all(`SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL`)).toEqual([
+        { n: 0 },
+      ]);
+      await orchestrator.stop();
+    },
+    30_000,
+  );
 });
