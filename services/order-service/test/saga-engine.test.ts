@@ -136,6 +136,33 @@ describe.each([sqlite(), postgres()])("CreateOrderSaga on the saga engine ($name
     expect(await sagaOf(id)).toMatchObject({ status: "succeeded", failed_step: null });
   });
 
+  it("projects orders started and moved on together (one group commit) as it projects one at a time", async () => {
+    const orders = Array.from({ length: 6 }, (_, i) =>
+      newOrder({
+        consumer_id: 70 + i,
+        price: 10 + i,
+        items: [
+          { name: `Dish ${i}`, quantity: i + 1 },
+          { name: `Side ${i}`, quantity: 1 },
+        ],
+      }),
+    );
+    const ids = await Promise.all(orders.map((order) => engine.start(order)));
+    await Promise.all(ids.map((id) => send(id, reply(VERIFY, "success"))));
+    await Promise.all(ids.map((id, i) => send(id, reply(CREATE, "success"), { ticket_id: 300 + i })));
+    for (const [i, id] of ids.entries()) {
+      expect(await orderOf(id)).toMatchObject({
+        id,
+        status: "pending_validation",
+        consumer_id: 70 + i,
+        price: 10 + i,
+        items: orders[i]!.items,
+        restaurant_ticket_id: 300 + i,
+        transaction_id: null,
+      });
+    }
+  });
+
   it("rejects the order when the consumer is refused", async () => {
     const id = await engine.start(newOrder({ consumer_id: 10 }));
     await send(id, reply(VERIFY, "failure"), REFUSAL);
