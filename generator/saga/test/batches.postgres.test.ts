@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
-import { silentLogger, type OutgoingMessage } from "@asyncgen/runtime";
+import { silentLogger } from "@asyncgen/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConcurrencyError, SAGA_SCHEMA, type UnitOfWork } from "../src/index.js";
 import { PostgresSagaStore } from "../src/postgres/index.js";
 import { createTestDatabase } from "../testing/index.js";
+import { outgoingCommand as command } from "./outgoing-command.js";
 
 /**
  * The PostgreSQL store group-commits the transitions queued together: these are sent in one turn, so they share
@@ -33,22 +33,6 @@ afterAll(async () => {
   await store?.close();
   await database?.drop();
 });
-
-function command(saga: number): OutgoingMessage {
-  return {
-    exchange: "",
-    routingKey: "somewhere",
-    body: Buffer.from(JSON.stringify({ saga })),
-    properties: {
-      messageId: randomUUID(),
-      type: "a.command",
-      correlationId: String(saga),
-      timestamp: 1,
-      contentType: "application/json",
-      headers: {},
-    },
-  };
-}
 
 function work(
   id: number,

@@ -1,11 +1,12 @@
 import { silentLogger, type OutgoingMessage } from "@asyncgen/runtime";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { outboxTable, POSTGRES } from "../src/outbox-table.js";
+import { outboxParkingColumns, outboxTable, POSTGRES } from "../src/outbox-table.js";
 import { PostgresOutboxClaims } from "../src/postgres/outbox-claims.js";
 import { heldRows, insertOutbox, type OutboxHolder } from "../src/postgres/postgres-batch-sql.js";
 import { openPostgresPool } from "../src/postgres/pool.js";
 import { createTestDatabase } from "../testing/index.js";
+import { outgoingCommand } from "./outgoing-command.js";
 
 /**
  * The rows an instance's transaction inserts into a shared outbox are held by it from the start, for its relay to
@@ -18,10 +19,7 @@ let pool: pg.Pool;
 beforeAll(async () => {
   database = await createTestDatabase("outbox_claims");
   pool = openPostgresPool(database.url, silentLogger);
-  await pool.query(outboxTable(POSTGRES));
-  await pool.query(
-    `ALTER TABLE outbox ADD COLUMN parked_at TEXT; ALTER TABLE outbox ADD COLUMN park_reason TEXT`,
-  );
+  await pool.query(`${outboxTable(POSTGRES)} ${outboxParkingColumns()}`);
 });
 
 afterAll(async () => {
@@ -29,14 +27,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-function message(id: string): OutgoingMessage {
-  return {
-    exchange: "",
-    routingKey: "somewhere",
-    body: Buffer.from(`{"id":"${id}"}`),
-    properties: { messageId: id, type: "Ping", timestamp: 1, headers: {} },
-  } as OutgoingMessage;
-}
+const message = (id: string, saga = 1) => outgoingCommand(saga, id);
 
 async function insert(messages: OutgoingMessage[], holder?: OutboxHolder) {
   const statement = insertOutbox(messages, new Date().toISOString(), holder)!;
@@ -51,9 +42,9 @@ describe("held outbox rows", () => {
   it("are nobody's to claim while their holder's lease lives, and another instance's once it ran out", async () => {
     const holder = new PostgresOutboxClaims(pool, silentLogger, 300);
     const other = new PostgresOutboxClaims(pool, silentLogger, 300);
-    const held = await insert([message("held-1"), message("held-2")], holder.holder);
+    const held = await insert([message("held-1", 1), message("held-2", 2)], holder.holder);
     expect(held.map((row) => row.messageId)).toEqual(["held-1", "held-2"]);
-    expect(held[1]!.message.body.toString()).toBe(`{"id":"held-2"}`);
+    expect(held[1]!.message.body.toString()).toBe(`{"saga":2}`);
     expect(held[0]!.id).toBeLessThan(held[1]!.id);
 
     expect(await other.pendingOutbox(10)).toEqual([]);

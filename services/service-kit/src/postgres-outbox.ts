@@ -7,7 +7,6 @@ import {
   openPostgresPool,
   PostgresOutboxClaims,
   prepared,
-  type HandOver,
 } from "@asyncgen/saga/postgres";
 import type { Logger, OutgoingMessage } from "@asyncgen/runtime";
 import type { ParticipantDatabase, ParticipantSql } from "./participant-database.js";
@@ -41,8 +40,6 @@ export class PostgresParticipantDatabase implements ParticipantDatabase {
   readonly #pool: pg.Pool;
   readonly #claims: PostgresOutboxClaims;
   readonly #batches: PostgresMessageBatches;
-  /** Where the replies of this instance's commits go: its relay, once one runs (`handOver`). */
-  #handOver: HandOver | undefined;
 
   private constructor(pool: pg.Pool, options: PostgresParticipantOptions) {
     this.#pool = pool;
@@ -50,7 +47,7 @@ export class PostgresParticipantDatabase implements ParticipantDatabase {
     this.#batches = new PostgresMessageBatches(
       pool,
       () => this.onCommit(),
-      () => this.#handOver,
+      () => this.#claims.handingOver,
     );
     // Prepared: each connection parses and plans a handler's statement once (they are a fixed set of constants).
     const query = (sql: string, params: readonly unknown[]) =>
@@ -95,7 +92,7 @@ export class PostgresParticipantDatabase implements ParticipantDatabase {
 
   /** The relay publishes the replies each commit inserted, held by this instance, without claiming them. */
   handOver(deliver: (rows: readonly StoredMessage[]) => void): void {
-    this.#handOver = { holder: this.#claims.holder, deliver };
+    this.#claims.handOver(deliver);
   }
 
   /** Claims unsent rows for this instance's relay: nobody's, or whose lease ran out. */

@@ -17,5 +17,4 @@ export {
 } from "./postgres-batch-sql.js";
 export { BatchQueue, BrokenConnection, type BatchItem, type BatchQueueOptions } from "./batch-queue.js";
 export { ensureSchema, openPostgresPool } from "./pool.js";
-export { PostgresOutboxClaims } from "./outbox-claims.js";
-export type { HandOver } from "./postgres-write-batch.js";
+export { PostgresOutboxClaims, type HandOver } from "./outbox-claims.js";

@@ -11,6 +11,12 @@ import {
 } from "../outbox-table.js";
 import { planned, prepared, type OutboxHolder } from "./postgres-batch-sql.js";
 
+/** Who holds the outbox rows a commit inserts, and where they go once committed: this instance's relay. */
+export interface HandOver {
+  readonly holder: OutboxHolder;
+  readonly deliver: (rows: readonly StoredMessage[]) => void;
+}
+
 /** A killed instance's outbox rows are taken over within this (plus one relay interval) after its last heartbeat. */
 export const DEFAULT_OUTBOX_LEASE_MS = 3000;
 
@@ -31,6 +37,7 @@ export class PostgresOutboxClaims implements OutboxSource<StoredMessage> {
   /** This instance's name on the rows it claims. */
   readonly #owner = randomUUID();
   #heartbeat: NodeJS.Timeout | undefined;
+  #handOver: HandOver | undefined;
 
   constructor(pool: pg.Pool, logger: Logger, leaseMs = DEFAULT_OUTBOX_LEASE_MS) {
     this.#pool = pool;
@@ -41,6 +48,16 @@ export class PostgresOutboxClaims implements OutboxSource<StoredMessage> {
   /** The name and lease this instance's transactions insert their outbox rows under. */
   get holder(): OutboxHolder {
     return { owner: this.#owner, leaseMs: this.#leaseMs };
+  }
+
+  /** Where the rows of this instance's commits go, held by it, once its relay runs (`handOver`); else nowhere. */
+  get handingOver(): HandOver | undefined {
+    return this.#handOver;
+  }
+
+  /** The store's `OutboxSource.handOver`: from now on its commits insert their rows held, and hand them to `deliver`. */
+  handOver(deliver: (rows: readonly StoredMessage[]) => void): void {
+    this.#handOver = { holder: this.holder, deliver };
   }
 
   /**

@@ -17,7 +17,7 @@ import { DEFAULT_OUTBOX_LEASE_MS, PostgresOutboxClaims } from "./outbox-claims.j
 import { openPostgresPool } from "./pool.js";
 import { migrate } from "./postgres-migrate.js";
 import { TransitionListener, TransitionNotifier } from "./postgres-transitions.js";
-import { TransitionBatches, type HandOver } from "./postgres-write-batch.js";
+import { TransitionBatches } from "./postgres-write-batch.js";
 import { type TurnRead, TurnReads } from "./turn-reads.js";
 
 export interface PostgresStoreOptions<Data> {
@@ -70,8 +70,6 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
   readonly #sagas: TurnRead<number, SagaRow | undefined>;
   readonly #consumed: TurnRead<string, boolean>;
   readonly #ids: TurnRead<null, number>;
-  /** Where the outbox rows of this instance's commits go: its relay, once one runs (`handOver`). */
-  #handOver: HandOver | undefined;
 
   private constructor(pool: pg.Pool, asyncPool: pg.Pool, options: PostgresStoreOptions<Data>) {
     this.#pool = pool;
@@ -88,7 +86,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
       options.type,
       options.project ?? (() => []),
       (events) => this.#notifier.announce(events),
-      () => this.#handOver,
+      () => this.#claims.handingOver,
     );
     const reads = new TurnReads(pool);
     this.#sagas = reads.read(async (client, ids: number[]) => {
@@ -162,7 +160,7 @@ export class PostgresSagaStore<Data> implements SagaDatabase<Data> {
 
   /** The relay publishes the rows each commit inserted, held by this instance, without claiming them. */
   handOver(deliver: (rows: readonly StoredMessage[]) => void): void {
-    this.#handOver = { holder: this.#claims.holder, deliver };
+    this.#claims.handOver(deliver);
   }
 
   /** Claims unsent rows for this instance's relay (PostgresOutboxClaims: nobody's, or whose lease ran out). */

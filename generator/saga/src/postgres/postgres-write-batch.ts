@@ -14,15 +14,8 @@ import {
   prepared,
   updateSagas,
   type BatchedTransition,
-  type OutboxHolder,
 } from "./postgres-batch-sql.js";
-import type { StoredMessage } from "../outbox-table.js";
-
-/** Who holds the outbox rows a batch inserts, and where they go once committed: this instance's relay. */
-export interface HandOver {
-  readonly holder: OutboxHolder;
-  readonly deliver: (rows: readonly StoredMessage[]) => void;
-}
+import type { HandOver } from "./outbox-claims.js";
 
 /** Most transitions one transaction carries: bounds its statements' size and what one failed commit redoes. */
 const MAX_BATCH = 128;
