@@ -43,6 +43,7 @@ const OUTAGE_LOG_INTERVAL_MS = 10_000;
 /**
  * Publishes what a service's transactions recorded in its outbox, and marks each row sent once the broker confirmed it.
  * A crash between confirm and mark resends the row: receivers deduplicate, so that is safe, while losing it is not.
+ * A mark the database refused is tried again at the next pass, and the row is not published again meanwhile.
  * Runs after each commit and on a timer (for rows left by a crash or a broker outage). A commit's rows are either
  * read from the outbox (`afterCommit`), or, from a source that hands them over, published as handed, with no read.
  *
@@ -75,6 +76,12 @@ export class OutboxRelay<Row extends OutboxRowRef> {
   readonly #waiting = new Map<number, Row>();
   #outageLoggedAt = 0;
   #outageFailures = 0;
+  /**
+   * Rows the broker confirmed whose sent mark failed (database busy or gone): marked again at the next pass, never
+   * published again by this relay. A source that hands its rows over would not read them again either: they are
+   * held by this instance until marked.
+   */
+  readonly #unmarked = new Set<number>();
 
   constructor(
     source: OutboxSource<Row>,
@@ -139,6 +146,7 @@ export class OutboxRelay<Row extends OutboxRowRef> {
   }
 
   async #drain(): Promise<void> {
+    if (this.#unmarked.size > 0 && !(await this.#markSent([]))) return;
     for (;;) {
       if (this.#handed.length > 0) {
         const handed = this.#handed;
@@ -168,7 +176,8 @@ export class OutboxRelay<Row extends OutboxRowRef> {
   async #publishRows(rows: readonly Row[]): Promise<boolean> {
     const now = Date.now();
     // A waiting row read again (a source that returns every unsent row) is the one waiting here.
-    const due = rows.filter((row) => !this.#waiting.has(row.id));
+    // So is a row published and waiting for its sent mark: it is not published twice.
+    const due = rows.filter((row) => !this.#waiting.has(row.id) && !this.#unmarked.has(row.id));
     for (const [id, row] of this.#waiting) {
       if (this.#refused.get(row.messageId)!.retryAt > now) continue;
       this.#waiting.delete(id);
@@ -177,7 +186,7 @@ export class OutboxRelay<Row extends OutboxRowRef> {
     if (due.length === 0) return rows.length === 0;
     const results = await Promise.allSettled(due.map((row) => this.#publish(row)));
     const sent = due.filter((_, index) => results[index]!.status === "fulfilled");
-    if (sent.length > 0) await this.#source.markSent(sent.map((row) => row.id));
+    const marked = sent.length === 0 || (await this.#markSent(sent.map((row) => row.id)));
     for (const row of sent) this.#refused.delete(row.messageId);
     const unreachable: number[] = [];
     for (const [index, result] of results.entries()) {
@@ -192,7 +201,24 @@ export class OutboxRelay<Row extends OutboxRowRef> {
       }
     }
     if (unreachable.length > 0) await this.#source.release?.(unreachable);
-    return sent.length === due.length;
+    return marked && sent.length === due.length;
+  }
+
+  /** Marks `ids` and the rows whose mark failed before sent; false (logged) when the database refused, to retry. */
+  async #markSent(ids: readonly number[]): Promise<boolean> {
+    for (const id of ids) this.#unmarked.add(id);
+    const marking = [...this.#unmarked];
+    try {
+      await this.#source.markSent(marking);
+    } catch (error) {
+      this.#logger.error(
+        { err: error, outboxRows: marking.length },
+        "outbox rows published but not marked sent; will mark them at the next pass",
+      );
+      return false;
+    }
+    for (const id of marking) this.#unmarked.delete(id);
+    return true;
   }
 
   /** Counts a refusal and plans the retry; true when the row has been refused too often and is to be parked. */

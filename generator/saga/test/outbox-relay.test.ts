@@ -86,6 +86,39 @@ describe("OutboxRelay", () => {
     expect(outbox.reads()).toBe(2); // the start's and the timer's: none for the commit
   });
 
+  it("marks a published row again when its sent mark failed, without publishing it twice", async () => {
+    const outbox = memoryOutbox([]);
+    let handOver: (rows: readonly OutboxRowRef[]) => void = () => {};
+    let failingMarks = 2;
+    const published: string[] = [];
+    const logged = recordingLogger();
+    const relay = new OutboxRelay(
+      {
+        ...outbox.source,
+        handOver: (deliver) => (handOver = deliver),
+        markSent(ids) {
+          if (failingMarks-- > 0) throw new Error("Connection terminated unexpectedly");
+          outbox.sent.push(...ids);
+        },
+      },
+      async (row) => void published.push(row.messageId),
+      logged.logger,
+      5,
+    );
+    relay.start();
+    handOver([{ id: 3, messageId: "m-3" }]);
+    await until(() => outbox.sent.length === 1, "the row marked at the third try");
+    handOver([{ id: 4, messageId: "m-4" }]);
+    await until(() => outbox.sent.length === 2, "the next row marked");
+    await relay.stop();
+    expect(published).toEqual(["m-3", "m-4"]);
+    expect(outbox.sent).toEqual([3, 4]);
+    expect(logged.lines.map((line) => line.msg)).toEqual([
+      "outbox rows published but not marked sent; will mark them at the next pass",
+      "outbox rows published but not marked sent; will mark them at the next pass",
+    ]);
+  });
+
   it("keeps a handed-over row the broker refuses for its retry, instead of handing it back", async () => {
     const outbox = memoryOutbox([]);
     let handOver: (rows: readonly OutboxRowRef[]) => void = () => {};
