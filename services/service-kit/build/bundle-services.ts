@@ -14,9 +14,15 @@ export const PARTICIPANTS = ["consumer-service", "restaurant-service", "accounti
  * Node flags every participant runs with (its `npm start`, and startSystem of @saga/order-service/testing): a
  * young generation of 2 MB semi-spaces instead of up to 16 MB, as the participants allocate little that lives
  * long, and V8's heuristics for size (smaller heap growth, so the old space is collected before it doubles): about
- * 0.15 ms more GC per saga for the three together, for 10-15 MB less peak RSS each (bench/README.md, memory).
+ * 0.15 ms more GC per saga for the three together, for 10-15 MB less peak RSS each; and one V8 worker thread
+ * instead of four (fewer thread stacks and malloc arenas: 4-5 MB less each, no measurable CPU cost on 2 cores).
+ * See bench/README.md, memory.
  */
-export const PARTICIPANT_NODE_FLAGS = ["--max-semi-space-size=2", "--optimize-for-size"] as const;
+export const PARTICIPANT_NODE_FLAGS = [
+  "--max-semi-space-size=2",
+  "--optimize-for-size",
+  "--v8-pool-size=1",
+] as const;
 
 /**
  * Left out of the bundle, loaded from node_modules at run time: pg-native is pg's optional native binding (not
