@@ -36,6 +36,7 @@ export {
 export { failure, success, type Outcome } from "./outcome.js";
 export { inSpan, useOpenTelemetry, type SpanAttributes } from "./message-spans.js";
 export { buildMessage, send, type SendOptions } from "./send.js";
+export { newMessageId } from "./message-id.js";
 export {
   serve,
   type MessageContext,

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newMessageId } from "./message-id.js";
 import { checkHeaders, encodeJson, parsePayload, type MessageSpec } from "./messages.js";
 import { startProducerSpan, type MessageSpan } from "./message-spans.js";
 import { TRACEPARENT_HEADER } from "./trace.js";
@@ -7,7 +7,7 @@ import type { OutgoingMessage, Transport } from "./transport.js";
 export interface SendOptions {
   /** The saga (or conversation) this message belongs to; replies carry it back. */
   readonly correlationId: string;
-  /** Default: a new UUID. Reuse it when sending the same message again, so receivers can deduplicate. */
+  /** Default: a new UUIDv7 (newMessageId). Reuse it when sending the same message again, so receivers can deduplicate. */
   readonly messageId?: string;
   /** Where the receiver should reply. */
   readonly replyTo?: string;
@@ -42,7 +42,7 @@ export function buildTraced<T>(
   options: SendOptions,
 ): { message: OutgoingMessage; span: MessageSpan } {
   parsePayload(spec, payload);
-  const messageId = options.messageId ?? randomUUID();
+  const messageId = options.messageId ?? newMessageId();
   // Sent while handling a message (or inside withTrace()): the message continues that trace as a new hop.
   const span = startProducerSpan(operation, {
     "messaging.destination.name": route.exchange || route.routingKey,

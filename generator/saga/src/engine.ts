@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
 import {
   buildMessage,
   currentTrace,
+  newMessageId,
   parseTraceparent,
   withTrace,
   type Logger,
@@ -350,7 +350,7 @@ class Draft<Data> {
     const { spec } = action;
     return buildMessage(spec.route, spec.message, payload, spec.contractVersion, {
       correlationId: String(this.id),
-      messageId: randomUUID(),
+      messageId: newMessageId(),
       ...(spec.replyTo ? { replyTo: spec.replyTo } : {}),
     });
   }
