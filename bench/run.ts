@@ -75,9 +75,9 @@ say(
 );
 say();
 say(
-  "| deployment | in flight | sagas/s | p50 | p99 | / plain shape | CPU ms per saga, per process | CPU ms per saga, all processes | load driver CPU |",
+  `| deployment | in flight | sagas/s | p50 | p99 | / plain shape | CPU ms per saga, per process | CPU ms per saga, all processes | cores busy (of ${os.availableParallelism()}) | load driver CPU |`,
 );
-say("|---|---|---|---|---|---|---|---|---|");
+say("|---|---|---|---|---|---|---|---|---|---|");
 const runs: SagaRun[] = [];
 const shapes = new Map<number, number>();
 const deployments = (process.env.BENCH_DEPLOYMENTS?.split(",") ?? Object.keys(DEPLOYMENTS)) as Deployment[];
@@ -86,30 +86,30 @@ const perProcess = (cpu: Record<string, number>) =>
     .filter(([name]) => name !== "load driver")
     .map(([name, ms]) => `${name.replace("-service", "")} ${fmt(ms, 2)}`)
     .join(", ");
-const allProcesses = (cpu: Record<string, number>) =>
-  fmt(
-    Object.values(cpu).reduce((sum, ms) => sum + ms, 0),
-    2,
-  );
+const cpuPerSaga = (cpu: Record<string, number>) => Object.values(cpu).reduce((sum, ms) => sum + ms, 0);
+const allProcesses = (cpu: Record<string, number>) => fmt(cpuPerSaga(cpu), 2);
+/** What every process together kept busy: CPU per saga times sagas per second, in cores. */
+const coresBusy = (run: { cpuMsPerSaga: Record<string, number>; perSecond: number }) =>
+  fmt((cpuPerSaga(run.cpuMsPerSaga) * run.perSecond) / 1000, 2);
 for (const concurrency of quick ? [64] : [16, 64]) {
   const seconds = quick ? 4 : 10;
   const shape = await measurePlainSagaShape(seconds, concurrency);
   shapes.set(concurrency, shape.perSecond);
   say(
-    `| plain amqplib in the system's shape | ${concurrency} | ${fmt(shape.perSecond, 1)} | | | 1.00 | ${perProcess(shape.cpuMsPerSaga)} | ${allProcesses(shape.cpuMsPerSaga)} | |`,
+    `| plain amqplib in the system's shape | ${concurrency} | ${fmt(shape.perSecond, 1)} | | | 1.00 | ${perProcess(shape.cpuMsPerSaga)} | ${allProcesses(shape.cpuMsPerSaga)} | ${coresBusy(shape)} | |`,
   );
   // Interleaved per load level, so the machine's other load (shared cores) weighs on all alike.
   for (const deployment of deployments) {
     const run = await measureSagas(deployment, concurrency, seconds);
     runs.push(run);
     say(
-      `| ${DEPLOYMENTS[deployment]} | ${concurrency} | ${fmt(run.perSecond, 1)} | ${fmt(run.p50Ms)} ms | ${fmt(run.p99Ms)} ms | ${fmt(run.perSecond / shape.perSecond, 2)} | ${perProcess(run.cpuMsPerSaga)} | ${allProcesses(run.cpuMsPerSaga)} | ${fmt(run.driverCpuPercent)} % |`,
+      `| ${DEPLOYMENTS[deployment]} | ${concurrency} | ${fmt(run.perSecond, 1)} | ${fmt(run.p50Ms)} ms | ${fmt(run.p99Ms)} ms | ${fmt(run.perSecond / shape.perSecond, 2)} | ${perProcess(run.cpuMsPerSaga)} | ${allProcesses(run.cpuMsPerSaga)} | ${coresBusy(run)} | ${fmt(run.driverCpuPercent)} % |`,
     );
   }
 }
 say();
 say(
-  "The shape is the saga's four round trips on plain amqplib with a requester and three responder processes, as the system runs, measured just before the rows of its load level; the gap between ours and the shape is the toolkit's work (HTTP, validation on both ends, database transactions, the outbox). CPU per saga is each process's user + system time over the measured window divided by the sagas completed; `postgres` is the server backends serving the bench's database, `rabbitmq` the broker node. The last CPU column adds every process, the load driver (and the shape's requester) included: on this machine's cores, that sum is what one saga costs, so its ratio to the shape's bounds the throughput ratio when the cores are the limit.",
+  "The shape is the saga's four round trips on plain amqplib with a requester and three responder processes, as the system runs, measured just before the rows of its load level; the gap between ours and the shape is the toolkit's work (HTTP, validation on both ends, database transactions, the outbox). CPU per saga is each process's user + system time over the measured window divided by the sagas completed; `postgres` is the server backends serving the bench's database, `rabbitmq` the broker node. The last CPU column adds every process, the load driver (and the shape's requester) included: on this machine's cores, that sum is what one saga costs, so its ratio to the shape's bounds the throughput ratio when the cores are the limit. Cores busy is that sum times the sagas per second: near the machine's core count, the cores are the limit, and a deployment is faster only by costing less CPU per saga.",
 );
 say();
 const rate = (deployment: Deployment, concurrency: number) =>
