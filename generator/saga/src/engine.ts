@@ -1,7 +1,6 @@
 import {
   buildMessage,
   currentTrace,
-  newMessageId,
   parseTraceparent,
   withTrace,
   type Logger,
@@ -348,9 +347,9 @@ class Draft<Data> {
 
   #build(action: RemoteAction<Data>, payload: unknown): OutgoingMessage {
     const { spec } = action;
+    // Each with a new message id (buildMessage's default, a UUIDv7): a resent command is a new message.
     return buildMessage(spec.route, spec.message, payload, spec.contractVersion, {
       correlationId: String(this.id),
-      messageId: newMessageId(),
       ...(spec.replyTo ? { replyTo: spec.replyTo } : {}),
     });
   }

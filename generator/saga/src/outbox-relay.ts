@@ -206,18 +206,19 @@ export class OutboxRelay<Row extends OutboxRowRef> {
 
   /** Marks `ids` and the rows whose mark failed before sent; false (logged) when the database refused, to retry. */
   async #markSent(ids: readonly number[]): Promise<boolean> {
-    for (const id of ids) this.#unmarked.add(id);
-    const marking = [...this.#unmarked];
+    const marking = this.#unmarked.size > 0 ? [...this.#unmarked, ...ids] : ids;
     try {
       await this.#source.markSent(marking);
     } catch (error) {
+      for (const id of ids) this.#unmarked.add(id);
       this.#logger.error(
         { err: error, outboxRows: marking.length },
         "outbox rows published but not marked sent; will mark them at the next pass",
       );
       return false;
     }
-    for (const id of marking) this.#unmarked.delete(id);
+    // Passes run one at a time: nothing joined the set while this mark was in flight.
+    this.#unmarked.clear();
     return true;
   }
 
