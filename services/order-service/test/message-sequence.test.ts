@@ -1,7 +1,7 @@
 import { SagaEngine, type SagaDatabase } from "@asyncgen/saga";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DashboardQueries } from "../src/create-order-saga/dashboard-queries.js";
+import { DashboardQueries, THROUGHPUT_QUERY } from "../src/create-order-saga/dashboard-queries.js";
 import { createOrderSaga, type CreateOrderSagaData } from "../src/create-order-saga/definition.js";
 import { openOrderDatabase, OrderQueries } from "../src/create-order-saga/order-store.js";
 import { newOrder } from "../testing/orders.js";
@@ -171,6 +171,15 @@ describe("the charts' numbers", () => {
     expect(activity.steps).toEqual([
       { step: "verify_consumer_details", phase: "action", samples: 100, p50_ms: 50, p99_ms: 99 },
     ]);
+    await store.close();
+  });
+
+  it("reads the throughput from the index of the entries that start and end sagas", async () => {
+    const store = await openOrderDatabase({ databaseFile: ":memory:" }, pino({ level: "silent" }));
+    const plan = await store.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${THROUGHPUT_QUERY}`, [
+      "2026-11-26T12:00:00Z",
+    ]);
+    expect(plan.map(({ detail }) => detail).join("\n")).toContain("USING INDEX saga_history_throughput");
     await store.close();
   });
 });

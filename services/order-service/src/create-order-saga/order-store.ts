@@ -19,6 +19,7 @@ import {
   type OrderItem,
   type OrderStatus,
 } from "./definition.js";
+import { THROUGHPUT_PREDICATE } from "./saga-activity.js";
 
 /**
  * The order service's schema: the saga engine's tables, orders as a projection of saga data, then the outbox in the
@@ -73,6 +74,12 @@ export const ORDER_SERVICE_MIGRATIONS: readonly Migration[] = [
     d.name === "postgres"
       ? `ALTER TABLE orders ALTER COLUMN restaurant_ticket_id TYPE BIGINT, ALTER COLUMN transaction_id TYPE BIGINT;`
       : "",
+  // The throughput chart reads only the entries that start and end sagas, two of a saga's ten or so: indexed by
+  // time alone, they are appended where the last ones went, where (status, at) put every entry on the last page of
+  // its status. A group commit on SQLite wrote 31 WAL pages on average before, 26 without that index (`npm run
+  // bench`, 64 in flight).
+  () => `DROP INDEX saga_history_status_at;
+   CREATE INDEX saga_history_throughput ON saga_history (at) WHERE ${THROUGHPUT_PREDICATE};`,
 ];
 
 /** Keeps `orders` in step with the saga's data in the saga's own transaction. The order id is the saga id. */
