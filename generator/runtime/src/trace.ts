@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { randomFillSync } from "node:crypto";
+import { pooledRandomBytes } from "./random-pool.js";
 
 /** W3C Trace Context (https://www.w3.org/TR/trace-context/): the `traceparent` header, version 00. */
 export interface TraceContext {
@@ -29,16 +29,8 @@ export function childTrace(parent?: TraceContext): TraceContext {
   return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
 }
 
-/** Random ids from a pool filled 4 KiB at a time: one randomBytes() call per id cost more than the rest of a hop. */
-const pool = Buffer.alloc(4096);
-let used = pool.length;
 function randomHex(bytes: number): string {
-  if (used + bytes > pool.length) {
-    randomFillSync(pool);
-    used = 0;
-  }
-  used += bytes;
-  return pool.toString("hex", used - bytes, used);
+  return pooledRandomBytes(bytes).toString("hex");
 }
 
 const current = new AsyncLocalStorage<TraceContext>();
