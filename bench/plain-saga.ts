@@ -4,6 +4,7 @@ import path from "node:path";
 import amqp from "amqplib";
 import { createTestVhost } from "@asyncgen/runtime/testing";
 import { consumeReplies, publishConfirmed, QUORUM_QUEUE } from "./plain-amqp.js";
+import { WARM_UP_SECONDS } from "./warm-up.js";
 import { brokerPid, CpuWindow } from "./process-usage.js";
 
 export interface PlainShapeRun {
@@ -19,7 +20,11 @@ export interface PlainShapeRun {
  * Next to the single-process ceiling, it shows what the deployment shape costs on this machine before any toolkit
  * work (validation, database transactions, outbox, HTTP) is added.
  */
-export async function measurePlainSagaShape(seconds: number, inFlight: number): Promise<PlainShapeRun> {
+export async function measurePlainSagaShape(
+  seconds: number,
+  inFlight: number,
+  warmUpSeconds = WARM_UP_SECONDS,
+): Promise<PlainShapeRun> {
   const vhost = createTestVhost("bench-plain-shape");
   const suffix = randomBytes(3).toString("hex");
   const participants = ["consumer", "restaurant", "accounting"].map((name) => `plain.${name}.${suffix}`);
@@ -62,17 +67,23 @@ export async function measurePlainSagaShape(seconds: number, inFlight: number): 
       ...Object.fromEntries(responders.map((child, index) => [`responder ${index + 1}`, child.pid])),
       ...(broker ? { rabbitmq: broker } : {}),
     }));
+    /** Keeps `inFlight` sagas going until `until`; returns how many completed. */
+    const drive = async (until: number, label: string) => {
+      let sagas = 0;
+      await Promise.all(
+        Array.from({ length: inFlight }, async (_, worker) => {
+          for (let saga = 0; Date.now() < until; saga++) {
+            for (const [step, queue] of steps.entries())
+              await roundTrip(queue, `${label}-${worker}-${saga}-${step}`);
+            sagas++;
+          }
+        }),
+      );
+      return sagas;
+    };
+    await drive(Date.now() + warmUpSeconds * 1000, "warm-up"); // as the system's rows (WARM_UP_SECONDS)
     cpu.start();
-    const until = Date.now() + seconds * 1000;
-    let sagas = 0;
-    await Promise.all(
-      Array.from({ length: inFlight }, async (_, worker) => {
-        for (let saga = 0; Date.now() < until; saga++) {
-          for (const [step, queue] of steps.entries()) await roundTrip(queue, `${worker}-${saga}-${step}`);
-          sagas++;
-        }
-      }),
-    );
+    const sagas = await drive(Date.now() + seconds * 1000, "measured");
     const used = cpu.stop();
     return {
       perSecond: sagas / seconds,

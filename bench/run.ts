@@ -14,6 +14,7 @@ import {
   type SagaRun,
 } from "./saga-throughput.js";
 import { parseDuration, runSoak } from "./soak.js";
+import { WARM_UP_SECONDS } from "./warm-up.js";
 import { measureValidation } from "./validation.js";
 
 /**
@@ -91,16 +92,17 @@ const allProcesses = (cpu: Record<string, number>) => fmt(cpuPerSaga(cpu), 2);
 /** What every process together kept busy: CPU per saga times sagas per second, in cores. */
 const coresBusy = (run: { cpuMsPerSaga: Record<string, number>; perSecond: number }) =>
   fmt((cpuPerSaga(run.cpuMsPerSaga) * run.perSecond) / 1000, 2);
+const warmUp = quick ? 3 : WARM_UP_SECONDS;
 for (const concurrency of quick ? [64] : [16, 64]) {
   const seconds = quick ? 4 : 10;
-  const shape = await measurePlainSagaShape(seconds, concurrency);
+  const shape = await measurePlainSagaShape(seconds, concurrency, warmUp);
   shapes.set(concurrency, shape.perSecond);
   say(
     `| plain amqplib in the system's shape | ${concurrency} | ${fmt(shape.perSecond, 1)} | | | 1.00 | ${perProcess(shape.cpuMsPerSaga)} | ${allProcesses(shape.cpuMsPerSaga)} | ${coresBusy(shape)} | |`,
   );
   // Interleaved per load level, so the machine's other load (shared cores) weighs on all alike.
   for (const deployment of deployments) {
-    const run = await measureSagas(deployment, concurrency, seconds);
+    const run = await measureSagas(deployment, concurrency, seconds, warmUp);
     runs.push(run);
     say(
       `| ${DEPLOYMENTS[deployment]} | ${concurrency} | ${fmt(run.perSecond, 1)} | ${fmt(run.p50Ms)} ms | ${fmt(run.p99Ms)} ms | ${fmt(run.perSecond / shape.perSecond, 2)} | ${perProcess(run.cpuMsPerSaga)} | ${allProcesses(run.cpuMsPerSaga)} | ${coresBusy(run)} | ${fmt(run.driverCpuPercent)} % |`,
@@ -109,7 +111,9 @@ for (const concurrency of quick ? [64] : [16, 64]) {
 }
 say();
 say(
-  "The shape is the saga's four round trips on plain amqplib with a requester and three responder processes, as the system runs, measured just before the rows of its load level; the gap between ours and the shape is the toolkit's work (HTTP, validation on both ends, database transactions, the outbox). CPU per saga is each process's user + system time over the measured window divided by the sagas completed; `postgres` is the server backends serving the bench's database, `rabbitmq` the broker node. The last CPU column adds every process, the load driver (and the shape's requester) included: on this machine's cores, that sum is what one saga costs, so its ratio to the shape's bounds the throughput ratio when the cores are the limit. Cores busy is that sum times the sagas per second: near the machine's core count, the cores are the limit, and a deployment is faster only by costing less CPU per saga.",
+  "The shape is the saga's four round trips on plain amqplib with a requester and three responder processes, as the system runs, measured just before the rows of its load level; every row, the shape's included, measures fresh processes after " +
+    warmUp +
+    " s of the same load, once V8 has optimised their hot code (`warm-up.ts`); the gap between ours and the shape is the toolkit's work (HTTP, validation on both ends, database transactions, the outbox). CPU per saga is each process's user + system time over the measured window divided by the sagas completed; `postgres` is the server backends serving the bench's database, `rabbitmq` the broker node. The last CPU column adds every process, the load driver (and the shape's requester) included: on this machine's cores, that sum is what one saga costs, so its ratio to the shape's bounds the throughput ratio when the cores are the limit. Cores busy is that sum times the sagas per second: near the machine's core count, the cores are the limit, and a deployment is faster only by costing less CPU per saga.",
 );
 say();
 const rate = (deployment: Deployment, concurrency: number) =>

@@ -4,6 +4,7 @@ import { createTestVhost } from "@asyncgen/runtime/testing";
 import { createTestDatabase } from "@asyncgen/saga/testing";
 import { SagaCompletions, startSystem, type RunningSystem } from "@saga/order-service/testing";
 import { OrderDriver } from "./order-driver.js";
+import { WARM_UP_SECONDS } from "./warm-up.js";
 import { brokerPid, CpuWindow, PeakRss } from "./process-usage.js";
 
 /** Where the order service keeps its state, and how many instances of it run. */
@@ -104,6 +105,7 @@ export async function measureSagas(
   deployment: Deployment,
   concurrency: number,
   seconds: number,
+  warmUpSeconds = WARM_UP_SECONDS,
 ): Promise<SagaRun> {
   const running = await deploy(deployment, `${deployment}_${concurrency}`);
   const rss = new PeakRss(running.processes);
@@ -111,8 +113,8 @@ export async function measureSagas(
     const completions = await SagaCompletions.connect(running.system.url);
     const drivers = running.urls.map((url) => new OrderDriver(url, concurrency));
     const latencies: number[] = [];
-    // A short warm-up, so JIT compilation and connection set-up are not measured.
-    await drive(drivers, completions, concurrency, Date.now() + 1000, []);
+    // Not measured: connection set-up and V8 optimising the services' hot code (see WARM_UP_SECONDS).
+    await drive(drivers, completions, concurrency, Date.now() + warmUpSeconds * 1000, []);
     const pgBackends = await backends(running.database?.name);
     const broker = brokerPid();
     const cpu = new CpuWindow(() => ({
@@ -238,13 +240,19 @@ function percentile(sorted: number[], q: number): number {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const deployment = (process.argv[2] ?? "sqlite") as Deployment;
   if (deployment in DEPLOYMENTS) {
-    const run = await measureSagas(deployment, Number(process.argv[3] ?? 64), Number(process.argv[4] ?? 10));
+    const [inFlight, seconds, warmUp] = [3, 4, 5].map((index) => process.argv[index]);
+    const run = await measureSagas(
+      deployment,
+      Number(inFlight ?? 64),
+      Number(seconds ?? 10),
+      Number(warmUp ?? WARM_UP_SECONDS),
+    );
     console.log(JSON.stringify(run, null, 2));
   } else if (process.argv[2] === "takeover") {
     console.log(JSON.stringify(await measureTakeover(16, 3), null, 2));
   } else {
     console.error(
-      `usage: saga-throughput.ts <${Object.keys(DEPLOYMENTS).join("|")}|takeover> [in flight] [s]`,
+      `usage: saga-throughput.ts <${Object.keys(DEPLOYMENTS).join("|")}|takeover> [in flight] [s] [warm-up s]`,
     );
     process.exitCode = 2;
   }
