@@ -156,6 +156,27 @@ if (deployments.includes("postgres-2")) {
   say("|---|---|");
   say(`| ${takeover.inFlight} | ${fmt(takeover.ms)} ms |`);
   say();
+  /** A saga's `awaiting` column as step, phase and attempt. */
+  const waitingFor = (awaiting: string | null) => {
+    if (!awaiting) return "";
+    const { step, phase, attempts } = JSON.parse(awaiting) as {
+      step: number;
+      phase: string;
+      attempts: number;
+    };
+    return `step ${step} (${phase}), attempt ${attempts}`;
+  };
+  if (takeover.unfinished.length > 0) {
+    say("Not heard to end within the measure's 60 s, as the database has them then:");
+    say();
+    say("| saga | status | awaiting | its outbox rows (type: sent at, claimed by) |");
+    say("|---|---|---|---|");
+    for (const saga of takeover.unfinished)
+      say(
+        `| ${saga.id} | ${saga.status} | ${waitingFor(saga.awaiting)} | ${saga.outbox.map((row) => `${row.type}: ${row.sent_at ?? "unsent"}, ${row.claimed_by ?? "unclaimed"}`).join("; ")} |`,
+      );
+    say();
+  }
 }
 
 if (!sagaOnly) {

@@ -183,6 +183,50 @@ export interface TakeoverRun {
   readonly inFlight: number;
   /** From the SIGKILL until the last of them ended, on the surviving instance. */
   readonly ms: number;
+  /**
+   * Those not heard to end within TAKEOVER_LIMIT_MS, as the database has them then: a saga that ended there but
+   * was never announced on `/events`, or one still waiting (for what: `awaiting`, and its outbox rows).
+   */
+  readonly unfinished: readonly UnfinishedSaga[];
+}
+
+export interface UnfinishedSaga {
+  readonly id: number;
+  readonly status: string;
+  readonly awaiting: string | null;
+  readonly outbox: readonly { type: string; sent_at: string | null; claimed_by: string | null }[];
+}
+
+/** How long the takeover measure waits for the killed instance's sagas. */
+const TAKEOVER_LIMIT_MS = 60_000;
+
+/** The sagas `ids` and their outbox rows, as the order service's database has them now. */
+async function unfinishedSagas(databaseUrl: string, ids: readonly number[]): Promise<UnfinishedSaga[]> {
+  if (ids.length === 0) return [];
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows: sagas } = await client.query<{ id: number; status: string; awaiting: string | null }>(
+      `SELECT id, status, awaiting FROM sagas WHERE id = ANY($1::bigint[]) ORDER BY id`,
+      [ids],
+    );
+    const { rows: outbox } = await client.query<
+      UnfinishedSaga["outbox"][number] & { correlation_id: string }
+    >(
+      `SELECT correlation_id, type, sent_at, claimed_by FROM outbox WHERE correlation_id = ANY($1::text[]) ORDER BY id`,
+      [ids.map(String)],
+    );
+    return sagas.map((saga) => ({
+      id: Number(saga.id),
+      status: saga.status,
+      awaiting: saga.awaiting,
+      outbox: outbox
+        .filter((row) => row.correlation_id === String(saga.id))
+        .map(({ type, sent_at, claimed_by }) => ({ type, sent_at, claimed_by })),
+    }));
+  } finally {
+    await client.end();
+  }
 }
 
 /**
@@ -217,16 +261,21 @@ export async function measureTakeover(concurrency: number, loadSeconds: number):
     await exited;
     const killedAt = performance.now();
     const inFlight = [...victimSagas];
+    const ended = new Set<number>();
     await Promise.race([
-      Promise.all(inFlight.map((id) => completions.done(id))),
-      new Promise((resolve) => setTimeout(resolve, 60_000)),
+      Promise.all(inFlight.map((id) => completions.done(id).then(() => ended.add(id)))),
+      new Promise((resolve) => setTimeout(resolve, TAKEOVER_LIMIT_MS)),
     ]);
     const ms = performance.now() - killedAt;
+    const unfinished = await unfinishedSagas(
+      running.database!.url,
+      inFlight.filter((id) => !ended.has(id)),
+    );
     await Promise.race([load, new Promise((resolve) => setTimeout(resolve, 10_000))]);
     completions.close();
     survivor!.close();
     victim!.close();
-    return { inFlight: inFlight.length, ms };
+    return { inFlight: inFlight.length, ms, unfinished };
   } finally {
     await running.stop();
   }
