@@ -167,7 +167,7 @@ if (deployments.includes("postgres-2")) {
     return `step ${step} (${phase}), attempt ${attempts}`;
   };
   if (takeover.unfinished.length > 0) {
-    say("Not heard to end within the measure's 60 s, as the database has them then:");
+    say("Not ended within the measure's 60 s, as the database has them then:");
     say();
     say("| saga | status | awaiting | its outbox rows (type: sent at, claimed by) |");
     say("|---|---|---|---|");
