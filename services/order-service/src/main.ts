@@ -14,6 +14,7 @@ import { orderDatabaseLocation, startOrderService } from "./service.js";
 // (answering 503 meanwhile) instead of running on an in-process broker that no participant could reach.
 const config = readConfigOrExit();
 const logger = createLogger("order-service", config.logLevel);
+const stopSteps = stopOnSignals(logger);
 let waiting: Awaited<ReturnType<typeof serveUnavailable>> | undefined;
 const transport = await openTransport(config, logger, "order-service", {
   onUnreachable: async () => {
@@ -28,6 +29,7 @@ const transport = await openTransport(config, logger, "order-service", {
     );
   },
 }).catch(exitOnStartFailure(logger));
+stopSteps.add(() => transport.close());
 await waiting?.close();
 const service = await startOrderService({
   transport,
@@ -39,7 +41,4 @@ const service = await startOrderService({
   outboxLeaseMs: config.outboxLeaseMs,
   retention: retentionPolicy(config),
 });
-stopOnSignals(logger, async () => {
-  await service.stop();
-  await transport.close();
-});
+stopSteps.add(() => service.stop());

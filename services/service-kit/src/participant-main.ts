@@ -22,8 +22,10 @@ export async function runParticipant(
 ): Promise<void> {
   const config = readConfigOrExit();
   const logger = createLogger(name, config.logLevel);
+  const stopSteps = stopOnSignals(logger);
   // Started alone: waits for RabbitMQ rather than run on an in-process broker no other service reaches.
   const transport = await openTransport(config, logger, name).catch(exitOnStartFailure(logger));
+  stopSteps.add(() => transport.close());
   const metrics = new ServiceMetrics(name);
   const location = participantDatabaseLocation(config, name);
   const service = await start(
@@ -41,11 +43,13 @@ export async function runParticipant(
     await transport.close();
     process.exit(1);
   });
+  stopSteps.add(() => service.stop());
   // GET /metrics on METRICS_PORT when it is set (each participant run alone needs a port of its own).
   const metricsServer =
     config.metricsPort === undefined
       ? undefined
       : await serveMetrics(metrics, config.metricsPort, config.host);
+  if (metricsServer) stopSteps.add(() => metricsServer.close());
   if (metricsServer) logger.info({ url: metricsServer.url }, `${name}: metrics on ${metricsServer.url}`);
   const database = "databaseUrl" in location ? redactUrl(location.databaseUrl) : location.databaseFile;
   logger.info({ queues: consumes, database }, `${name}: consuming ${consumes.join(", ")}`);
@@ -54,10 +58,5 @@ export async function runParticipant(
   }
   // The in-process broker holds no socket open: keep the process up until a signal stops it.
   const keepAlive = setInterval(() => {}, 1 << 30);
-  stopOnSignals(logger, async () => {
-    clearInterval(keepAlive);
-    await metricsServer?.close();
-    await service.stop();
-    await transport.close();
-  });
+  stopSteps.add(() => clearInterval(keepAlive));
 }

@@ -22,10 +22,12 @@ import {
 // participant's in a schema of its own (consumer_service, restaurant_service, accounting_service).
 const config = readConfigOrExit();
 const logger = createLogger("system", config.logLevel);
+const stopSteps = stopOnSignals(logger);
 // All four services share this process, so the in-process broker can stand in when nothing answers at AMQP_URL.
 const transport = await openTransport(config, logger, "saga-system", { whenUnreachable: "in-process" }).catch(
   exitOnStartFailure(logger),
 );
+stopSteps.add(() => transport.close());
 // DATABASE_URL (with OUTBOX_LEASE_MS), else `<service>.sqlite` in DATA_DIR.
 const database = (service: string) => participantDatabaseLocation(config, service);
 // Each service counts its own messages (labelled with its name); the order service's GET /metrics serves all four.
@@ -77,10 +79,8 @@ const orders = await startOrderService({
     parked: () => participant.parked(),
   })),
 });
-logger.info({ url: orders.url }, `CreateOrderSaga demo: open ${orders.url}`);
-
-stopOnSignals(logger, async () => {
+stopSteps.add(async () => {
   await orders.stop();
   for (const service of Object.values(participants)) await service.stop();
-  await transport.close();
 });
+logger.info({ url: orders.url }, `CreateOrderSaga demo: open ${orders.url}`);
