@@ -198,32 +198,24 @@ export interface UnfinishedSaga {
 const TAKEOVER_LIMIT_MS = 60_000;
 
 /** The sagas `ids` and their outbox rows, as the order service's database has them now. */
-async function unfinishedSagas(databaseUrl: string, ids: readonly number[]): Promise<UnfinishedSaga[]> {
+async function unfinishedSagas(client: pg.Client, ids: readonly number[]): Promise<UnfinishedSaga[]> {
   if (ids.length === 0) return [];
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows: sagas } = await client.query<{ id: number; status: string; awaiting: string | null }>(
-      `SELECT id, status, awaiting FROM sagas WHERE id = ANY($1::bigint[]) ORDER BY id`,
-      [ids],
-    );
-    const { rows: outbox } = await client.query<
-      UnfinishedSaga["outbox"][number] & { correlation_id: string }
-    >(
-      `SELECT correlation_id, type, sent_at, claimed_by FROM outbox WHERE correlation_id = ANY($1::text[]) ORDER BY id`,
-      [ids.map(String)],
-    );
-    return sagas.map((saga) => ({
-      id: Number(saga.id),
-      status: saga.status,
-      awaiting: saga.awaiting,
-      outbox: outbox
-        .filter((row) => row.correlation_id === String(saga.id))
-        .map(({ type, sent_at, claimed_by }) => ({ type, sent_at, claimed_by })),
-    }));
-  } finally {
-    await client.end();
-  }
+  const { rows: sagas } = await client.query<{ id: number; status: string; awaiting: string | null }>(
+    `SELECT id, status, awaiting FROM sagas WHERE id = ANY($1::bigint[]) ORDER BY id`,
+    [ids],
+  );
+  const { rows: outbox } = await client.query<UnfinishedSaga["outbox"][number] & { correlation_id: string }>(
+    `SELECT correlation_id, type, sent_at, claimed_by FROM outbox WHERE correlation_id = ANY($1::text[]) ORDER BY id`,
+    [ids.map(String)],
+  );
+  return sagas.map((saga) => ({
+    id: Number(saga.id),
+    status: saga.status,
+    awaiting: saga.awaiting,
+    outbox: outbox
+      .filter((row) => row.correlation_id === String(saga.id))
+      .map(({ type, sent_at, claimed_by }) => ({ type, sent_at, claimed_by })),
+  }));
 }
 
 /**
@@ -267,6 +259,8 @@ export async function measureTakeover(concurrency: number, loadSeconds: number):
     // commit) has ended only in the database: 6 of 29 runs waited out the limit for one before this looked there.
     const database = new pg.Client({ connectionString: running.database!.url });
     await database.connect();
+    let ms: number;
+    let unfinished: UnfinishedSaga[];
     try {
       while (open.size > 0 && performance.now() - killedAt < TAKEOVER_LIMIT_MS) {
         await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 100))]);
@@ -277,11 +271,11 @@ export async function measureTakeover(concurrency: number, loadSeconds: number):
         );
         for (const { id } of rows) end(Number(id));
       }
+      ms = performance.now() - killedAt;
+      unfinished = await unfinishedSagas(database, [...open]);
     } finally {
       await database.end();
     }
-    const ms = performance.now() - killedAt;
-    const unfinished = await unfinishedSagas(running.database!.url, [...open]);
     await Promise.race([load, new Promise((resolve) => setTimeout(resolve, 10_000))]);
     completions.close();
     survivor!.close();
