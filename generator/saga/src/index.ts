@@ -73,4 +73,5 @@ export {
   type SqlStatement,
   type TransitionEvent,
 } from "./sql.js";
+export { TERMINAL } from "./state.js";
 export type { Awaiting, HistoryEntry, SagaRecord, SagaStatus, SagaStore, UnitOfWork } from "./state.js";

@@ -37,6 +37,7 @@ import type { NewOrder } from "./http/demo-scenarios.js";
 import { registerDeadLetterRoutes } from "./http/dead-letter-routes.js";
 import { registerMetricsRoute } from "./http/metrics-route.js";
 import { buildApi } from "./http/server.js";
+import { SagaEnds } from "./saga-ends.js";
 import { ignoredReason, meterSagaStore } from "./saga-metrics.js";
 
 export { orderDatabaseLocation } from "./create-order-saga/order-store.js";
@@ -138,11 +139,13 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
     options.idempotencyRetentionMs ?? IDEMPOTENCY_RETENTION_MS,
   );
   const queries = new OrderQueries(store);
+  // Every saga's end reaches /events, those whose instance died before announcing them included.
+  const ends = new SagaEnds(store, logger.child({ component: "saga-ends" }));
   const api = buildApi({
     queries,
     dashboard: new DashboardQueries(store, queries, definition),
     logger,
-    subscribe: (listener) => store.subscribe(listener),
+    subscribe: (listener) => ends.subscribe(listener),
     docsFile: createRequire(import.meta.url).resolve("@saga/generated/docs"),
     contractsDir: options.contractsDir ?? path.resolve(import.meta.dirname, "../../../contracts"),
     deadLettered: async () => {
@@ -192,6 +195,7 @@ export async function startOrderService(options: OrderServiceOptions): Promise<R
     async stop() {
       await api.close();
       await orchestrator.stop();
+      await ends.stop();
       await pruner.stop();
       await store.close();
     },

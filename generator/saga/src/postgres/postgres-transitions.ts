@@ -14,7 +14,7 @@ const MAX_PAYLOAD = 7000;
  * notifying commit would wait for the one before it. Here the events of each batch go out in one statement, one at
  * a time in commit order (those committed meanwhile join the next), on the asynchronous-commit pool: a notification
  * needs no durable commit. One lost (a connection failure, a crash right after the commit) is logged; the dashboard
- * also polls.
+ * also polls, and the order service's `/events` finds the ends it missed in the database (its SagaEnds).
  */
 export class TransitionNotifier {
   readonly #pool: pg.Pool;
@@ -75,7 +75,7 @@ function payloads(events: readonly TransitionEvent[]): string[] {
 /**
  * Hears every instance's transitions on a connection of its own (LISTEN) and hands them to `listeners`. Losing the
  * connection (server restart, network cut) is logged and it connects again a second later; transitions committed
- * meanwhile are not streamed (the dashboard also polls).
+ * meanwhile are not streamed (the dashboard also polls; the order service's `/events` reads the ends it missed).
  */
 export class TransitionListener {
   readonly #url: string;
