@@ -83,9 +83,9 @@ describe("saga ends on /events, PostgreSQL", () => {
       const unannounced = await endedWithoutNotify("succeeded", 0);
       const started = performance.now();
       await expect
-        .poll(() => stream.events.filter((event) => event.saga === unannounced), { timeout: 5000 })
+        .poll(() => stream.events.filter((event) => event.saga === unannounced), { timeout: 6000 })
         .toEqual([{ saga: unannounced, status: "succeeded" }]);
-      expect(performance.now() - started).toBeLessThan(3500);
+      expect(performance.now() - started).toBeLessThan(4500); // 1-2 s, with room for a loaded machine
       // A NOTIFY that comes after all, and later reads of the database, find it again: not announced twice.
       await sql.query(`SELECT pg_notify('saga_transitions', $1)`, [
         JSON.stringify([{ saga: unannounced, status: "succeeded" }]),
