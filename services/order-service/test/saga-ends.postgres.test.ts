@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInProcessTransport } from "@asyncgen/runtime";
 import { startOrderService, type RunningOrderService } from "../src/service.js";
 import { createTestDatabase } from "../testing/postgres.js";
+import { readTransitionEvents, type StreamedTransition } from "../testing/saga-completions.js";
 
 /**
  * `/events` on PostgreSQL hears every instance's transitions through NOTIFY, which follows each commit. A saga's end
@@ -43,22 +44,11 @@ async function endedWithoutNotify(status: "succeeded" | "failed", agoMs: number)
 }
 
 /** Follows /events and keeps every event it streams. */
-async function followEvents(): Promise<{ events: { saga: number; status: string }[]; close(): void }> {
+async function followEvents(): Promise<{ events: StreamedTransition[]; close(): void }> {
   const abort = new AbortController();
   const response = await fetch(`${service.url}/events`, { signal: abort.signal });
-  const events: { saga: number; status: string }[] = [];
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for await (const chunk of response.body!) {
-      buffer += decoder.decode(chunk, { stream: true });
-      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-        const event = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        if (event.startsWith("data: ")) events.push(JSON.parse(event.slice(6)));
-      }
-    }
-  })().catch(() => {});
+  const events: StreamedTransition[] = [];
+  void readTransitionEvents(response.body!, (event) => events.push(event)).catch(() => {});
   return { events, close: () => abort.abort() };
 }
 
